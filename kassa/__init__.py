@@ -1,0 +1,3 @@
+"""kassa: a self-hosted payment service."""
+
+__version__ = "0.1.0"

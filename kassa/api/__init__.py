@@ -1,0 +1,1 @@
+"""HTTP API routers: thin translations between HTTP and the services."""

@@ -1,0 +1,91 @@
+"""What a user holds: subscriptions, invoices and organisation wallets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
+
+from kassa.api.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
+from kassa.api.problems import PROBLEM_RESPONSES
+from kassa.db.models import Invoice
+from kassa.errors import NotFound
+from kassa.schemas import InvoiceOut, Page, SubscriptionOut, WalletEntryOut, WalletOut
+from kassa.services import access, subscriptions, wallets
+from kassa.services.pagination import paginate
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+OrgId = Annotated[str, Path(max_length=200)]
+
+
+@router.get("/subscriptions/me", response_model=SubscriptionOut, tags=["subscriptions"])
+async def my_subscription(rt: RuntimeDep, principal: CurrentUser) -> SubscriptionOut:
+    return await subscriptions.get_subscription(rt, principal.subject)
+
+
+@router.get("/subscriptions", response_model=Page[SubscriptionOut], tags=["subscriptions"])
+async def list_subscriptions(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    paging: Paging,
+    user_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[SubscriptionOut]:
+    access.ensure_privileged(principal, "list subscriptions")
+    items, total = await subscriptions.list_subscriptions(rt, user_id, paging)
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/invoices", response_model=Page[InvoiceOut], tags=["invoices"])
+async def list_invoices(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    paging: Paging,
+    user_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[InvoiceOut]:
+    query = select(Invoice).order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    if not principal.is_privileged:
+        query = query.where(Invoice.user_id == principal.subject)
+    elif user_id:
+        query = query.where(Invoice.user_id == user_id)
+    async with rt.db.transaction() as session:
+        rows, total = await paginate(session, query, paging)
+    return Page(
+        items=[InvoiceOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut, tags=["invoices"])
+async def get_invoice(
+    invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
+) -> InvoiceOut:
+    async with rt.db.transaction() as session:
+        invoice = await session.get(Invoice, invoice_id)
+    if invoice is None or not (principal.is_privileged or invoice.user_id == principal.subject):
+        raise NotFound("invoice not found")
+    return InvoiceOut.model_validate(invoice)
+
+
+@router.get("/wallets/{organization_id}", response_model=WalletOut, tags=["wallets"])
+async def get_wallet(
+    organization_id: OrgId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> WalletOut:
+    return await wallets.get_wallet(rt, principal, organization_id)
+
+
+@router.get(
+    "/wallets/{organization_id}/transactions", response_model=Page[WalletEntryOut], tags=["wallets"]
+)
+async def wallet_transactions(
+    organization_id: OrgId, rt: RuntimeDep, principal: CurrentPrincipal, paging: Paging
+) -> Page[WalletEntryOut]:
+    rows, total = await wallets.list_transactions(rt, principal, organization_id, paging)
+    return Page(
+        items=[WalletEntryOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )

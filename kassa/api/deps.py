@@ -1,0 +1,77 @@
+"""FastAPI dependencies: the runtime, the caller, and list paging."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from kassa.auth import InvalidToken, Principal, Role, read_token
+from kassa.errors import Forbidden, Unauthorized
+from kassa.runtime import Runtime
+from kassa.services.api_keys import principal_for_key
+from kassa.services.pagination import PageParams
+
+bearer = HTTPBearer(auto_error=False, description="HS256 access token (`kassa token`)")
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="service key (`kassa api-key create`)"
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def optional_principal(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    api_key: Annotated[str | None, Depends(api_key_header)],
+) -> Principal | None:
+    if api_key:
+        principal = await principal_for_key(rt.db, api_key[:200])
+        if principal is None:
+            raise Unauthorized("invalid API key")
+        return principal
+    if credentials is not None:
+        try:
+            return read_token(rt.settings.signing_key, credentials.credentials)
+        except InvalidToken as exc:
+            raise Unauthorized("invalid or expired access token") from exc
+    return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def current_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthorized("send a bearer token or an X-API-Key")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_user(principal: CurrentPrincipal) -> Principal:
+    """Endpoints about 'me': a person with a token, not a service."""
+    if principal.role is Role.SERVICE:
+        raise Forbidden("this endpoint is for users; services name the user instead")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> PageParams:
+    return PageParams(page=page, page_size=page_size)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]

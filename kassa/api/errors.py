@@ -1,0 +1,106 @@
+"""Exception handlers: every failure becomes a problem body, never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kassa.api.problems import problem
+from kassa.errors import KassaError
+from kassa.logging import describe_exception, get_logger
+
+log = get_logger(__name__)
+
+_HTTP_CODES = {
+    400: ("validation_error", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    413: ("payload_too_large", "Payload too large"),
+    415: ("validation_error", "Unsupported media type"),
+    422: ("validation_error", "Invalid request"),
+    429: ("rate_limited", "Too many requests"),
+}
+
+
+def _clean_errors(errors: Any) -> list[dict[str, Any]]:
+    """Pydantic's errors without the offending input (it may hold a secret or be huge)."""
+    cleaned = []
+    for error in list(errors)[:20]:
+        cleaned.append(
+            {
+                "loc": [str(part) for part in error.get("loc", ())],
+                "msg": str(error.get("msg", ""))[:300],
+                "type": str(error.get("type", "")),
+            }
+        )
+    return cleaned
+
+
+async def kassa_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, KassaError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if "retry_after" in exc.extra:
+        headers = {"Retry-After": str(exc.extra["retry_after"])}
+    return problem(exc.status, exc.code, exc.title, exc.detail, headers=headers)
+
+
+async def validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _clean_errors(exc.errors())
+    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:3])
+    return problem(
+        422, "validation_error", "Invalid request", detail or "invalid request", errors=errors
+    )
+
+
+async def http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem(exc.status_code, code, title, detail, headers=getattr(exc, "headers", None))
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, IntegrityError | DataError):
+        log.info("request.rejected_by_database", error=type(exc).__name__, path=request.url.path)
+        return problem(
+            422,
+            "validation_error",
+            "Invalid request",
+            "the request conflicts with stored data or exceeds a field's limits",
+        )
+    if isinstance(exc, OperationalError):
+        log.error("database.unavailable", error=type(exc).__name__, path=request.url.path)
+        return problem(
+            503,
+            "service_unavailable",
+            "Service unavailable",
+            "the database is not answering; try again shortly",
+            headers={"Retry-After": "5"},
+        )
+    return await unexpected_error(request, exc)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("request.failed", path=request.url.path, **describe_exception(exc))
+    return problem(
+        500,
+        "internal_error",
+        "Internal error",
+        "an unexpected error occurred; quote the request id to the operator",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(KassaError, kassa_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(StatementError, database_error)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,109 @@
+"""Running a create endpoint under an Idempotency-Key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from kassa.api.deps import CurrentPrincipal, RuntimeDep
+from kassa.api.errors import kassa_error
+from kassa.auth import Principal
+from kassa.errors import KassaError
+from kassa.runtime import Runtime
+from kassa.services.idempotency import (
+    DatabaseStore,
+    IdempotencyStore,
+    RedisStore,
+    StoredResponse,
+    check_key,
+    fingerprint,
+)
+
+
+def store_for(rt: Runtime) -> IdempotencyStore:
+    ttl = rt.settings.idempotency_key_ttl
+    database = DatabaseStore(rt.db, ttl)
+    if rt.redis is not None:
+        return RedisStore(rt.redis, database, ttl)
+    return database
+
+
+class Idempotent:
+    """Claims the caller's key, runs the handler once, stores and replays its answer."""
+
+    def __init__(
+        self, rt: Runtime, principal: Principal, request: Request, key: str | None, body: Any
+    ) -> None:
+        self.rt = rt
+        self.principal = principal
+        self.request = request
+        self.key = check_key(key) if key is not None else None
+        self.body = body
+
+    async def run(self, status_code: int, handler: Callable[[], Awaitable[BaseModel]]) -> Response:
+        if self.key is None:
+            return await self._respond(status_code, handler)
+        store = store_for(self.rt)
+        fp = fingerprint(self.request.method, self.request.url.path, self.body)
+        replay = await store.claim(self.principal.key, self.key, fp)
+        if replay is not None:
+            return Response(
+                replay.body,
+                status_code=replay.status,
+                headers={"Idempotent-Replayed": "true"},
+                media_type=_media(replay.status),
+            )
+        try:
+            response = await self._respond(status_code, handler)
+        except BaseException:
+            await store.release(self.principal.key, self.key)
+            raise
+        await store.complete(
+            self.principal.key,
+            self.key,
+            StoredResponse(response.status_code, bytes(response.body).decode()),
+        )
+        return response
+
+    async def _respond(
+        self, status_code: int, handler: Callable[[], Awaitable[BaseModel]]
+    ) -> Response:
+        try:
+            result = await handler()
+        except KassaError as exc:
+            return await kassa_error(self.request, exc)
+        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+
+
+def _media(status: int) -> str:
+    return "application/json" if status < 400 else "application/problem+json"
+
+
+async def idempotent(
+    request: Request,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    x_idempotency_key: Annotated[str | None, Header(alias="X-Idempotency-Key")] = None,
+) -> Idempotent:
+    body: Any = None
+    raw = await request.body()
+    if raw:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+    key = idempotency_key or x_idempotency_key
+    if key is None and isinstance(body, dict) and isinstance(body.get("idempotency_key"), str):
+        key = body["idempotency_key"]
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "idempotency_key"}
+    return Idempotent(rt, principal, request, key, body)
+
+
+IdempotentDep = Annotated[Idempotent, Depends(idempotent)]

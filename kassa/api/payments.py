@@ -1,0 +1,179 @@
+"""Payments, their refunds and their audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
+from kassa.api.idempotency import IdempotentDep
+from kassa.api.problems import PROBLEM_RESPONSES
+from kassa.domain.states import PaymentStatus
+from kassa.schemas import (
+    AmountField,
+    AuditRecordOut,
+    CurrencyField,
+    Page,
+    PaymentOut,
+    ProviderName,
+    Purpose,
+    RefundOut,
+)
+from kassa.services import payments, refunds
+from kassa.services.payments import NewPayment, PaymentFilters
+
+router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
+PaymentId = Annotated[str, Path(max_length=64)]
+MAX_METADATA_KEYS = 50
+
+
+class PaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: ProviderName
+    amount: AmountField
+    currency: CurrencyField
+    purpose: Purpose = "one_off"
+    tariff_id: str | None = Field(default=None, max_length=64)
+    organization_id: str | None = Field(default=None, min_length=1, max_length=200)
+    user_id: str | None = Field(default=None, min_length=1, max_length=200)
+    shop_id: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    description: str | None = Field(default=None, max_length=1000)
+    return_url: HttpUrl | None = None
+    metadata: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+
+    @field_validator("metadata")
+    @classmethod
+    def _small_metadata(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > MAX_METADATA_KEYS:
+            raise ValueError(f"at most {MAX_METADATA_KEYS} metadata keys")
+        for key, item in value.items():
+            if len(key) > 40 or (isinstance(item, str) and len(item) > 500):
+                raise ValueError("metadata keys are at most 40 characters, values 500")
+            if isinstance(item, int) and not isinstance(item, bool) and abs(item) > 2**53:
+                raise ValueError("metadata numbers must fit in 53 bits")
+        return value
+
+
+class RefundCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: AmountField | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+
+
+@router.post("", status_code=201, response_model=PaymentOut)
+async def create_payment(
+    body: PaymentCreate, rt: RuntimeDep, principal: CurrentPrincipal, idem: IdempotentDep
+) -> Response:
+    async def handler() -> PaymentOut:
+        payment = await payments.create_payment(
+            rt,
+            principal,
+            NewPayment(
+                provider=body.provider,
+                amount=body.amount,
+                currency=body.currency,
+                purpose=body.purpose,
+                tariff_id=body.tariff_id,
+                organization_id=body.organization_id,
+                user_id=body.user_id,
+                shop_id=body.shop_id,
+                phone=body.phone,
+                description=body.description,
+                return_url=str(body.return_url) if body.return_url else None,
+                metadata=body.metadata,
+                idempotency_key=idem.key,
+            ),
+        )
+        return PaymentOut.model_validate(payment)
+
+    return await idem.run(201, handler)
+
+
+@router.get("", response_model=Page[PaymentOut])
+async def list_payments(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    paging: Paging,
+    user_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: PaymentStatus | None = None,
+    provider: ProviderName | None = None,
+    purpose: Purpose | None = None,
+) -> Page[PaymentOut]:
+    filters = PaymentFilters(
+        user_id=user_id, status=status.value if status else None, provider=provider, purpose=purpose
+    )
+    rows, total = await payments.list_payments(rt, principal, filters, paging)
+    return Page(
+        items=[PaymentOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.get("/{payment_id}", response_model=PaymentOut)
+async def get_payment(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> PaymentOut:
+    return PaymentOut.model_validate(await payments.get_payment(rt, principal, payment_id))
+
+
+@router.post("/{payment_id}/cancel", response_model=PaymentOut)
+async def cancel_payment(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> PaymentOut:
+    return PaymentOut.model_validate(await payments.cancel_payment(rt, principal, payment_id))
+
+
+@router.post("/{payment_id}/sync", response_model=PaymentOut)
+async def sync_payment(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> PaymentOut:
+    result = await payments.sync_payment(rt, principal, payment_id)
+    return PaymentOut.model_validate(result.payment)
+
+
+@router.post("/{payment_id}/refunds", status_code=201, response_model=RefundOut)
+async def create_refund(
+    payment_id: PaymentId,
+    body: RefundCreate,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    idem: IdempotentDep,
+) -> Response:
+    async def handler() -> RefundOut:
+        refund = await refunds.create_refund(rt, principal, payment_id, body.amount, body.reason)
+        return RefundOut.model_validate(refund)
+
+    return await idem.run(201, handler)
+
+
+@router.get("/{payment_id}/refunds", response_model=Page[RefundOut])
+async def list_refunds(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal, paging: Paging
+) -> Page[RefundOut]:
+    rows, total = await refunds.list_refunds(rt, principal, payment_id, paging)
+    return Page(
+        items=[RefundOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.get("/{payment_id}/events", response_model=Page[AuditRecordOut])
+async def list_events(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal, paging: Paging
+) -> Page[AuditRecordOut]:
+    rows, total = await payments.list_events(rt, principal, payment_id, paging)
+    return Page(
+        items=[AuditRecordOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )

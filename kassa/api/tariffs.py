@@ -1,0 +1,132 @@
+"""Tariffs: read by anyone, managed by admins, bought by users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
+from kassa.api.idempotency import IdempotentDep
+from kassa.api.problems import PROBLEM_RESPONSES
+from kassa.errors import NotFound
+from kassa.schemas import AmountField, CurrencyField, Page, PaymentOut, ProviderName, TariffOut
+from kassa.services import tariffs
+from kassa.services.payments import NewPayment, create_payment
+
+router = APIRouter(prefix="/tariffs", tags=["tariffs"], responses=PROBLEM_RESPONSES)
+TariffId = Annotated[str, Path(max_length=64)]
+
+
+class TariffCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    amount: AmountField
+    currency: CurrencyField
+    duration_days: int = Field(ge=1, le=3660, strict=True)
+    is_active: bool = True
+
+
+class TariffUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    amount: AmountField | None = None
+    currency: CurrencyField | None = None
+    duration_days: int | None = Field(default=None, ge=1, le=3660, strict=True)
+    is_active: bool | None = None
+
+
+class Purchase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: ProviderName
+    return_url: HttpUrl | None = None
+    phone: str | None = Field(default=None, max_length=32)
+    shop_id: str | None = Field(default=None, max_length=100)
+    user_id: str | None = Field(default=None, max_length=200, description="services only")
+
+
+@router.get("", response_model=Page[TariffOut])
+async def list_tariffs(
+    rt: RuntimeDep, principal: OptionalPrincipal, paging: Paging
+) -> Page[TariffOut]:
+    rows, total = await tariffs.list_tariffs(rt, principal, paging)
+    return Page(
+        items=[TariffOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.get("/{tariff_id}", response_model=TariffOut)
+async def get_tariff(
+    rt: RuntimeDep, principal: OptionalPrincipal, tariff_id: TariffId
+) -> TariffOut:
+    return TariffOut.model_validate(await tariffs.get_tariff(rt, principal, tariff_id))
+
+
+@router.post("", status_code=201, response_model=TariffOut)
+async def create_tariff(
+    body: TariffCreate, rt: RuntimeDep, principal: CurrentPrincipal, idem: IdempotentDep
+) -> Response:
+    async def handler() -> TariffOut:
+        tariff = await tariffs.create_tariff(rt, principal, body.model_dump())
+        return TariffOut.model_validate(tariff)
+
+    return await idem.run(201, handler)
+
+
+@router.patch("/{tariff_id}", response_model=TariffOut)
+async def update_tariff(
+    tariff_id: TariffId, body: TariffUpdate, rt: RuntimeDep, principal: CurrentPrincipal
+) -> TariffOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "amount", "currency", "duration_days", "is_active"):
+        if required in changes and changes[required] is None:
+            changes.pop(required)
+    return TariffOut.model_validate(await tariffs.update_tariff(rt, principal, tariff_id, changes))
+
+
+@router.delete("/{tariff_id}", status_code=204)
+async def delete_tariff(
+    tariff_id: TariffId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    await tariffs.delete_tariff(rt, principal, tariff_id)
+    return Response(status_code=204)
+
+
+@router.post("/{tariff_id}/purchase", status_code=201, response_model=PaymentOut)
+async def purchase(
+    tariff_id: TariffId,
+    body: Purchase,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    idem: IdempotentDep,
+) -> Response:
+    async def handler() -> PaymentOut:
+        tariff = await tariffs.get_tariff(rt, principal, tariff_id)
+        if not tariff.is_active:
+            raise NotFound("tariff not found")
+        payment = await create_payment(
+            rt,
+            principal,
+            NewPayment(
+                provider=body.provider,
+                amount=tariff.amount,
+                currency=tariff.currency,
+                purpose="tariff",
+                tariff_id=tariff.id,
+                user_id=body.user_id,
+                shop_id=body.shop_id,
+                phone=body.phone,
+                description=tariff.name,
+                return_url=str(body.return_url) if body.return_url else None,
+                idempotency_key=idem.key,
+            ),
+        )
+        return PaymentOut.model_validate(payment)
+
+    return await idem.run(201, handler)

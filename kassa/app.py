@@ -1,0 +1,118 @@
+"""The ASGI application: routers, middleware, error handlers and lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from kassa import __version__
+from kassa.api import accounts, errors, health, payments, tariffs
+from kassa.api.middleware import BodyLimit, RequestContext, SecurityHeaders
+from kassa.config import Settings
+from kassa.jobs.runner import run_jobs
+from kassa.logging import configure_logging, get_logger
+from kassa.runtime import Runtime
+from kassa.sandbox.mount import mount_sandboxes
+from kassa.schemas import Problem
+from kassa.webhooks import router as webhooks_router
+
+log = get_logger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    run_jobs_inline: bool = False,
+) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else Settings())
+    configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secret_values())
+    rt = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(run_jobs(rt, stop)) if run_jobs_inline else None
+        log.info(
+            "kassa.started",
+            database=rt.db.dialect,
+            sandbox=settings.is_sandbox,
+            providers=rt.providers.names(),
+            jobs=run_jobs_inline,
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            if jobs is not None:
+                with contextlib.suppress(Exception):
+                    await jobs
+            if runtime is None:
+                await rt.close()
+
+    app = FastAPI(
+        title="kassa",
+        version=__version__,
+        description="Self-hosted payments: tariffs, wallets and invoices over Payme, "
+        "Kaspi Pay, Stripe and YooKassa.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    app.state.settings = settings
+    errors.install(app)
+    for router in (tariffs.router, payments.router, accounts.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    app.include_router(webhooks_router)
+    if settings.is_sandbox:
+        mount_sandboxes(app, rt)
+    _register_problem_schema(app)
+
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-API-Key",
+                "X-Idempotency-Key",
+                "X-Request-ID",
+            ],
+        )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Put the Problem shape into /openapi.json so error responses can refer to it."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def serve_app() -> FastAPI:
+    """The factory `kassa serve` hands to uvicorn (one call per worker process)."""
+    import os
+
+    return create_app(Settings(), run_jobs_inline=os.environ.get("KASSA_SERVE_JOBS") == "1")

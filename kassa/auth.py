@@ -1,0 +1,104 @@
+"""Credentials: HS256 access tokens and service API keys (stored only as digests)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+API_KEY_PREFIX = "kassa_sk_"
+
+
+class Role(StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a user (maybe an admin) from a token, or a service by API key."""
+
+    subject: str
+    role: Role
+    orgs: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_service(self) -> bool:
+        return self.role is Role.SERVICE
+
+    @property
+    def is_privileged(self) -> bool:
+        """Admins and services see every user's objects."""
+        return self.role in (Role.ADMIN, Role.SERVICE)
+
+    @property
+    def key(self) -> str:
+        """A stable name for per-caller state (idempotency keys, rate limits)."""
+        return f"{self.role.value}:{self.subject}"
+
+
+class InvalidToken(ValueError):
+    pass
+
+
+def mint_token(
+    secret: str,
+    subject: str,
+    *,
+    role: str = "user",
+    orgs: list[str] | None = None,
+    expires_in: timedelta = timedelta(minutes=30),
+) -> str:
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": role,
+        "orgs": orgs or [],
+        "iat": int(now.timestamp()),
+        "exp": int((now + expires_in).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_token(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    subject = claims.get("sub")
+    role = claims.get("role", "user")
+    orgs = claims.get("orgs", [])
+    if not isinstance(subject, str) or not subject or len(subject) > 200:
+        raise InvalidToken("sub must be a non-empty string")
+    if role not in (Role.USER.value, Role.ADMIN.value):
+        raise InvalidToken("role must be user or admin")
+    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
+        raise InvalidToken("orgs must be a list of strings")
+    return Principal(subject=subject, role=Role(role), orgs=frozenset(orgs))
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_key(key: str) -> str:
+    """API keys are high-entropy random strings, so a plain SHA-256 digest suffices."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

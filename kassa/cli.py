@@ -1,0 +1,126 @@
+"""The `kassa` command: serve, migrate, worker, token, api-key."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from kassa.auth import mint_token
+from kassa.config import Settings
+
+app = typer.Typer(help="kassa: self-hosted payments", no_args_is_help=True, add_completion=False)
+api_key_app = typer.Typer(help="service API keys", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        typer.echo(f"kassa: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and exit."""
+    from kassa.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo("migrations applied")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to bind")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API processes")] = 1,
+    no_jobs: Annotated[bool, typer.Option("--no-jobs", help="run no background jobs")] = False,
+) -> None:
+    """Apply migrations, then serve the API (and, unless --no-jobs, the background jobs)."""
+    import uvicorn
+
+    from kassa.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    os.environ["KASSA_SERVE_JOBS"] = "0" if no_jobs else "1"
+    uvicorn.run(
+        "kassa.app:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run the background jobs until interrupted."""
+    from kassa.jobs.runner import run_jobs
+    from kassa.logging import configure_logging
+    from kassa.runtime import Runtime
+
+    settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secret_values())
+
+    async def main() -> None:
+        rt = Runtime.build(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_jobs(rt, stop)
+        finally:
+            await rt.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Argument(help="user id")],
+    role: Annotated[str, typer.Option(help="user or admin")] = "user",
+    org: Annotated[list[str] | None, typer.Option(help="organisation id (repeatable)")] = None,
+    minutes: Annotated[int | None, typer.Option(help="lifetime; default from settings")] = None,
+) -> None:
+    """Print a signed access token for SUB."""
+    if role not in ("user", "admin"):
+        typer.echo("kassa: --role must be user or admin", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    lifetime = timedelta(minutes=minutes or settings.access_token_expire_minutes)
+    typer.echo(
+        mint_token(settings.signing_key, sub, role=role, orgs=org or [], expires_in=lifetime)
+    )
+
+
+@api_key_app.command("create")
+def api_key_create(name: Annotated[str, typer.Argument(help="the service's name")]) -> None:
+    """Print a new service API key (shown once; only its digest is stored)."""
+    from kassa.db.migrate import upgrade
+    from kassa.db.session import Database
+    from kassa.services.api_keys import create_api_key
+
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def main() -> str:
+        db = Database(settings.database_url)
+        try:
+            _, key = await create_api_key(db, name)
+        finally:
+            await db.dispose()
+        return key
+
+    typer.echo(asyncio.run(main()))

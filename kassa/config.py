@@ -1,0 +1,116 @@
+"""Settings: the only place kassa reads its environment (and `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_FILE = Path(".kassa-secret")
+
+# Sandbox credentials: known, harmless values the emulators accept (never production).
+SANDBOX_PAYME_MERCHANT_ID = "5e730e8e0b852a417aa49ceb"
+SANDBOX_PAYME_SECRET_KEY = "sandbox-payme-key"  # noqa: S105
+SANDBOX_STRIPE_SECRET_KEY = "sk_test_kassa_sandbox"  # noqa: S105
+SANDBOX_STRIPE_PUBLISHABLE_KEY = "pk_test_kassa_sandbox"
+SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_kassa_sandbox"  # noqa: S105
+SANDBOX_YOOKASSA_SHOP_ID = "100500"
+SANDBOX_YOOKASSA_SECRET_KEY = "test_kassa_sandbox"  # noqa: S105
+SANDBOX_KASPI_ACCESS_TOKEN = "kaspi-sandbox-token"  # noqa: S105
+
+
+def _dev_secret() -> str:
+    """A development signing key, generated once and kept beside the database."""
+    if DEV_SECRET_FILE.exists():
+        return DEV_SECRET_FILE.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    DEV_SECRET_FILE.write_text(value + "\n")
+    DEV_SECRET_FILE.chmod(0o600)
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./kassa.db"
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    access_token_expire_minutes: int = Field(default=30, ge=1)
+    public_url: str = "http://127.0.0.1:8000"
+    sandbox: bool | None = None
+
+    payme_merchant_id: str | None = None
+    payme_secret_key: SecretStr | None = None
+    payme_account_field: str = "order_id"
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: SecretStr | None = None
+    kaspi_api_url: str | None = None
+    kaspi_access_token: SecretStr | None = None
+
+    idempotency_key_ttl: int = Field(default=86400, ge=1)
+    cors_origins: str = ""
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    log_level: str = "INFO"
+    log_json: bool = True
+    pending_payment_ttl_hours: int = Field(default=24, ge=1)
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if self.sandbox is None:
+            self.sandbox = self.environment != "production"
+        if self.secret_key is None:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY is required when ENVIRONMENT=production")
+            self.secret_key = SecretStr(_dev_secret())
+        if self.sandbox:
+            self._fill_sandbox_credentials()
+        return self
+
+    def _fill_sandbox_credentials(self) -> None:
+        self.payme_merchant_id = self.payme_merchant_id or SANDBOX_PAYME_MERCHANT_ID
+        self.payme_secret_key = self.payme_secret_key or SecretStr(SANDBOX_PAYME_SECRET_KEY)
+        self.stripe_secret_key = self.stripe_secret_key or SecretStr(SANDBOX_STRIPE_SECRET_KEY)
+        self.stripe_publishable_key = self.stripe_publishable_key or SANDBOX_STRIPE_PUBLISHABLE_KEY
+        self.stripe_webhook_secret = self.stripe_webhook_secret or SecretStr(
+            SANDBOX_STRIPE_WEBHOOK_SECRET
+        )
+        self.yookassa_shop_id = self.yookassa_shop_id or SANDBOX_YOOKASSA_SHOP_ID
+        self.yookassa_secret_key = self.yookassa_secret_key or SecretStr(
+            SANDBOX_YOOKASSA_SECRET_KEY
+        )
+        self.kaspi_api_url = self.kaspi_api_url or f"{self.public_url.rstrip('/')}/sandbox/kaspi"
+        self.kaspi_access_token = self.kaspi_access_token or SecretStr(SANDBOX_KASPI_ACCESS_TOKEN)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return bool(self.sandbox)
+
+    @property
+    def signing_key(self) -> str:
+        assert self.secret_key is not None
+        return self.secret_key.get_secret_value()
+
+    @cached_property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so logs can be scrubbed of them."""
+        values = [
+            self.secret_key,
+            self.payme_secret_key,
+            self.stripe_secret_key,
+            self.stripe_webhook_secret,
+            self.yookassa_secret_key,
+            self.kaspi_access_token,
+        ]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -1,0 +1,39 @@
+"""ProviderUpdate: what any provider signal says about a payment, in kassa's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kassa.domain.states import PaymentStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderUpdate:
+    """One observation of a payment at its provider.
+
+    `event_id` identifies the signal for deduplication (a webhook id, or a stable digest
+    of a polled state); `payment_id` is kassa's id, `provider_payment_id` the provider's,
+    one of them at least. `amount`/`currency` are what the provider saw paid and are
+    checked against the payment; `refunded_amount` is the provider's cumulative total.
+    """
+
+    provider: str
+    event_id: str
+    status: PaymentStatus
+    payment_id: str | None = None
+    provider_payment_id: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    refunded_amount: int | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    occurred_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.payment_id and not self.provider_payment_id:
+            raise ValueError("a ProviderUpdate names the payment by kassa's or provider's id")
+        if not self.event_id:
+            raise ValueError("a ProviderUpdate needs an event id for deduplication")

@@ -1,0 +1,1 @@
+"""Background jobs: loops that `kassa worker` (or `kassa serve`) runs."""

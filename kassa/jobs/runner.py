@@ -1,0 +1,46 @@
+"""Runs each job on its interval until stopped; a failing job is logged and retried."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from kassa.jobs.expiry import expire_subscriptions, purge_idempotency_keys
+from kassa.logging import describe_exception, get_logger
+from kassa.runtime import Runtime
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    run: Callable[[Runtime], Awaitable[int]]
+    interval_seconds: float
+
+
+def default_jobs() -> list[Job]:
+    return [
+        Job("expire_subscriptions", expire_subscriptions, 30.0),
+        Job("purge_idempotency_keys", purge_idempotency_keys, 300.0),
+    ]
+
+
+async def run_job_forever(rt: Runtime, job: Job, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            done = await job.run(rt)
+            if done:
+                log.info("job.ran", job=job.name, items=done)
+        except Exception as exc:
+            log.error("job.failed", job=job.name, **describe_exception(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=job.interval_seconds)
+
+
+async def run_jobs(rt: Runtime, stop: asyncio.Event, jobs: list[Job] | None = None) -> None:
+    async with asyncio.TaskGroup() as group:
+        for job in jobs or default_jobs():
+            group.create_task(run_job_forever(rt, job, stop), name=f"job:{job.name}")

@@ -1,0 +1,84 @@
+"""Structured logs (structlog, JSON lines) with every configured secret scrubbed out."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+_SENSITIVE_KEYS = re.compile(
+    r"(pass(word)?|secret|token|authorization|api[_-]?key|credentials|card|cvc|key_hash)",
+    re.IGNORECASE,
+)
+
+
+class SecretScrubber:
+    """A structlog processor that masks sensitive keys and any known secret value."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def _scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self.secrets:
+                if secret in value:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {k: self._scrub_item(k, v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub(v) for v in value]
+        return value
+
+    def _scrub_item(self, key: Any, value: Any) -> Any:
+        if isinstance(key, str) and _SENSITIVE_KEYS.search(key) and value is not None:
+            return REDACTED
+        return self._scrub(value)
+
+    def __call__(
+        self, _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        for key in list(event_dict):
+            event_dict[key] = self._scrub_item(key, event_dict[key])
+        return event_dict
+
+
+def configure_logging(
+    level: str = "INFO", *, json: bool = True, secrets: Iterable[str] = ()
+) -> None:
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            SecretScrubber(secrets),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)
+
+
+def describe_exception(exc: BaseException) -> dict[str, str]:
+    """Where a fault happened, without a stack trace: the exception's type and the
+    innermost frame's file and line. Messages are left out (they may quote input)."""
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = ""
+    if frame is not None:
+        where = f"{frame.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.tb_lineno}"
+    return {"error": type(exc).__name__, "where": where}

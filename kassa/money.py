@@ -1,0 +1,114 @@
+"""Money as integer minor units of an ISO 4217 currency, converted exactly at the edges.
+
+Providers speak decimal strings ("599.00") or whole tiyin; kassa keeps one integer and
+the currency's exponent, so no value ever passes through a float.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+MAX_AMOUNT = 2**53 - 1
+
+# ISO 4217 minor-unit exponents for the currencies kassa's providers settle in, plus the
+# common ones a shop may price in. Anything absent is rejected rather than guessed.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "UZS": 2, "KZT": 2, "RUB": 2, "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CNY": 2,
+    "TRY": 2, "AED": 2, "KGS": 2, "TJS": 2, "AZN": 2, "GEL": 2, "AMD": 2, "BYN": 2,
+    "UAH": 2, "PLN": 2, "CZK": 2, "SEK": 2, "NOK": 2, "DKK": 2, "CAD": 2, "AUD": 2,
+    "INR": 2, "SGD": 2, "HKD": 2, "MXN": 2, "BRL": 2, "ZAR": 2,
+    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "XAF": 0, "XOF": 0,
+    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
+}  # fmt: skip
+
+_DECIMAL_RE = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+
+
+class MoneyError(ValueError):
+    """A value that is not an exact amount of a known currency."""
+
+
+def _scale(exp: int) -> int:
+    return int(Decimal(10) ** exp)
+
+
+def normalise_currency(code: str) -> str:
+    upper = code.strip().upper()
+    if upper not in CURRENCY_EXPONENTS:
+        raise MoneyError(f"unknown or unsupported currency {code!r}")
+    return upper
+
+
+def exponent(currency: str) -> int:
+    return int(CURRENCY_EXPONENTS[normalise_currency(currency)])
+
+
+def check_amount(amount: int) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise MoneyError("amount must be an integer number of minor units")
+    if not 1 <= amount <= MAX_AMOUNT:
+        raise MoneyError(f"amount must be between 1 and {MAX_AMOUNT}")
+    return amount
+
+
+def to_decimal_string(amount: int, currency: str) -> str:
+    """Minor units to the provider's major-unit string: (59900, 'RUB') -> '599.00'."""
+    exp = exponent(currency)
+    sign = "-" if amount < 0 else ""
+    digits = str(abs(amount))
+    if exp == 0:
+        return sign + digits
+    digits = digits.rjust(exp + 1, "0")
+    return f"{sign}{digits[:-exp]}.{digits[-exp:]}"
+
+
+def from_decimal_string(value: str | Decimal | int, currency: str) -> int:
+    """A provider's major-unit amount to minor units, refusing anything inexact.
+
+    '599.00' -> 59900 for RUB; '599.001' is an error, never a rounding.
+    """
+    exp = exponent(currency)
+    if isinstance(value, bool):
+        raise MoneyError("amount is not a number")
+    if isinstance(value, int):
+        return value * _scale(exp)
+    if isinstance(value, Decimal):
+        try:
+            scaled = value.scaleb(exp)
+        except InvalidOperation as exc:  # pragma: no cover - Decimal.scaleb rarely fails
+            raise MoneyError("amount is not a number") from exc
+        if not scaled.is_finite() or scaled != scaled.to_integral_value():
+            raise MoneyError(f"{value} has more precision than {currency} allows")
+        return int(scaled)
+    match = _DECIMAL_RE.match(value.strip())
+    if match is None:
+        raise MoneyError(f"{value!r} is not a non-negative decimal amount")
+    frac = (match.group("frac") or "").rstrip("0")
+    if len(frac) > exp:
+        raise MoneyError(f"{value!r} has more precision than {currency} allows")
+    return int(match.group("int")) * _scale(exp) + int(frac.ljust(exp, "0") or "0")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount: integer minor units of one ISO 4217 currency."""
+
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise MoneyError("amount must be an integer number of minor units")
+        object.__setattr__(self, "currency", normalise_currency(self.currency))
+
+    def to_decimal_string(self) -> str:
+        return to_decimal_string(self.amount, self.currency)
+
+    @classmethod
+    def from_decimal_string(cls, value: str | Decimal, currency: str) -> Money:
+        return cls(from_decimal_string(value, currency), currency)
+
+    def __str__(self) -> str:
+        return f"{self.to_decimal_string()} {self.currency}"

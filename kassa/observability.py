@@ -1,0 +1,24 @@
+"""Prometheus metrics kassa exports at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter(
+    "kassa_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
+)
+REQUEST_LATENCY = Histogram(
+    "kassa_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+PAYMENT_MOVES = Counter(
+    "kassa_payment_transitions_total", "Payment status changes", ["provider", "status"]
+)
+PAYMENT_UPDATES = Counter(
+    "kassa_payment_updates_total", "Provider updates by outcome", ["provider", "outcome"]
+)
+WEBHOOK_REJECTED = Counter(
+    "kassa_webhook_verifications_failed_total", "Webhooks refused as unauthentic", ["provider"]
+)

@@ -1,0 +1,1 @@
+"""Payment providers behind one Protocol. Providers never touch the database."""

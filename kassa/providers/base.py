@@ -1,0 +1,107 @@
+"""The Protocol every provider implements, and the plain values it exchanges.
+
+Providers receive `PaymentRequest` values (never ORM rows) and answer with
+`ProviderPayment`, `ProviderRefund` or a `ProviderUpdate`; failures are `ProviderFailure`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from kassa.domain.updates import ProviderUpdate
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Where and as whom to reach a provider: from a shop's configuration or settings."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    shop_id: str | None = None
+    organization_bin: str | None = None
+    device_token: str | None = None
+
+    def get(self, name: str) -> str:
+        value = self.values.get(name)
+        if not value:
+            raise ProviderFailure(
+                f"provider credential {name!r} is not configured", retryable=False
+            )
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """What a provider needs to know of a kassa payment."""
+
+    payment_id: str
+    amount: int
+    currency: str
+    user_id: str
+    organization_id: str | None = None
+    description: str | None = None
+    return_url: str | None = None
+    phone: str | None = None
+    provider_payment_id: str | None = None
+    idempotency_key: str | None = None
+    customer_ref: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPayment:
+    provider_payment_id: str | None
+    checkout_url: str | None = None
+    client_secret: str | None = None
+    initial: ProviderUpdate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRefund:
+    provider_refund_id: str | None
+    amount: int
+    succeeded: bool = True
+
+
+class ProviderFailure(Exception):
+    """A provider call that did not give an answer kassa can use.
+
+    `created_nothing` says the request certainly had no effect at the provider (it was
+    refused before processing), so kassa may fail the payment instead of reconciling it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        created_nothing: bool = False,
+        code: str = "provider_error",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.created_nothing = created_nothing
+        self.code = code
+
+
+class RefundNotSupported(ProviderFailure):
+    """The provider offers no refund API for this payment (it is refunded elsewhere)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False, code="refund_not_supported")
+
+
+@runtime_checkable
+class PaymentProvider(Protocol):
+    name: str
+
+    async def create(self, request: PaymentRequest) -> ProviderPayment: ...
+
+    async def fetch(self, request: PaymentRequest) -> ProviderUpdate: ...
+
+    async def cancel(self, request: PaymentRequest) -> ProviderUpdate: ...
+
+    async def refund(
+        self, request: PaymentRequest, amount: int, *, idempotency_key: str
+    ) -> ProviderRefund: ...

@@ -1,0 +1,64 @@
+"""Picks a provider implementation by name, with the credentials of the shop at hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from kassa.config import Settings
+from kassa.providers.base import Credentials, PaymentProvider
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    """What a provider factory is built from."""
+
+    settings: Settings
+    credentials: Credentials
+    http: httpx.AsyncClient
+
+
+ProviderFactory = Callable[[ProviderContext], PaymentProvider]
+CredentialsFromSettings = Callable[[Settings], Credentials]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPlugin:
+    name: str
+    factory: ProviderFactory
+    default_credentials: CredentialsFromSettings
+
+
+class ProviderRegistry:
+    """Known providers; each provider package registers one `ProviderPlugin`."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.http = http
+        self._plugins: dict[str, ProviderPlugin] = {}
+
+    def register(self, plugin: ProviderPlugin) -> None:
+        self._plugins[plugin.name] = plugin
+
+    def names(self) -> list[str]:
+        return sorted(self._plugins)
+
+    def has(self, name: str) -> bool:
+        return name in self._plugins
+
+    def get(self, name: str, credentials: Credentials | None = None) -> PaymentProvider:
+        plugin = self._plugins[name]
+        creds = credentials or plugin.default_credentials(self.settings)
+        return plugin.factory(ProviderContext(self.settings, creds, self.http))
+
+
+def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegistry:
+    """Every provider kassa ships, registered in one place."""
+    from kassa.providers import plugins
+
+    registry = ProviderRegistry(settings, http)
+    for plugin in plugins.all_plugins():
+        registry.register(plugin)
+    return registry

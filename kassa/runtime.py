@@ -1,0 +1,51 @@
+"""The long-lived parts a running kassa shares: settings, database, providers, Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from kassa.config import Settings
+from kassa.db.session import Database
+from kassa.providers.registry import ProviderRegistry, build_registry
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    http: httpx.AsyncClient
+    providers: ProviderRegistry
+    redis: Any | None = None  # redis.asyncio.Redis when REDIS_URL is set
+
+    @classmethod
+    def build(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Runtime:
+        client = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.provider_timeout_seconds),
+            follow_redirects=False,
+        )
+        redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(
+                settings.redis_url,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+                decode_responses=True,
+            )
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            http=client,
+            providers=build_registry(settings, client),
+            redis=redis,
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.dispose()

@@ -1,0 +1,1 @@
+"""Provider emulators, mounted under /sandbox/<provider> when SANDBOX is on."""

@@ -1,0 +1,13 @@
+"""The emulators kassa ships; each provider issue adds one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.types import ASGIApp
+
+from kassa.runtime import Runtime
+
+
+def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:
+    return {}

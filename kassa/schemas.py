@@ -1,0 +1,144 @@
+"""The contract's public shapes (Pydantic), shared by the API and the outbox payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt
+
+from kassa.money import MAX_AMOUNT
+
+ProviderName = Literal["payme", "kaspi", "stripe", "yookassa"]
+Purpose = Literal["one_off", "tariff", "wallet_topup"]
+AmountField = Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT, description="minor units")]
+CurrencyField = Annotated[
+    str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["UZS"])
+]
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class TariffOut(Out):
+    id: str
+    name: str
+    description: str | None
+    amount: int
+    currency: str
+    duration_days: int
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentOut(Out):
+    id: str
+    user_id: str
+    organization_id: str | None
+    provider: str
+    status: str
+    amount: int
+    currency: str
+    refunded_amount: int
+    purpose: str
+    tariff_id: str | None
+    shop_id: str | None
+    description: str | None
+    metadata: dict[str, Any] = Field(validation_alias=AliasChoices("metadata_", "metadata"))
+    provider_payment_id: str | None
+    checkout_url: str | None
+    client_secret: str | None
+    failure_code: str | None
+    failure_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    paid_at: datetime | None
+
+
+class RefundOut(Out):
+    id: str
+    payment_id: str
+    amount: int
+    currency: str
+    status: str
+    reason: str | None
+    created_at: datetime
+
+
+class SubscriptionOut(Out):
+    user_id: str
+    tariff_id: str | None
+    status: Literal["active", "expired", "cancelled", "none"]
+    started_at: datetime | None
+    expires_at: datetime | None
+
+
+class InvoiceOut(Out):
+    id: str
+    number: str
+    payment_id: str
+    user_id: str
+    amount: int
+    currency: str
+    status: str
+    description: str | None
+    issued_at: datetime
+    paid_at: datetime | None
+
+
+class AuditRecordOut(Out):
+    id: int
+    at: datetime
+    actor: str
+    operation: str
+    payment_id: str | None
+    shop_id: str | None
+    organization_bin: str | None
+    provider: str | None
+    amount: int | None
+    currency: str | None
+    status: str | None
+    error_message: str | None
+    request_id: str | None
+
+
+class WalletBalance(BaseModel):
+    currency: str
+    amount: int
+
+
+class WalletOut(BaseModel):
+    organization_id: str
+    balances: list[WalletBalance]
+
+
+class WalletEntryOut(Out):
+    id: int
+    organization_id: str
+    currency: str
+    amount: int
+    kind: str
+    payment_id: str
+    created_at: datetime
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None

@@ -1,0 +1,43 @@
+"""Object-level access: who may see or act on what. A foreign object is 'not found'."""
+
+from __future__ import annotations
+
+from kassa.auth import Principal
+from kassa.db.models import Payment
+from kassa.errors import Forbidden, NotFound
+
+
+def can_view_payment(principal: Principal, payment: Payment) -> bool:
+    if principal.is_privileged or payment.user_id == principal.subject:
+        return True
+    return payment.organization_id is not None and payment.organization_id in principal.orgs
+
+
+def ensure_can_view(principal: Principal, payment: Payment | None) -> Payment:
+    if payment is None or not can_view_payment(principal, payment):
+        raise NotFound("payment not found")
+    return payment
+
+
+def ensure_can_act(principal: Principal, payment: Payment | None) -> Payment:
+    """Cancel and sync: the owner, admins and services."""
+    payment = ensure_can_view(principal, payment)
+    if not (principal.is_privileged or payment.user_id == principal.subject):
+        raise Forbidden("only the payment's owner may do this")
+    return payment
+
+
+def ensure_privileged(principal: Principal, what: str) -> None:
+    if not principal.is_privileged:
+        raise Forbidden(f"only admins and services may {what}")
+
+
+def ensure_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("admin role required")
+
+
+def ensure_org_member(principal: Principal, organization_id: str) -> None:
+    """Organisation objects of other organisations do not exist for the caller."""
+    if not principal.is_privileged and organization_id not in principal.orgs:
+        raise NotFound("organization not found")

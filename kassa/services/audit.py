@@ -1,0 +1,46 @@
+"""The append-only audit log: every operation, successful or not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kassa.db.models import AuditRecord, Payment
+from kassa.services.context import Actor, current_request_id
+
+OPERATIONS = ("create", "status", "sync", "webhook", "cancel", "refund", "config")
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    operation: str,
+    payment: Payment | None = None,
+    status: str | None = None,
+    error_message: str | None = None,
+    amount: int | None = None,
+    currency: str | None = None,
+    provider: str | None = None,
+    shop_id: str | None = None,
+    organization_bin: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    assert operation in OPERATIONS, operation
+    entry = AuditRecord(
+        actor=actor.name,
+        operation=operation,
+        payment_id=payment.id if payment else None,
+        shop_id=shop_id or (payment.shop_id if payment else None),
+        organization_bin=organization_bin,
+        provider=provider or (payment.provider if payment else None),
+        amount=amount if amount is not None else (payment.amount if payment else None),
+        currency=currency or (payment.currency if payment else None),
+        status=status or (payment.status if payment else None),
+        error_message=error_message,
+        request_id=current_request_id(),
+        details=details or {},
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,175 @@
+"""Idempotency keys (IETF draft "The Idempotency-Key HTTP Header Field").
+
+The first request with a key is claimed atomically (a unique row in the database, or
+SET NX in Redis); its answer is stored and replayed with the same status for repeats of
+the same body. Another body under the key: 422; a repeat while the first still runs: 409.
+Redis is the fast store when configured; if it fails, the database store takes over, and
+payments also carry the key in a unique column, so no outage can create a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete, select, update
+
+from kassa.db.base import utcnow
+from kassa.db.models import IdempotencyRecord
+from kassa.db.session import Database
+from kassa.errors import IdempotencyConflict, IdempotencyKeyReused, ValidationFailed
+from kassa.logging import get_logger
+from kassa.services.sql import insert_ignore
+
+log = get_logger(__name__)
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    body: str
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationFailed(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+        )
+    return key
+
+
+class IdempotencyStore(Protocol):
+    async def claim(self, principal: str, key: str, fp: str) -> StoredResponse | None:
+        """None when this call owns the key now; the stored answer for a finished repeat.
+        Raises IdempotencyKeyReused or IdempotencyConflict."""
+
+    async def complete(self, principal: str, key: str, response: StoredResponse) -> None: ...
+
+    async def release(self, principal: str, key: str) -> None: ...
+
+
+class DatabaseStore:
+    def __init__(self, db: Database, ttl_seconds: int) -> None:
+        self.db = db
+        self.ttl = timedelta(seconds=ttl_seconds)
+
+    async def claim(self, principal: str, key: str, fp: str) -> StoredResponse | None:
+        now = utcnow()
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.principal == principal,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.expires_at <= now,
+                )
+            )
+            claimed = await insert_ignore(
+                session,
+                IdempotencyRecord.__table__,  # type: ignore[arg-type]
+                {
+                    "principal": principal,
+                    "key": key,
+                    "fingerprint": fp,
+                    "created_at": now,
+                    "expires_at": now + self.ttl,
+                },
+            )
+            if claimed:
+                return None
+            row = await session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+                )
+            )
+        if row is None:  # expired and removed between the two statements
+            raise IdempotencyConflict("the request with this key is in progress")
+        return _decide(row.fingerprint, fp, row.response_status, row.response_body)
+
+    async def complete(self, principal: str, key: str, response: StoredResponse) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+                .values(response_status=response.status, response_body=response.body)
+            )
+
+    async def release(self, principal: str, key: str) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+                )
+            )
+
+
+def _decide(stored_fp: str, fp: str, status: int | None, body: str | None) -> StoredResponse:
+    if stored_fp != fp:
+        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
+    if status is None or body is None:
+        raise IdempotencyConflict("the request with this key is still in progress")
+    return StoredResponse(status=status, body=body)
+
+
+class RedisStore:
+    """Keys in Redis with the TTL; the database store answers whenever Redis does not."""
+
+    def __init__(self, redis: Any, fallback: DatabaseStore, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.fallback = fallback
+        self.ttl = ttl_seconds
+        self._fell_back: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _name(principal: str, key: str) -> str:
+        digest = hashlib.sha256(f"{principal}\0{key}".encode()).hexdigest()
+        return f"kassa:idem:{digest}"
+
+    async def claim(self, principal: str, key: str, fp: str) -> StoredResponse | None:
+        name = self._name(principal, key)
+        try:
+            if await self.redis.set(name, json.dumps({"fp": fp}), nx=True, ex=self.ttl):
+                return None
+            raw = await self.redis.get(name)
+        except Exception as exc:  # any Redis failure: the database keeps us safe
+            log.warning("idempotency.redis_unavailable", error=type(exc).__name__)
+            self._fell_back.add((principal, key))
+            return await self.fallback.claim(principal, key, fp)
+        if raw is None:
+            raise IdempotencyConflict("the request with this key is in progress")
+        stored = json.loads(raw)
+        return _decide(stored["fp"], fp, stored.get("status"), stored.get("body"))
+
+    async def complete(self, principal: str, key: str, response: StoredResponse) -> None:
+        if (principal, key) in self._fell_back:
+            self._fell_back.discard((principal, key))
+            await self.fallback.complete(principal, key, response)
+            return
+        name = self._name(principal, key)
+        raw = await self.redis.get(name)
+        stored = json.loads(raw) if raw else {}
+        stored.update(status=response.status, body=response.body)
+        await self.redis.set(name, json.dumps(stored), ex=self.ttl)
+
+    async def release(self, principal: str, key: str) -> None:
+        if (principal, key) in self._fell_back:
+            self._fell_back.discard((principal, key))
+            await self.fallback.release(principal, key)
+            return
+        await self.redis.delete(self._name(principal, key))
+
+
+async def purge_expired(db: Database) -> int:
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,29 @@
+"""Lists as the contract shapes them: newest first, `page` from 1, `page_size` ≤ 100."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+async def paginate(
+    session: AsyncSession, query: Select[Any], params: PageParams
+) -> tuple[list[Any], int]:
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = (await session.execute(query.limit(params.page_size).offset(params.offset))).scalars()
+    return list(rows), int(total or 0)

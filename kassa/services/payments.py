@@ -1,0 +1,327 @@
+"""Payments: create at the provider, read, cancel and sync; status moves go to apply_update."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from kassa.auth import Principal
+from kassa.db.models import AuditRecord, Payment, Tariff
+from kassa.domain.states import PaymentStatus, is_open
+from kassa.domain.updates import ProviderUpdate
+from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
+from kassa.logging import get_logger
+from kassa.money import MoneyError, check_amount, normalise_currency
+from kassa.providers.base import PaymentProvider, PaymentRequest, ProviderFailure
+from kassa.runtime import Runtime
+from kassa.services import access, audit
+from kassa.services.context import Actor
+from kassa.services.pagination import PageParams, paginate
+from kassa.services.updates import UpdateResult, apply_update
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    provider: str
+    amount: int
+    currency: str
+    purpose: str = "one_off"
+    tariff_id: str | None = None
+    organization_id: str | None = None
+    user_id: str | None = None
+    shop_id: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    return_url: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+
+def payment_request(payment: Payment, idempotency_key: str | None = None) -> PaymentRequest:
+    return PaymentRequest(
+        payment_id=payment.id,
+        amount=payment.amount,
+        currency=payment.currency,
+        user_id=payment.user_id,
+        organization_id=payment.organization_id,
+        description=payment.description,
+        return_url=payment.return_url,
+        phone=payment.phone,
+        provider_payment_id=payment.provider_payment_id,
+        idempotency_key=idempotency_key,
+        metadata=dict(payment.metadata_ or {}),
+    )
+
+
+def provider_for(rt: Runtime, payment: Payment | NewPayment) -> PaymentProvider:
+    """The provider implementation, with the shop's credentials where it has any."""
+    if not rt.providers.has(payment.provider):
+        raise ValidationFailed(f"provider {payment.provider!r} is not enabled on this kassa")
+    return rt.providers.get(payment.provider)
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.key)
+
+
+def _owner(principal: Principal, new: NewPayment) -> str:
+    if principal.is_privileged:
+        if not new.user_id:
+            raise ValidationFailed("user_id is required when a service or admin creates a payment")
+        return new.user_id
+    if new.user_id and new.user_id != principal.subject:
+        raise Forbidden("only services may create payments for another user")
+    return principal.subject
+
+
+async def _check_purpose(rt: Runtime, principal: Principal, new: NewPayment) -> None:
+    if new.organization_id is not None:
+        access.ensure_org_member(principal, new.organization_id)
+    if new.purpose == "wallet_topup" and not new.organization_id:
+        raise ValidationFailed("a wallet top-up needs organization_id")
+    if new.purpose == "tariff":
+        if not new.tariff_id:
+            raise ValidationFailed("a tariff payment needs tariff_id")
+        async with rt.db.transaction() as session:
+            tariff = await session.get(Tariff, new.tariff_id)
+        if tariff is None or not tariff.is_active:
+            raise NotFound("tariff not found")
+        if (tariff.amount, tariff.currency) != (new.amount, new.currency):
+            raise ValidationFailed(
+                f"a payment for this tariff must be {tariff.amount} {tariff.currency}"
+            )
+    elif new.tariff_id is not None:
+        raise ValidationFailed("tariff_id goes only with purpose=tariff")
+
+
+async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> Payment:
+    """Record the payment as pending, then ask the provider for it, never inside a
+    transaction: a slow provider must not hold database locks."""
+    try:
+        currency = normalise_currency(new.currency)
+        check_amount(new.amount)
+    except MoneyError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    new = NewPayment(**{**new.__dict__, "currency": currency})
+    provider = provider_for(rt, new)
+    user_id = _owner(principal, new)
+    await _check_purpose(rt, principal, new)
+    actor = actor_of(principal)
+
+    payment = Payment(
+        user_id=user_id,
+        organization_id=new.organization_id,
+        provider=new.provider,
+        status=PaymentStatus.PENDING.value,
+        amount=new.amount,
+        currency=currency,
+        refunded_amount=0,
+        purpose=new.purpose,
+        tariff_id=new.tariff_id,
+        shop_id=new.shop_id,
+        description=new.description,
+        metadata_=new.metadata,
+        phone=new.phone,
+        return_url=new.return_url,
+        idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
+    )
+    try:
+        async with rt.db.transaction() as session:
+            session.add(payment)
+            await session.flush()
+            audit.record(session, actor=actor, operation="create", payment=payment)
+    except IntegrityError:
+        # The idempotency store lost its record (a Redis outage or flush); the unique key
+        # on the payment still refuses to create a second one.
+        existing = await _by_idempotency_key(rt, payment.idempotency_key)
+        if existing is None:
+            raise
+        return existing
+
+    key = _provider_idempotency_key(principal, new.idempotency_key, payment.id)
+    try:
+        created = await provider.create(payment_request(payment, key))
+    except ProviderFailure as exc:
+        await _creation_failed(rt, payment, exc, actor)
+        raise ProviderError(f"{new.provider}: {exc.message}") from exc
+
+    async with rt.db.transaction() as session:
+        row = await session.get(Payment, payment.id, with_for_update=True)
+        assert row is not None
+        row.provider_payment_id = created.provider_payment_id
+        row.checkout_url = created.checkout_url
+        row.client_secret = created.client_secret
+        await session.flush()
+        if created.initial is not None:
+            await apply_update(session, created.initial, actor=actor, operation="create")
+        payment = row
+    return payment
+
+
+async def _by_idempotency_key(rt: Runtime, key: str | None) -> Payment | None:
+    if key is None:
+        return None
+    async with rt.db.transaction() as session:
+        return await session.scalar(select(Payment).where(Payment.idempotency_key == key))
+
+
+def _provider_idempotency_key(principal: Principal, key: str | None, payment_id: str) -> str:
+    """The provider-side key: stable for a replayed request, distinct across callers."""
+    basis = f"{principal.key}:{key}" if key else payment_id
+    return hashlib.sha256(basis.encode()).hexdigest()[:48]
+
+
+async def _creation_failed(
+    rt: Runtime, payment: Payment, exc: ProviderFailure, actor: Actor
+) -> None:
+    """A create the provider surely refused fails the payment; an unknown outcome leaves
+    it pending for reconciliation, so money paid at the provider is never orphaned."""
+    async with rt.db.transaction() as session:
+        if exc.created_nothing:
+            await apply_update(
+                session,
+                ProviderUpdate(
+                    provider=payment.provider,
+                    event_id=f"create-failed:{payment.id}",
+                    payment_id=payment.id,
+                    status=PaymentStatus.FAILED,
+                    failure_code=exc.code,
+                    failure_message=exc.message[:500],
+                ),
+                actor=actor,
+                operation="create",
+            )
+        else:
+            row = await session.get(Payment, payment.id)
+            assert row is not None
+            row.failure_code = exc.code
+            row.failure_message = exc.message[:500]
+            audit.record(
+                session,
+                actor=actor,
+                operation="create",
+                payment=row,
+                error_message=exc.message[:500],
+            )
+    log.warning(
+        "payment.create_failed",
+        payment_id=payment.id,
+        provider=payment.provider,
+        error=exc.message,
+        created_nothing=exc.created_nothing,
+    )
+
+
+async def get_payment(rt: Runtime, principal: Principal, payment_id: str) -> Payment:
+    async with rt.db.transaction() as session:
+        return access.ensure_can_view(principal, await session.get(Payment, payment_id))
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilters:
+    user_id: str | None = None
+    status: str | None = None
+    provider: str | None = None
+    purpose: str | None = None
+
+
+def _filtered(principal: Principal, filters: PaymentFilters) -> Select[Any]:
+    query = select(Payment).order_by(Payment.created_at.desc(), Payment.id.desc())
+    if principal.is_privileged:
+        if filters.user_id:
+            query = query.where(Payment.user_id == filters.user_id)
+    else:
+        query = query.where(Payment.user_id == principal.subject)
+    for column, value in (
+        (Payment.status, filters.status),
+        (Payment.provider, filters.provider),
+        (Payment.purpose, filters.purpose),
+    ):
+        if value:
+            query = query.where(column == value)
+    return query
+
+
+async def list_payments(
+    rt: Runtime, principal: Principal, filters: PaymentFilters, page: PageParams
+) -> tuple[list[Payment], int]:
+    async with rt.db.transaction() as session:
+        return await paginate(session, _filtered(principal, filters), page)
+
+
+async def list_events(
+    rt: Runtime, principal: Principal, payment_id: str, page: PageParams
+) -> tuple[list[AuditRecord], int]:
+    async with rt.db.transaction() as session:
+        access.ensure_can_view(principal, await session.get(Payment, payment_id))
+        query = (
+            select(AuditRecord)
+            .where(AuditRecord.payment_id == payment_id)
+            .order_by(AuditRecord.id.desc())
+        )
+        return await paginate(session, query, page)
+
+
+async def cancel_payment(rt: Runtime, principal: Principal, payment_id: str) -> Payment:
+    async with rt.db.transaction() as session:
+        payment = access.ensure_can_act(principal, await session.get(Payment, payment_id))
+    if not is_open(PaymentStatus(payment.status)):
+        raise InvalidState(f"a {payment.status} payment cannot be cancelled")
+    provider = provider_for(rt, payment)
+    actor = actor_of(principal)
+    try:
+        update = await provider.cancel(payment_request(payment))
+    except ProviderFailure as exc:
+        async with rt.db.transaction() as session:
+            audit.record(
+                session,
+                actor=actor,
+                operation="cancel",
+                payment=payment,
+                error_message=exc.message[:500],
+            )
+        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
+    async with rt.db.transaction() as session:
+        result = await apply_update(session, update, actor=actor, operation="cancel")
+    if PaymentStatus(result.payment.status) is not PaymentStatus.CANCELLED:
+        raise InvalidState(f"the payment is {result.payment.status} and cannot be cancelled")
+    return result.payment
+
+
+async def sync_payment(
+    rt: Runtime,
+    principal: Principal | None,
+    payment_id: str,
+    *,
+    actor: Actor | None = None,
+    operation: str = "sync",
+) -> UpdateResult:
+    """Ask the provider for the status now and apply it (also the reconciler's step)."""
+    async with rt.db.transaction() as session:
+        payment = await session.get(Payment, payment_id)
+        if principal is not None:
+            payment = access.ensure_can_act(principal, payment)
+        elif payment is None:
+            raise NotFound("payment not found")
+    provider = provider_for(rt, payment)
+    who = actor or (actor_of(principal) if principal else Actor.system("reconciler"))
+    try:
+        update = await provider.fetch(payment_request(payment))
+    except ProviderFailure as exc:
+        async with rt.db.transaction() as session:
+            audit.record(
+                session,
+                actor=who,
+                operation=operation,
+                payment=payment,
+                error_message=exc.message[:500],
+            )
+        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
+    async with rt.db.transaction() as session:
+        return await apply_update(session, update, actor=who, operation=operation)

@@ -1,0 +1,230 @@
+"""`apply_update`: the one function that changes a payment's status.
+
+Webhooks, polling, `/sync`, cancel, refunds and the sandbox all end here. Inside the
+caller's transaction it locks the payment row, claims the provider's event id (a unique
+constraint makes duplicates no-ops), consults the state machine, checks the amount, and
+writes the new state, the audit record, the outbox event and the business effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kassa.db.base import utcnow
+from kassa.db.models import Payment, ProviderEvent
+from kassa.domain.refunds import status_after_refunds
+from kassa.domain.states import PAID_STATUSES, PaymentStatus, can_move
+from kassa.domain.updates import ProviderUpdate
+from kassa.errors import NotFound
+from kassa.logging import get_logger
+from kassa.schemas import PaymentOut
+from kassa.services import audit, effects, outbox
+from kassa.services.context import Actor
+from kassa.services.sql import insert_ignore
+
+log = get_logger(__name__)
+
+_EVENT_FOR_STATUS = {
+    PaymentStatus.SUCCEEDED: "payment.succeeded",
+    PaymentStatus.FAILED: "payment.failed",
+    PaymentStatus.CANCELLED: "payment.cancelled",
+    PaymentStatus.PARTIALLY_REFUNDED: "payment.refunded",
+    PaymentStatus.REFUNDED: "payment.refunded",
+}
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"  # the payment moved
+    DUPLICATE = "duplicate"  # this event id was applied before: nothing to do
+    IGNORED = "ignored"  # stale or out of order: the payment is already past it
+    REJECTED = "rejected"  # contradicts the payment (amount, currency, provider)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    outcome: Outcome
+    payment: Payment
+    previous_status: PaymentStatus
+    reason: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome is Outcome.APPLIED
+
+
+async def lock_payment(
+    session: AsyncSession,
+    *,
+    payment_id: str | None = None,
+    provider: str | None = None,
+    provider_payment_id: str | None = None,
+) -> Payment | None:
+    """SELECT … FOR UPDATE (PostgreSQL); SQLite transactions already hold the write lock."""
+    query = select(Payment).with_for_update().execution_options(populate_existing=True)
+    if payment_id:
+        query = query.where(Payment.id == payment_id)
+    else:
+        query = query.where(
+            Payment.provider == provider, Payment.provider_payment_id == provider_payment_id
+        )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def _target_status(payment: Payment, update: ProviderUpdate) -> tuple[PaymentStatus, int]:
+    """The status the update asks for, and the refunded total it implies."""
+    current = PaymentStatus(payment.status)
+    refunded = payment.refunded_amount
+    wants_refund = update.status in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+    if wants_refund or (update.refunded_amount and current in PAID_STATUSES):
+        reported = update.refunded_amount
+        if reported is None:
+            reported = payment.amount if update.status is PaymentStatus.REFUNDED else refunded
+        refunded = max(refunded, min(reported, payment.amount))
+        return status_after_refunds(payment.amount, refunded), refunded
+    return update.status, refunded
+
+
+def _amount_mismatch(payment: Payment, update: ProviderUpdate) -> str | None:
+    if update.amount is not None and update.amount != payment.amount:
+        return f"provider reports {update.amount}, payment is {payment.amount}"
+    if update.currency is not None and update.currency.upper() != payment.currency:
+        return f"provider reports {update.currency.upper()}, payment is {payment.currency}"
+    return None
+
+
+async def apply_update(
+    session: AsyncSession, update: ProviderUpdate, *, actor: Actor, operation: str = "webhook"
+) -> UpdateResult:
+    payment = await lock_payment(
+        session,
+        payment_id=update.payment_id,
+        provider=update.provider,
+        provider_payment_id=update.provider_payment_id,
+    )
+    if payment is None:
+        raise NotFound("payment not found")
+    previous = PaymentStatus(payment.status)
+
+    def finish(outcome: Outcome, reason: str | None = None) -> UpdateResult:
+        return UpdateResult(outcome, payment, previous, reason)
+
+    claimed = await insert_ignore(
+        session,
+        ProviderEvent.__table__,  # type: ignore[arg-type]
+        {
+            "provider": update.provider,
+            "event_id": update.event_id,
+            "payment_id": payment.id,
+            "outcome": "claimed",
+            "received_at": utcnow(),
+        },
+    )
+    if not claimed:
+        return finish(Outcome.DUPLICATE)
+
+    problem: str | None = None
+    if update.provider != payment.provider:
+        problem = f"update from {update.provider} for a {payment.provider} payment"
+    elif update.status is PaymentStatus.SUCCEEDED:
+        problem = _amount_mismatch(payment, update)
+    target, refunded = _target_status(payment, update)
+    if problem is None and update.refunded_amount and update.refunded_amount > payment.amount:
+        problem = f"provider reports {update.refunded_amount} refunded of {payment.amount}"
+
+    if problem is not None:
+        outcome, reason = Outcome.REJECTED, problem
+    elif target is previous and refunded == payment.refunded_amount:
+        outcome, reason = Outcome.IGNORED, f"already {previous.value}"
+    elif not can_move(previous, target):
+        outcome, reason = Outcome.IGNORED, f"{previous.value} cannot move to {target.value}"
+    else:
+        outcome, reason = Outcome.APPLIED, None
+
+    await _mark_event(session, update, outcome)
+    if outcome is not Outcome.APPLIED:
+        audit.record(
+            session,
+            actor=actor,
+            operation=operation,
+            payment=payment,
+            status=previous.value,
+            error_message=f"{outcome.value}: {reason}",
+            details={"provider_status": update.status.value, "event_id": update.event_id},
+        )
+        log.info(
+            "payment.update_not_applied",
+            payment_id=payment.id,
+            outcome=outcome.value,
+            reason=reason,
+            event_id=update.event_id,
+        )
+        return finish(outcome, reason)
+
+    await _move(session, payment, update, target, refunded, actor=actor, operation=operation)
+    return finish(Outcome.APPLIED)
+
+
+async def _mark_event(session: AsyncSession, update: ProviderUpdate, outcome: Outcome) -> None:
+    event = await session.scalar(
+        select(ProviderEvent).where(
+            ProviderEvent.provider == update.provider, ProviderEvent.event_id == update.event_id
+        )
+    )
+    if event is not None:
+        event.outcome = outcome.value
+
+
+async def _move(
+    session: AsyncSession,
+    payment: Payment,
+    update: ProviderUpdate,
+    target: PaymentStatus,
+    refunded: int,
+    *,
+    actor: Actor,
+    operation: str,
+) -> None:
+    now = utcnow()
+    previous = payment.status
+    newly_refunded = refunded - payment.refunded_amount
+    payment.status = target.value
+    payment.refunded_amount = refunded
+    payment.updated_at = now
+    if update.provider_payment_id and not payment.provider_payment_id:
+        payment.provider_payment_id = update.provider_payment_id
+    if target in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        payment.failure_code = update.failure_code or payment.failure_code
+        payment.failure_message = update.failure_message or payment.failure_message
+    if target is PaymentStatus.SUCCEEDED:
+        payment.paid_at = update.occurred_at or now
+    await session.flush()
+
+    audit.record(
+        session,
+        actor=actor,
+        operation=operation,
+        payment=payment,
+        status=target.value,
+        details={"from": previous, "event_id": update.event_id, "newly_refunded": newly_refunded},
+    )
+    event_type = _EVENT_FOR_STATUS.get(target)
+    if event_type is not None:
+        outbox.enqueue(
+            session, event_type, PaymentOut.model_validate(payment).model_dump(mode="json")
+        )
+    if target is PaymentStatus.SUCCEEDED:
+        assert payment.paid_at is not None
+        await effects.on_succeeded(session, payment, payment.paid_at)
+    elif target in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
+        await effects.on_refunded(session, payment, newly_refunded)
+    log.info(
+        "payment.moved",
+        payment_id=payment.id,
+        status=target.value,
+        event_id=update.event_id,
+        operation=operation,
+    )
