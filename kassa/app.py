@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from kassa import __version__
 from kassa.api import accounts, errors, health, payments, tariffs
-from kassa.api.middleware import BodyLimit, RequestContext, SecurityHeaders
+from kassa.api.middleware import BodyLimit, ErrorShield, RequestContext, SecurityHeaders
 from kassa.config import Settings
 from kassa.jobs.runner import run_jobs
 from kassa.logging import configure_logging, get_logger
@@ -89,6 +89,7 @@ def create_app(
                 "X-Request-ID",
             ],
         )
+    app.add_middleware(ErrorShield)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)

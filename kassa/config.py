@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     payme_merchant_id: str | None = None
     payme_secret_key: SecretStr | None = None
     payme_account_field: str = "order_id"
+    payme_test_mode: bool = False
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -98,6 +99,24 @@ class Settings(BaseSettings):
     def signing_key(self) -> str:
         assert self.secret_key is not None
         return self.secret_key.get_secret_value()
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"{self.public_url.rstrip('/')}/sandbox"
+
+    @property
+    def payme_checkout_host(self) -> str:
+        if self.is_sandbox:
+            return f"{self.sandbox_url}/payme"
+        return "https://test.paycom.uz" if self.payme_test_mode else "https://checkout.paycom.uz"
+
+    @property
+    def payme_subscribe_url(self) -> str:
+        if self.is_sandbox:
+            return f"{self.sandbox_url}/payme/api"
+        if self.payme_test_mode:
+            return "https://checkout.test.paycom.uz/api"
+        return "https://checkout.paycom.uz/api"
 
     @cached_property
     def cors_origin_list(self) -> list[str]:

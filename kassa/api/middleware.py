@@ -11,7 +11,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.api.problems import problem
-from kassa.logging import get_logger
+from kassa.logging import describe_exception, get_logger
 from kassa.observability import REQUEST_LATENCY, REQUESTS
 from kassa.services.context import request_id_var
 
@@ -63,6 +63,35 @@ class RequestContext:
                 )
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
+
+
+class ErrorShield:
+    """The last line: an unexpected fault becomes a problem answer and one log line
+    (type and place, no trace), and is not re-raised to the server's own logger."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error("request.failed", path=scope.get("path"), **describe_exception(exc))
+            if not started:
+                response = problem(500, "internal_error", "Internal error",
+                                   "an unexpected error occurred; quote the request id")
+                await response(scope, receive, send)
 
 
 class BodyLimit:

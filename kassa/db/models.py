@@ -226,3 +226,39 @@ class IdempotencyRecord(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PaymeTransaction(Base):
+    """A Payme Merchant API transaction, as Payme created it; times are Unix ms, 0 = unset.
+
+    Every answer to a repeated call is read from here, so repeats are identical.
+    """
+
+    __tablename__ = "payme_transactions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    payme_id: Mapped[str] = mapped_column(String(64), unique=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    payme_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[int | None] = mapped_column(Integer)
+    create_time: Mapped[int] = mapped_column(BigInteger)
+    perform_time: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancel_time: Mapped[int] = mapped_column(BigInteger, default=0)
+    receivers: Mapped[list[Any] | None] = mapped_column(JSON)
+    fiscal_perform: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fiscal_cancel: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProviderKey(Base):
+    """A provider key rotated by the provider itself (Payme's ChangePassword)."""
+
+    __tablename__ = "provider_keys"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(20), index=True)
+    account: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -92,9 +92,17 @@ class RefundNotSupported(ProviderFailure):
         super().__init__(message, retryable=False, code="refund_not_supported")
 
 
+class NothingToPoll(ProviderFailure):
+    """The provider pushes this payment's state to kassa; there is nothing to ask."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False, code="nothing_to_poll")
+
+
 @runtime_checkable
 class PaymentProvider(Protocol):
     name: str
+    currencies: frozenset[str] | None  # None: any currency the provider accepts
 
     async def create(self, request: PaymentRequest) -> ProviderPayment: ...
 

@@ -1,4 +1,4 @@
-"""The list of provider packages kassa ships; each provider issue adds one line."""
+"""The list of provider packages kassa ships; each provider adds one line."""
 
 from __future__ import annotations
 
@@ -6,4 +6,6 @@ from kassa.providers.registry import ProviderPlugin
 
 
 def all_plugins() -> list[ProviderPlugin]:
-    return []
+    from kassa.providers.payme.plugin import PLUGIN as PAYME
+
+    return [PAYME]

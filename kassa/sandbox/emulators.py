@@ -10,4 +10,6 @@ from kassa.runtime import Runtime
 
 
 def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:
-    return {}
+    from kassa.sandbox import payme
+
+    return {"payme": payme.build}

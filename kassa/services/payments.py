@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -63,7 +63,13 @@ def provider_for(rt: Runtime, payment: Payment | NewPayment) -> PaymentProvider:
     """The provider implementation, with the shop's credentials where it has any."""
     if not rt.providers.has(payment.provider):
         raise ValidationFailed(f"provider {payment.provider!r} is not enabled on this kassa")
-    return rt.providers.get(payment.provider)
+    provider = rt.providers.get(payment.provider)
+    allowed = provider.currencies
+    if isinstance(payment, NewPayment) and allowed is not None and payment.currency not in allowed:
+        raise ValidationFailed(
+            f"{payment.provider} accepts {', '.join(sorted(allowed))}, not {payment.currency}"
+        )
+    return provider
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -108,7 +114,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         check_amount(new.amount)
     except MoneyError as exc:
         raise ValidationFailed(str(exc)) from exc
-    new = NewPayment(**{**new.__dict__, "currency": currency})
+    new = replace(new, currency=currency)
     provider = provider_for(rt, new)
     user_id = _owner(principal, new)
     await _check_purpose(rt, principal, new)

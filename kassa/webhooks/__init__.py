@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+from kassa.webhooks import payme
+
+router = APIRouter()
+router.include_router(payme.router)

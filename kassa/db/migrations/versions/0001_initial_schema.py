@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:25:50.367286
+Create Date: 2026-11-22 22:35:22.169657
 """
 
 from collections.abc import Sequence
@@ -111,6 +111,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_events_pending", ["published_at", "seq"], unique=False)
 
     op.create_table(
+        "provider_keys",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("account", sa.String(length=100), nullable=False),
+        sa.Column("secret", sa.Text(), nullable=False),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_keys")),
+    )
+    with op.batch_alter_table("provider_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_provider_keys_provider"), ["provider"], unique=False)
+
+    op.create_table(
         "tariffs",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -141,6 +158,7 @@ def upgrade() -> None:
         sa.Column("metadata", sa.JSON(), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("return_url", sa.Text(), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=500), nullable=True),
         sa.Column("provider_payment_id", sa.String(length=200), nullable=True),
         sa.Column("checkout_url", sa.Text(), nullable=True),
         sa.Column("client_secret", sa.Text(), nullable=True),
@@ -157,6 +175,7 @@ def upgrade() -> None:
             ["tariff_id"], ["tariffs.id"], name=op.f("fk_payments_tariff_id_tariffs")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_payments_idempotency_key")),
         sa.UniqueConstraint(
             "provider", "provider_payment_id", name=op.f("uq_payments_provider_provider_payment_id")
         ),
@@ -191,6 +210,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invoices_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "payme_transactions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("payme_id", sa.String(length=64), nullable=False),
+        sa.Column("payment_id", sa.String(length=40), nullable=False),
+        sa.Column("payme_time", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("account", sa.JSON(), nullable=False),
+        sa.Column("state", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Integer(), nullable=True),
+        sa.Column("create_time", sa.BigInteger(), nullable=False),
+        sa.Column("perform_time", sa.BigInteger(), nullable=False),
+        sa.Column("cancel_time", sa.BigInteger(), nullable=False),
+        sa.Column("receivers", sa.JSON(), nullable=True),
+        sa.Column("fiscal_perform", sa.JSON(), nullable=True),
+        sa.Column("fiscal_cancel", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_payme_transactions_payment_id_payments")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payme_transactions")),
+        sa.UniqueConstraint("payme_id", name=op.f("uq_payme_transactions_payme_id")),
+    )
+    with op.batch_alter_table("payme_transactions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payme_transactions_payme_time"), ["payme_time"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_payme_transactions_payment_id"), ["payment_id"], unique=False
+        )
 
     op.create_table(
         "provider_events",
@@ -314,6 +368,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_provider_events_payment_id"))
 
     op.drop_table("provider_events")
+    with op.batch_alter_table("payme_transactions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payme_transactions_payment_id"))
+        batch_op.drop_index(batch_op.f("ix_payme_transactions_payme_time"))
+
+    op.drop_table("payme_transactions")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoices_user_id"))
 
@@ -327,6 +386,10 @@ def downgrade() -> None:
 
     op.drop_table("payments")
     op.drop_table("tariffs")
+    with op.batch_alter_table("provider_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_provider_keys_provider"))
+
+    op.drop_table("provider_keys")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_events_pending")
 

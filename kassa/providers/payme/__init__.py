@@ -1,0 +1,1 @@
+"""Payme (Uzbekistan): checkout links, the Merchant API protocol, the Subscribe API."""

@@ -1,0 +1,114 @@
+"""What every provider emulator shares: fault switches, the checkout page, callbacks.
+
+An emulator is a FastAPI sub-app with its own state (never kassa's tables). Its fault
+switches let tests and benchmarks play a provider's bad day: slow answers, 5xx errors,
+and callbacks delivered twice or out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@dataclass
+class Faults:
+    delay_ms: int = 0  # before every answer and every callback
+    fail_status: int = 0  # answer the provider API with this status (e.g. 503)
+    fail_times: int = 0  # …this many times, then recover (0: until switched off)
+    duplicate_callbacks: bool = False  # send every callback twice, concurrently
+    reverse_callbacks: bool = False  # deliver a batch of callbacks newest first
+
+    async def delay(self) -> None:
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000)
+
+    def take_failure(self) -> int | None:
+        """The status to fail this API call with, if a failure is switched on."""
+        if not self.fail_status:
+            return None
+        if self.fail_times:
+            self.fail_times -= 1
+            if self.fail_times == 0:
+                status, self.fail_status = self.fail_status, 0
+                return status
+        return self.fail_status
+
+
+class FaultSwitches(BaseModel):
+    delay_ms: int = Field(default=0, ge=0, le=60_000)
+    fail_status: int = Field(default=0, ge=0, le=599)
+    fail_times: int = Field(default=0, ge=0, le=1000)
+    duplicate_callbacks: bool = False
+    reverse_callbacks: bool = False
+
+
+def fault_router(faults: Faults) -> APIRouter:
+    """GET/PUT /_faults on every emulator."""
+    router = APIRouter()
+
+    @router.get("/_faults")
+    async def read_faults() -> dict[str, Any]:
+        return asdict(faults)
+
+    @router.put("/_faults")
+    async def set_faults(switches: FaultSwitches) -> dict[str, Any]:
+        for name, value in switches.model_dump().items():
+            setattr(faults, name, value)
+        return asdict(faults)
+
+    return router
+
+
+def checkout_page(
+    request: Request,
+    *,
+    provider: str,
+    title: str,
+    amount: str,
+    reference: str,
+    note: str | None = None,
+    result: str | None = None,
+    return_url: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The sandbox payment page: Pay and Decline post `action=…` back to the same URL."""
+    return TEMPLATES.TemplateResponse(
+        request,
+        "checkout.html",
+        {
+            "provider": provider,
+            "title": title,
+            "amount": amount,
+            "reference": reference,
+            "note": note,
+            "result": result,
+            "return_url": return_url if return_url and return_url.startswith("http") else None,
+        },
+        status_code=status_code,
+    )
+
+
+def new_emulator(name: str, faults: Faults) -> FastAPI:
+    app = FastAPI(title=f"{name} sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(fault_router(faults))
+    return app
+
+
+async def read_action(request: Request) -> str | None:
+    form = await request.form()
+    action = form.get("action")
+    return action if action in ("pay", "decline") else None
+
+
+def json_error(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status)

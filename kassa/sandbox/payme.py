@@ -1,0 +1,197 @@
+"""The Payme emulator: the checkout page and Payme's side of the Merchant API.
+
+On Pay it calls kassa's /webhooks/payme exactly as Payme does (CheckPerformTransaction,
+CreateTransaction, PerformTransaction, with `Basic Paycom:<key>`); on Decline it creates
+the transaction and cancels it with reason 2 (debit failed), as a refused card does. A
+"cabinet" endpoint refunds a performed transaction the way an operator would in Payme
+Business: Payme calls CancelTransaction with reason 5.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from kassa.money import to_decimal_string
+from kassa.providers.payme.checkout import parse_checkout_params
+from kassa.runtime import Runtime
+from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+
+
+@dataclass
+class PaymeSandboxState:
+    transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    faults: Faults = field(default_factory=Faults)
+
+    def log(self, method: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
+        self.calls.append({"method": method, "params": params, "answer": answer})
+        del self.calls[:-1000]
+
+
+class MerchantApiClient:
+    """Payme's client for a merchant's endpoint."""
+
+    def __init__(self, rt: Runtime, state: PaymeSandboxState) -> None:
+        self.rt = rt
+        self.state = state
+        self.url = f"{rt.settings.public_url.rstrip('/')}/webhooks/payme"
+        key = (
+            rt.settings.payme_secret_key.get_secret_value() if rt.settings.payme_secret_key else ""
+        )
+        self.auth = "Basic " + base64.b64encode(f"Paycom:{key}".encode()).decode()
+
+    async def _post(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        await self.state.faults.delay()
+        response = await self.rt.http.post(
+            self.url,
+            json={
+                "jsonrpc": "2.0",
+                "id": secrets.randbelow(10**6),
+                "method": method,
+                "params": params,
+            },
+            headers={"Authorization": self.auth},
+        )
+        answer: dict[str, Any] = response.json()
+        self.state.log(method, params, answer)
+        return answer
+
+    async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One call, or two at once when duplicates are switched on (Payme retries)."""
+        if not self.state.faults.duplicate_callbacks:
+            return await self._post(method, params)
+        first, second = await asyncio.gather(self._post(method, params), self._post(method, params))
+        if first.get("result") != second.get("result"):
+            self.state.log("MISMATCH", params, {"first": first, "second": second})
+        return first
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _error_text(answer: dict[str, Any]) -> str:
+    error = answer.get("error") or {}
+    message = error.get("message")
+    text = message.get("en") if isinstance(message, dict) else message
+    return f"Payme refused the payment: {text} ({error.get('code')})"
+
+
+class RefundRequest(BaseModel):
+    payme_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
+    reason: int = 5
+
+
+def build(rt: Runtime) -> FastAPI:
+    state = PaymeSandboxState()
+    app = new_emulator("payme", state.faults)
+    app.state.payme = state
+    client = MerchantApiClient(rt, state)
+
+    def order_of(params: dict[str, str]) -> tuple[str, str]:
+        for key, value in params.items():
+            if key.startswith("ac."):
+                return key[3:], value
+        raise ValueError("the link names no account")
+
+    async def run_checkout(params: dict[str, str], action: str) -> str:
+        field_name, order = order_of(params)
+        account = {field_name: order}
+        amount = int(params["a"])
+        check = await client.call("CheckPerformTransaction", {"amount": amount, "account": account})
+        if "error" in check:
+            return _error_text(check)
+        payme_id = secrets.token_hex(12)
+        payme_time = _now_ms()
+        created = await client.call(
+            "CreateTransaction",
+            {"id": payme_id, "time": payme_time, "amount": amount, "account": account},
+        )
+        if "error" in created:
+            return _error_text(created)
+        state.transactions[payme_id] = {
+            "order_id": order,
+            "amount": amount,
+            "time": payme_time,
+            "state": 1,
+        }
+        if action == "decline":
+            await client.call("CancelTransaction", {"id": payme_id, "reason": 2})
+            state.transactions[payme_id]["state"] = -1
+            return "Payment declined by the card issuer."
+        performed = await client.call("PerformTransaction", {"id": payme_id})
+        if "error" in performed:
+            return _error_text(performed)
+        state.transactions[payme_id]["state"] = 2
+        return "Payment successful."
+
+    @app.get("/_transactions")
+    async def transactions() -> dict[str, Any]:
+        return {"transactions": state.transactions, "calls": state.calls[-200:]}
+
+    @app.post("/_cabinet/refund")
+    async def cabinet_refund(body: RefundRequest) -> JSONResponse:
+        payme_id = body.payme_id or next(
+            (
+                pid
+                for pid, tx in state.transactions.items()
+                if tx["order_id"] == body.order_id and tx["state"] == 2
+            ),
+            None,
+        )
+        if payme_id is None:
+            return JSONResponse({"error": "no performed transaction"}, status_code=404)
+        answer = await client.call("CancelTransaction", {"id": payme_id, "reason": body.reason})
+        if "result" in answer and payme_id in state.transactions:
+            state.transactions[payme_id]["state"] = answer["result"]["state"]
+        return JSONResponse(answer)
+
+    @app.get("/{encoded}", response_class=HTMLResponse)
+    async def checkout(request: Request, encoded: str) -> HTMLResponse:
+        try:
+            params = parse_checkout_params(encoded)
+            _, order = order_of(params)
+            amount = int(params["a"])
+        except ValueError:
+            return HTMLResponse("<h1>Invalid Payme link</h1>", status_code=404)
+        return checkout_page(
+            request,
+            provider="payme",
+            title="Payment",
+            amount=f"{to_decimal_string(amount, 'UZS')} UZS",
+            reference=order,
+        )
+
+    @app.post("/{encoded}", response_class=HTMLResponse)
+    async def checkout_action(request: Request, encoded: str) -> HTMLResponse:
+        try:
+            params = parse_checkout_params(encoded)
+            _, order = order_of(params)
+            amount = int(params["a"])
+        except ValueError:
+            return HTMLResponse("<h1>Invalid Payme link</h1>", status_code=404)
+        action = await read_action(request)
+        if action is None:
+            return HTMLResponse("<h1>Unknown action</h1>", status_code=400)
+        result = await run_checkout(params, action)
+        return checkout_page(
+            request,
+            provider="payme",
+            title="Payment",
+            amount=f"{to_decimal_string(amount, 'UZS')} UZS",
+            reference=order,
+            result=result,
+            return_url=params.get("c"),
+        )
+
+    return app

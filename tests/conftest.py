@@ -1,0 +1,136 @@
+"""Test harness: kassa served by a real uvicorn server on a free port, over a real database.
+
+KASSA_TEST_DATABASE_URL picks the database (a fresh SQLite file by default; PostgreSQL is
+reset to an empty schema first) and KASSA_TEST_REDIS_URL turns Redis on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from kassa.app import create_app
+from kassa.auth import mint_token
+from kassa.config import Settings
+from kassa.db.migrate import upgrade_async
+from kassa.db.session import Database
+from kassa.runtime import Runtime
+from kassa.services.api_keys import create_api_key
+
+TEST_SECRET = "test-signing-secret-0123456789abcdef-kassa"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("KASSA_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kassa-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, port: int) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="test",
+        database_url=database_url,
+        redis_url=os.environ.get("KASSA_TEST_REDIS_URL") or None,
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        sandbox=True,
+        public_url=f"http://127.0.0.1:{port}",
+        log_level=os.environ.get("KASSA_TEST_LOG_LEVEL", "WARNING"),
+    )
+
+
+async def _reset_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
+        return
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    await _reset_database(settings.database_url)
+    await upgrade_async(settings.database_url)
+    rt = Runtime.build(settings)
+    if rt.redis is not None:
+        await rt.redis.flushdb()
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture(scope="session")
+async def server(settings: Settings, runtime: Runtime, port: int) -> AsyncIterator[str]:
+    app = create_app(settings, runtime=runtime)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on", access_log=False)
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve())
+    for _ in range(200):
+        if srv.started:
+            break
+        await asyncio.sleep(0.02)
+    assert srv.started, "the test server did not start"
+    yield settings.public_url
+    srv.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def client(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        yield http
+
+
+def bearer(sub: str, role: str = "user", orgs: list[str] | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(TEST_SECRET, sub, role=role, orgs=orgs)}"}
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    return bearer("admin-1", role="admin")
+
+
+@pytest.fixture(scope="session")
+async def service_key(runtime: Runtime) -> dict[str, str]:
+    _, key = await create_api_key(runtime.db, "main-backend")
+    return {"X-API-Key": key}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{os.urandom(6).hex()}"
+
+
+async def make_tariff(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Pro", "amount": 5_000_000, "currency": "UZS", "duration_days": 30, **fields}
+    response = await client.post("/api/v1/tariffs", json=body, headers=bearer("admin-1", "admin"))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
