@@ -49,8 +49,7 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _route_template(scope)
             REQUESTS.labels(scope["method"], template, str(status)).inc()
             REQUEST_LATENCY.labels(scope["method"], template).observe(elapsed)
             if template not in ("/metrics", "/health"):
@@ -63,6 +62,17 @@ class RequestContext:
                 )
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's template (`/api/v1/payments/{payment_id}`), never the raw
+    path, so metrics keep a bounded number of labels."""
+    effective = (scope.get("fastapi") or {}).get("effective_route_context")  # included routers
+    template = getattr(effective, "path_format", None)
+    if template is None:
+        route = scope.get("route")
+        template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return str(template) if template else "unmatched"
 
 
 class ErrorShield:
@@ -89,8 +99,12 @@ class ErrorShield:
         except Exception as exc:
             log.error("request.failed", path=scope.get("path"), **describe_exception(exc))
             if not started:
-                response = problem(500, "internal_error", "Internal error",
-                                   "an unexpected error occurred; quote the request id")
+                response = problem(
+                    500,
+                    "internal_error",
+                    "Internal error",
+                    "an unexpected error occurred; quote the request id",
+                )
                 await response(scope, receive, send)
 
 
@@ -110,28 +124,34 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
             return
         seen = 0
+        refused = False
         response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    # Answer now and tell the app the client is gone; whatever it tries
+                    # to send afterwards is dropped.
+                    refused = True
+                    if not response_started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal response_started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
-                await self._refuse(scope, receive, send)
+        await self.app(scope, limited_receive, guarded_send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
@@ -141,10 +161,6 @@ class BodyLimit:
             f"request bodies are limited to {self.max_bytes} bytes",
         )
         await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [

@@ -134,8 +134,7 @@ async def cancel_payment(
 async def sync_payment(
     payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> PaymentOut:
-    result = await payments.sync_payment(rt, principal, payment_id)
-    return PaymentOut.model_validate(result.payment)
+    return PaymentOut.model_validate(await payments.sync_payment(rt, principal, payment_id))
 
 
 @router.post("/{payment_id}/refunds", status_code=201, response_model=RefundOut)

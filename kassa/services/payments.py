@@ -16,12 +16,17 @@ from kassa.domain.updates import ProviderUpdate
 from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
 from kassa.logging import get_logger
 from kassa.money import MoneyError, check_amount, normalise_currency
-from kassa.providers.base import PaymentProvider, PaymentRequest, ProviderFailure
+from kassa.providers.base import (
+    NothingToPoll,
+    PaymentProvider,
+    PaymentRequest,
+    ProviderFailure,
+)
 from kassa.runtime import Runtime
 from kassa.services import access, audit
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
-from kassa.services.updates import UpdateResult, apply_update
+from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
 
@@ -307,8 +312,9 @@ async def sync_payment(
     *,
     actor: Actor | None = None,
     operation: str = "sync",
-) -> UpdateResult:
-    """Ask the provider for the status now and apply it (also the reconciler's step)."""
+) -> Payment:
+    """Ask the provider for the status now and apply it (also the reconciler's step).
+    A provider that pushes every change (Payme) has nothing to ask: the payment stands."""
     async with rt.db.transaction() as session:
         payment = await session.get(Payment, payment_id)
         if principal is not None:
@@ -319,6 +325,8 @@ async def sync_payment(
     who = actor or (actor_of(principal) if principal else Actor.system("reconciler"))
     try:
         update = await provider.fetch(payment_request(payment))
+    except NothingToPoll:
+        return payment
     except ProviderFailure as exc:
         async with rt.db.transaction() as session:
             audit.record(
@@ -330,4 +338,5 @@ async def sync_payment(
             )
         raise ProviderError(f"{payment.provider}: {exc.message}") from exc
     async with rt.db.transaction() as session:
-        return await apply_update(session, update, actor=who, operation=operation)
+        result = await apply_update(session, update, actor=who, operation=operation)
+    return result.payment

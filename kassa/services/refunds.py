@@ -12,7 +12,7 @@ from kassa.domain.refunds import RefundTooLarge, choose_refund_amount
 from kassa.domain.states import REFUNDABLE_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.errors import InvalidState, ProviderError
-from kassa.providers.base import ProviderFailure
+from kassa.providers.base import ProviderFailure, RefundNotSupported
 from kassa.runtime import Runtime
 from kassa.services import access, audit
 from kassa.services.pagination import PageParams, paginate
@@ -72,6 +72,8 @@ async def create_refund(
                 status="failed",
                 error_message=exc.message[:500],
             )
+        if isinstance(exc, RefundNotSupported):
+            raise InvalidState(exc.message) from exc
         raise ProviderError(f"{payment.provider}: {exc.message}") from exc
 
     async with rt.db.transaction() as session:

@@ -1,0 +1,58 @@
+# kassa: `make run` starts the service on SQLite with the sandboxes on; `make test` checks everything.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint typecheck test-sqlite test-postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/kassa migrate
+	@echo ""
+	@echo "kassa is starting on http://$(HOST):$(PORT) (SQLite: ./kassa.db, provider sandboxes on)"
+	@echo "  API docs:     http://$(HOST):$(PORT)/docs"
+	@echo "  Admin UI:     http://$(HOST):$(PORT)/admin"
+	@echo "  Sandboxes:    http://$(HOST):$(PORT)/sandbox/<provider>/"
+	@echo "  Admin token (12 h):"
+	@echo "    export KASSA_TOKEN=$$($(BIN)/kassa token admin --role admin --minutes 720)"
+	@echo '  Try: curl -H "Authorization: Bearer $$KASSA_TOKEN" http://$(HOST):$(PORT)/api/v1/tariffs'
+	@echo ""
+	$(BIN)/kassa serve --host $(HOST) --port $(PORT)
+
+test: install lint typecheck test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check kassa tests bench
+	$(BIN)/ruff format --check kassa
+
+typecheck: install
+	$(BIN)/mypy kassa
+
+test-sqlite: install
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest
+
+test-postgres: install
+	@if $(BIN)/python -m tests.services "$(PG_URL)" "$(REDIS_TEST_URL)"; then \
+		echo "== tests on PostgreSQL with Redis =="; \
+		KASSA_TEST_DATABASE_URL="$(PG_URL)" KASSA_TEST_REDIS_URL="$(REDIS_TEST_URL)" $(BIN)/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL or Redis is not answering, and CI=true: failing" >&2; exit 1; \
+	else \
+		echo "== PostgreSQL or Redis not answering: skipped the second run (CI=true makes this fail) =="; \
+	fi
+
+clean:
+	rm -rf $(VENV) kassa.db kassa.db-wal kassa.db-shm .mypy_cache .ruff_cache

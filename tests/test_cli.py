@@ -1,0 +1,92 @@
+"""The `kassa` command as an operator runs it, in a scratch directory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kassa.auth import read_token
+from kassa.db.session import Database
+from kassa.services.api_keys import principal_for_key
+
+SECRET = "cli-test-secret-0123456789abcdef-0123456789"
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "kassa", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_token_prints_a_signed_token(tmp_path: Path) -> None:
+    done = run(["token", "user-7", "--role", "admin", "--org", "org-1", "--org", "org-2"], tmp_path,
+               SECRET_KEY=SECRET)
+    assert done.returncode == 0, done.stderr
+    principal = read_token(SECRET, done.stdout.strip())
+    assert principal.subject == "user-7" and principal.is_admin
+    assert principal.orgs == frozenset({"org-1", "org-2"})
+    bad_role = run(["token", "u", "--role", "root"], tmp_path, SECRET_KEY=SECRET)
+    assert bad_role.returncode != 0
+
+
+def test_without_a_secret_development_keeps_one_and_production_refuses(tmp_path: Path) -> None:
+    first = run(["token", "u"], tmp_path)
+    second = run(["token", "u"], tmp_path)
+    key = (tmp_path / ".kassa-secret").read_text().strip()
+    assert read_token(key, first.stdout.strip()).subject == "u"
+    assert read_token(key, second.stdout.strip()).subject == "u"
+    production = run(["token", "u"], tmp_path / "..", ENVIRONMENT="production")
+    assert production.returncode == 2 and "SECRET_KEY" in production.stderr
+
+
+def test_migrate_and_api_key_create(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+    assert run(["migrate"], tmp_path, DATABASE_URL=url, SECRET_KEY=SECRET).returncode == 0
+    done = run(["api-key", "create", "crm"], tmp_path, DATABASE_URL=url, SECRET_KEY=SECRET)
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip()
+    assert key.startswith("kassa_sk_")
+
+    async def lookup() -> str | None:
+        db = Database(url)
+        try:
+            principal = await principal_for_key(db, key)
+        finally:
+            await db.dispose()
+        return principal.subject if principal else None
+
+    assert asyncio.run(lookup()) == "crm"
+
+
+def test_serve_starts_on_an_empty_machine(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "SECRET"))}
+    proc = subprocess.Popen([sys.executable, "-m", "kassa", "serve", "--port", str(port)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("kassa serve did not become ready")
+        assert (tmp_path / "kassa.db").exists()
+        page = httpx.get(f"http://127.0.0.1:{port}/api/v1/tariffs")
+        assert page.json()["items"] == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
