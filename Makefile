@@ -23,7 +23,6 @@ run: install
 	@echo ""
 	@echo "kassa is starting on http://$(HOST):$(PORT) (SQLite: ./kassa.db, provider sandboxes on)"
 	@echo "  API docs:     http://$(HOST):$(PORT)/docs"
-	@echo "  Admin UI:     http://$(HOST):$(PORT)/admin"
 	@echo "  Sandboxes:    http://$(HOST):$(PORT)/sandbox/<provider>/"
 	@echo "  Admin token (12 h):"
 	@echo "    export KASSA_TOKEN=$$($(BIN)/kassa token admin --role admin --minutes 720)"

@@ -54,6 +54,7 @@ class PaymentOut(Out):
     purpose: str
     tariff_id: str | None
     shop_id: str | None
+    payment_method_id: str | None = None
     description: str | None
     metadata: dict[str, Any] = Field(validation_alias=AliasChoices("metadata_", "metadata"))
     provider_payment_id: str | None
@@ -64,6 +65,19 @@ class PaymentOut(Out):
     created_at: datetime
     updated_at: datetime
     paid_at: datetime | None
+
+
+class PaymentMethodOut(Out):
+    id: str
+    user_id: str
+    organization_id: str | None
+    provider: str
+    brand: str | None
+    last4: str | None
+    exp_month: int | None
+    exp_year: int | None
+    is_default: bool
+    created_at: datetime
 
 
 class RefundOut(Out):

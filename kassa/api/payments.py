@@ -43,6 +43,7 @@ class PaymentCreate(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
     return_url: HttpUrl | None = None
     metadata: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    payment_method_id: str | None = Field(default=None, max_length=64)
     idempotency_key: str | None = Field(default=None, max_length=255)
 
     @field_validator("metadata")
@@ -86,6 +87,7 @@ async def create_payment(
                 description=body.description,
                 return_url=str(body.return_url) if body.return_url else None,
                 metadata=body.metadata,
+                payment_method_id=body.payment_method_id,
                 idempotency_key=idem.key,
             ),
         )

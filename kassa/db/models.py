@@ -70,6 +70,7 @@ class Payment(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     return_url: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(500), unique=True)
+    payment_method_id: Mapped[str | None] = mapped_column(ForeignKey("payment_methods.id"))
     provider_payment_id: Mapped[str | None] = mapped_column(String(200))
     checkout_url: Mapped[str | None] = mapped_column(Text)
     client_secret: Mapped[str | None] = mapped_column(Text)
@@ -78,6 +79,25 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PaymentMethod(Base):
+    """A card saved at a provider for repeat payments; kassa keeps its token, not its number."""
+
+    __tablename__ = "payment_methods"
+    __table_args__ = (UniqueConstraint("provider", "token"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pm"))
+    user_id: Mapped[str] = mapped_column(String(200), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    token: Mapped[str] = mapped_column(String(500))
+    brand: Mapped[str | None] = mapped_column(String(40))
+    last4: Mapped[str | None] = mapped_column(String(4))
+    exp_month: Mapped[int | None] = mapped_column(Integer)
+    exp_year: Mapped[int | None] = mapped_column(Integer)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ProviderEvent(Base):

@@ -45,6 +45,7 @@ class PaymentRequest:
     provider_payment_id: str | None = None
     idempotency_key: str | None = None
     customer_ref: str | None = None
+    method_token: str | None = None  # a saved payment method to charge
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,9 +78,11 @@ class ProviderFailure(Exception):
         retryable: bool = True,
         created_nothing: bool = False,
         code: str = "provider_error",
+        provider_payment_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.provider_payment_id = provider_payment_id
         self.retryable = retryable
         self.created_nothing = created_nothing
         self.code = code
@@ -97,6 +100,26 @@ class NothingToPoll(ProviderFailure):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False, code="nothing_to_poll")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCard:
+    """What kassa keeps of a card saved at a provider (never the number)."""
+
+    token: str
+    brand: str | None
+    last4: str | None
+    exp_month: int | None
+    exp_year: int | None
+
+
+@runtime_checkable
+class MethodVault(Protocol):
+    """Providers that keep cards for repeat payments."""
+
+    async def attach_method(self, token: str, customer_ref: str | None) -> SavedCard: ...
+
+    async def detach_method(self, token: str) -> None: ...
 
 
 @runtime_checkable

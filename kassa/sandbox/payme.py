@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from kassa.money import to_decimal_string
 from kassa.providers.payme.checkout import parse_checkout_params
 from kassa.runtime import Runtime
+from kassa.sandbox import payme_subscribe
 from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
 
 
@@ -97,6 +98,7 @@ def build(rt: Runtime) -> FastAPI:
     app = new_emulator("payme", state.faults)
     app.state.payme = state
     client = MerchantApiClient(rt, state)
+    app.state.subscribe = payme_subscribe.mount(app, rt, state.faults)
 
     def order_of(params: dict[str, str]) -> tuple[str, str]:
         for key, value in params.items():

@@ -23,7 +23,7 @@ from kassa.providers.base import (
     ProviderFailure,
 )
 from kassa.runtime import Runtime
-from kassa.services import access, audit
+from kassa.services import access, audit, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.updates import apply_update
@@ -46,9 +46,12 @@ class NewPayment:
     return_url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    payment_method_id: str | None = None
 
 
-def payment_request(payment: Payment, idempotency_key: str | None = None) -> PaymentRequest:
+def payment_request(
+    payment: Payment, idempotency_key: str | None = None, method_token: str | None = None
+) -> PaymentRequest:
     return PaymentRequest(
         payment_id=payment.id,
         amount=payment.amount,
@@ -60,7 +63,15 @@ def payment_request(payment: Payment, idempotency_key: str | None = None) -> Pay
         phone=payment.phone,
         provider_payment_id=payment.provider_payment_id,
         idempotency_key=idempotency_key,
+        method_token=method_token,
         metadata=dict(payment.metadata_ or {}),
+    )
+
+
+async def request_for(rt: Runtime, payment: Payment) -> PaymentRequest:
+    """The provider's view of a stored payment, with its saved card's token if it has one."""
+    return payment_request(
+        payment, method_token=await payment_methods.token_of(rt, payment.payment_method_id)
     )
 
 
@@ -124,6 +135,12 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
     user_id = _owner(principal, new)
     await _check_purpose(rt, principal, new)
     actor = actor_of(principal)
+    method_token = None
+    if new.payment_method_id is not None:
+        method = await payment_methods.usable_method(
+            rt, principal, new.payment_method_id, new.provider, user_id
+        )
+        method_token = method.token
 
     payment = Payment(
         user_id=user_id,
@@ -140,6 +157,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         metadata_=new.metadata,
         phone=new.phone,
         return_url=new.return_url,
+        payment_method_id=new.payment_method_id,
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
     )
     try:
@@ -157,7 +175,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
 
     key = _provider_idempotency_key(principal, new.idempotency_key, payment.id)
     try:
-        created = await provider.create(payment_request(payment, key))
+        created = await provider.create(payment_request(payment, key, method_token))
     except ProviderFailure as exc:
         await _creation_failed(rt, payment, exc, actor)
         raise ProviderError(f"{new.provider}: {exc.message}") from exc
@@ -195,6 +213,11 @@ async def _creation_failed(
     it pending for reconciliation, so money paid at the provider is never orphaned."""
     async with rt.db.transaction() as session:
         if exc.created_nothing:
+            if exc.provider_payment_id:
+                row = await session.get(Payment, payment.id)
+                assert row is not None
+                row.provider_payment_id = exc.provider_payment_id
+                await session.flush()
             await apply_update(
                 session,
                 ProviderUpdate(
@@ -211,6 +234,7 @@ async def _creation_failed(
         else:
             row = await session.get(Payment, payment.id)
             assert row is not None
+            row.provider_payment_id = row.provider_payment_id or exc.provider_payment_id
             row.failure_code = exc.code
             row.failure_message = exc.message[:500]
             audit.record(
@@ -287,7 +311,7 @@ async def cancel_payment(rt: Runtime, principal: Principal, payment_id: str) -> 
     provider = provider_for(rt, payment)
     actor = actor_of(principal)
     try:
-        update = await provider.cancel(payment_request(payment))
+        update = await provider.cancel(await request_for(rt, payment))
     except ProviderFailure as exc:
         async with rt.db.transaction() as session:
             audit.record(
@@ -324,7 +348,7 @@ async def sync_payment(
     provider = provider_for(rt, payment)
     who = actor or (actor_of(principal) if principal else Actor.system("reconciler"))
     try:
-        update = await provider.fetch(payment_request(payment))
+        update = await provider.fetch(await request_for(rt, payment))
     except NothingToPoll:
         return payment
     except ProviderFailure as exc:

@@ -16,7 +16,7 @@ from kassa.providers.base import ProviderFailure, RefundNotSupported
 from kassa.runtime import Runtime
 from kassa.services import access, audit
 from kassa.services.pagination import PageParams, paginate
-from kassa.services.payments import actor_of, payment_request, provider_for
+from kassa.services.payments import actor_of, provider_for, request_for
 from kassa.services.updates import apply_update, lock_payment
 
 
@@ -56,7 +56,9 @@ async def create_refund(
         await session.flush()
     provider = provider_for(rt, payment)
     try:
-        result = await provider.refund(payment_request(payment), chosen, idempotency_key=refund.id)
+        result = await provider.refund(
+            await request_for(rt, payment), chosen, idempotency_key=refund.id
+        )
     except ProviderFailure as exc:
         async with rt.db.transaction() as session:
             row = await session.get(Refund, refund.id)

@@ -1,23 +1,46 @@
-"""The Payme provider: a checkout link per payment; Payme then calls kassa's Merchant API.
+"""The Payme provider.
 
-Payme is inverted: it creates, performs and cancels its transactions by calling kassa
-(`kassa.webhooks.payme`), so there is nothing to poll, and refunds of checkout payments are
-made in the Payme cabinet, which then calls CancelTransaction.
+Checkout payments: kassa makes a checkout link; Payme then creates, performs and cancels its
+transaction by calling kassa's Merchant API (`kassa.webhooks.payme`), so there is nothing to
+poll, and refunds are made in the Payme cabinet, which calls CancelTransaction.
+
+Saved-card payments (Subscribe API): a receipt is created and paid with the card's token at
+once; it can be polled (receipts.check) and refunded in full (receipts.cancel).
 """
 
 from __future__ import annotations
+
+import re
 
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.base import (
     NothingToPoll,
     PaymentRequest,
+    ProviderFailure,
     ProviderPayment,
     ProviderRefund,
     RefundNotSupported,
+    SavedCard,
 )
 from kassa.providers.payme.checkout import checkout_url
+from kassa.providers.payme.subscribe import (
+    RECEIPT_CANCELLED,
+    RECEIPT_PAID,
+    SubscribeClient,
+)
 from kassa.providers.registry import ProviderContext
+
+_EXPIRE_RE = re.compile(r"^(\d{2})/?(\d{2})$")
+_BRANDS = {"8600": "uzcard", "5614": "uzcard", "9860": "humo"}
+
+
+def receipt_status(state: int) -> PaymentStatus:
+    if state == RECEIPT_PAID:
+        return PaymentStatus.SUCCEEDED
+    if state == RECEIPT_CANCELLED:
+        return PaymentStatus.CANCELLED
+    return PaymentStatus.PROCESSING if state > 0 else PaymentStatus.PENDING
 
 
 class PaymeProvider:
@@ -29,7 +52,17 @@ class PaymeProvider:
         self.merchant_id = ctx.credentials.get("merchant_id")
         self.account_field = ctx.settings.payme_account_field
 
+    def _subscribe(self) -> SubscribeClient:
+        return SubscribeClient(
+            self.ctx.http,
+            self.ctx.settings.payme_subscribe_url,
+            self.merchant_id,
+            self.ctx.credentials.get("secret_key"),
+        )
+
     async def create(self, request: PaymentRequest) -> ProviderPayment:
+        if request.method_token:
+            return await self._pay_with_card(request, request.method_token)
         url = checkout_url(
             self.ctx.settings.payme_checkout_host,
             merchant_id=self.merchant_id,
@@ -40,12 +73,48 @@ class PaymeProvider:
         )
         return ProviderPayment(provider_payment_id=None, checkout_url=url)
 
+    async def _pay_with_card(self, request: PaymentRequest, token: str) -> ProviderPayment:
+        client = self._subscribe()
+        receipt = await client.receipt_create(
+            request.amount, {self.account_field: request.payment_id}, request.description
+        )
+        receipt_id = str(receipt["_id"])
+        try:
+            paid = await client.receipt_pay(receipt_id, token)
+        except ProviderFailure as exc:
+            exc.provider_payment_id = receipt_id
+            raise
+        return ProviderPayment(
+            provider_payment_id=receipt_id,
+            initial=self._receipt_update(request, receipt_id, int(paid["state"])),
+        )
+
+    def _receipt_update(
+        self, request: PaymentRequest, receipt_id: str, state: int
+    ) -> ProviderUpdate:
+        status = receipt_status(state)
+        return ProviderUpdate(
+            provider=self.name,
+            event_id=f"receipt:{receipt_id}:{state}",
+            payment_id=request.payment_id,
+            provider_payment_id=receipt_id,
+            status=status,
+            amount=request.amount if status is PaymentStatus.SUCCEEDED else None,
+            currency="UZS" if status is PaymentStatus.SUCCEEDED else None,
+            raw={"receipt_state": state},
+        )
+
     async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
-        raise NothingToPoll("Payme reports every change by calling kassa's Merchant API")
+        if not request.method_token or not request.provider_payment_id:
+            raise NothingToPoll("Payme reports every change by calling kassa's Merchant API")
+        state = await self._subscribe().receipt_state(request.provider_payment_id)
+        return self._receipt_update(request, request.provider_payment_id, state)
 
     async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
-        """Payme has no merchant-side cancel: the order is closed here, and Payme's later
-        Perform for it is refused (-31008), after which Payme cancels its transaction."""
+        """Payme has no merchant-side cancel of a checkout payment: the order is closed here,
+        and Payme's later Perform for it is refused (-31008)."""
+        if request.method_token and request.provider_payment_id:
+            await self._subscribe().receipt_cancel(request.provider_payment_id)
         return ProviderUpdate(
             provider=self.name,
             event_id=f"cancel:{request.payment_id}",
@@ -58,7 +127,38 @@ class PaymeProvider:
     async def refund(
         self, request: PaymentRequest, amount: int, *, idempotency_key: str
     ) -> ProviderRefund:
-        raise RefundNotSupported(
-            "Payme checkout payments are refunded in the Payme cabinet; Payme then calls "
-            "CancelTransaction and kassa records the refund"
+        if not request.method_token or not request.provider_payment_id:
+            raise RefundNotSupported(
+                "Payme checkout payments are refunded in the Payme cabinet; Payme then calls "
+                "CancelTransaction and kassa records the refund"
+            )
+        if amount != request.amount:
+            raise RefundNotSupported("Payme cancels a paid receipt only in full")
+        receipt = await self._subscribe().receipt_cancel(request.provider_payment_id)
+        return ProviderRefund(
+            provider_refund_id=request.provider_payment_id,
+            amount=amount,
+            succeeded=int(receipt["state"]) == RECEIPT_CANCELLED,
         )
+
+    async def attach_method(self, token: str, customer_ref: str | None) -> SavedCard:
+        card = await self._subscribe().card_check(token)
+        if not card.get("verify") or not card.get("recurrent"):
+            raise ProviderFailure(
+                "the Payme card is not verified for repeat payments",
+                retryable=False,
+                created_nothing=True,
+                code="card_not_verified",
+            )
+        number = str(card.get("number", ""))
+        match = _EXPIRE_RE.match(str(card.get("expire", "")))
+        return SavedCard(
+            token=str(card.get("token") or token),
+            brand=_BRANDS.get(number[:4], "payme"),
+            last4=number[-4:] if number[-4:].isdigit() else None,
+            exp_month=int(match.group(1)) if match else None,
+            exp_year=2000 + int(match.group(2)) if match else None,
+        )
+
+    async def detach_method(self, token: str) -> None:
+        await self._subscribe().card_remove(token)

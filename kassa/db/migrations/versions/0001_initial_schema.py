@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:35:22.169657
+Create Date: 2026-11-22 22:45:45.727184
 """
 
 from collections.abc import Sequence
@@ -111,6 +111,28 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_events_pending", ["published_at", "seq"], unique=False)
 
     op.create_table(
+        "payment_methods",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=200), nullable=False),
+        sa.Column("organization_id", sa.String(length=200), nullable=True),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("token", sa.String(length=500), nullable=False),
+        sa.Column("brand", sa.String(length=40), nullable=True),
+        sa.Column("last4", sa.String(length=4), nullable=True),
+        sa.Column("exp_month", sa.Integer(), nullable=True),
+        sa.Column("exp_year", sa.Integer(), nullable=True),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_methods")),
+        sa.UniqueConstraint("provider", "token", name=op.f("uq_payment_methods_provider_token")),
+    )
+    with op.batch_alter_table("payment_methods", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payment_methods_organization_id"), ["organization_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_payment_methods_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "provider_keys",
         sa.Column(
             "id",
@@ -159,6 +181,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("return_url", sa.Text(), nullable=True),
         sa.Column("idempotency_key", sa.String(length=500), nullable=True),
+        sa.Column("payment_method_id", sa.String(length=40), nullable=True),
         sa.Column("provider_payment_id", sa.String(length=200), nullable=True),
         sa.Column("checkout_url", sa.Text(), nullable=True),
         sa.Column("client_secret", sa.Text(), nullable=True),
@@ -170,6 +193,11 @@ def upgrade() -> None:
         sa.CheckConstraint("amount > 0", name=op.f("ck_payments_amount_positive")),
         sa.CheckConstraint(
             "refunded_amount >= 0 AND refunded_amount <= amount", name=op.f("ck_payments_refund_le")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_method_id"],
+            ["payment_methods.id"],
+            name=op.f("fk_payments_payment_method_id_payment_methods"),
         ),
         sa.ForeignKeyConstraint(
             ["tariff_id"], ["tariffs.id"], name=op.f("fk_payments_tariff_id_tariffs")
@@ -390,6 +418,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_provider_keys_provider"))
 
     op.drop_table("provider_keys")
+    with op.batch_alter_table("payment_methods", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payment_methods_user_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_methods_organization_id"))
+
+    op.drop_table("payment_methods")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_events_pending")
 

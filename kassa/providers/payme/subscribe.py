@@ -1,0 +1,109 @@
+"""The Payme Subscribe API client: cards.* and receipts.* over JSON-RPC with X-Auth.
+
+Card methods a browser may call carry `X-Auth: <merchant id>`; cards.check, cards.remove and
+every receipts.* method are server-side and carry `X-Auth: <merchant id>:<key>`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+
+from kassa.providers.base import ProviderFailure
+
+FRONT_END_METHODS = frozenset({"cards.create", "cards.get_verify_code", "cards.verify"})
+
+# Receipt states (Payme's table): 4 paid, 50 cancelled; 0-3, 5, 6, 20, 21, 30 are on the way.
+RECEIPT_PAID = 4
+RECEIPT_CANCELLED = 50
+RECEIPT_CANCEL_QUEUED = 21
+
+
+class PaymeApiError(ProviderFailure):
+    """Payme answered with a JSON-RPC error."""
+
+    def __init__(self, code: int, message: str, *, method: str) -> None:
+        # Errors before any debit (bad token, card refused) left nothing at Payme.
+        nothing_done = method != "receipts.pay" or code in (-31400, -31300, -31301, -31303, -31630)
+        super().__init__(
+            f"Payme {method}: {message} ({code})",
+            retryable=code in (-31002, -31302, -32400),
+            created_nothing=nothing_done,
+            code=f"payme_{abs(code)}",
+        )
+        self.payme_code = code
+
+
+class SubscribeClient:
+    def __init__(self, http: httpx.AsyncClient, url: str, merchant_id: str, key: str) -> None:
+        self.http = http
+        self.url = url
+        self.merchant_id = merchant_id
+        self.key = key
+
+    async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        auth = self.merchant_id if method in FRONT_END_METHODS else f"{self.merchant_id}:{self.key}"
+        try:
+            response = await self.http.post(
+                self.url,
+                json={"id": secrets.randbelow(10**9), "method": method, "params": params},
+                headers={"X-Auth": auth},
+            )
+        except httpx.TimeoutException as exc:
+            raise ProviderFailure(f"Payme {method}: timed out") from exc
+        except httpx.HTTPError as exc:
+            raise ProviderFailure(
+                f"Payme {method}: {type(exc).__name__}",
+                created_nothing=isinstance(exc, httpx.ConnectError),
+            ) from exc
+        if response.status_code >= 500:
+            raise ProviderFailure(f"Payme {method}: HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ProviderFailure(f"Payme {method}: an answer that is not JSON") from exc
+        if not isinstance(body, dict):
+            raise ProviderFailure(f"Payme {method}: an answer that is not a JSON-RPC object")
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message")
+            if isinstance(message, dict):
+                message = message.get("en") or message.get("ru")
+            raise PaymeApiError(int(error.get("code", -32400)), str(message)[:200], method=method)
+        result = body.get("result")
+        if not isinstance(result, dict):
+            raise ProviderFailure(f"Payme {method}: no result in the answer")
+        return result
+
+    async def card_check(self, token: str) -> dict[str, Any]:
+        card: dict[str, Any] = (await self.call("cards.check", {"token": token}))["card"]
+        return card
+
+    async def card_remove(self, token: str) -> None:
+        await self.call("cards.remove", {"token": token})
+
+    async def receipt_create(
+        self, amount: int, account: dict[str, str], description: str | None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"amount": amount, "account": account}
+        if description:
+            params["description"] = description[:200]
+        receipt: dict[str, Any] = (await self.call("receipts.create", params))["receipt"]
+        return receipt
+
+    async def receipt_pay(self, receipt_id: str, token: str) -> dict[str, Any]:
+        receipt: dict[str, Any] = (
+            await self.call("receipts.pay", {"id": receipt_id, "token": token})
+        )["receipt"]
+        return receipt
+
+    async def receipt_cancel(self, receipt_id: str) -> dict[str, Any]:
+        receipt: dict[str, Any] = (await self.call("receipts.cancel", {"id": receipt_id}))[
+            "receipt"
+        ]
+        return receipt
+
+    async def receipt_state(self, receipt_id: str) -> int:
+        return int((await self.call("receipts.check", {"id": receipt_id}))["state"])

@@ -1,0 +1,189 @@
+"""The Payme Subscribe API as the emulator serves it: cards.* and receipts.* with X-Auth.
+
+Test cards behave as Payme's test cabinet: any 16-digit number with a future MMYY expiry is
+accepted, the SMS code is 666666, and a card ending in 0000 has insufficient funds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from kassa.runtime import Runtime
+from kassa.sandbox.base import Faults
+
+SMS_CODE = "666666"
+FRONT_END = frozenset({"cards.create", "cards.get_verify_code", "cards.verify"})
+
+
+@dataclass
+class SubscribeState:
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _public_card(card: dict[str, Any]) -> dict[str, Any]:
+    return {k: card[k] for k in ("number", "expire", "token", "recurrent", "verify", "type")}
+
+
+def _param(params: dict[str, Any], name: str) -> Any:
+    if name not in params:
+        raise RpcError(-32602, f"{name} is required")
+    return params[name]
+
+
+class SubscribeEmulator:
+    def __init__(self, rt: Runtime, faults: Faults) -> None:
+        self.rt = rt
+        self.faults = faults
+        self.state = SubscribeState()
+
+    def _authorised(self, method: str, header: str) -> bool:
+        merchant = self.rt.settings.payme_merchant_id or ""
+        key = self.rt.settings.payme_secret_key
+        if method in FRONT_END:
+            return header in (merchant, f"{merchant}:{key.get_secret_value() if key else ''}")
+        return key is not None and header == f"{merchant}:{key.get_secret_value()}"
+
+    def _card(self, token: Any) -> dict[str, Any]:
+        card = self.state.cards.get(token) if isinstance(token, str) else None
+        if card is None:
+            raise RpcError(-31400, "Card not found")
+        return card
+
+    def _receipt(self, receipt_id: Any) -> dict[str, Any]:
+        receipt = self.state.receipts.get(receipt_id) if isinstance(receipt_id, str) else None
+        if receipt is None:
+            raise RpcError(-31602, "Receipt not found")
+        return receipt
+
+    def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "cards.create":
+            card = _param(params, "card")
+            number = str(card.get("number", "")) if isinstance(card, dict) else ""
+            expire = str(card.get("expire", "")) if isinstance(card, dict) else ""
+            if not (
+                number.isdigit() and len(number) == 16 and len(expire) == 4 and expire.isdigit()
+            ):
+                raise RpcError(-31300, "Invalid card number or expiry")
+            token = secrets.token_hex(24)
+            self.state.cards[token] = {
+                "number": f"{number[:6]}******{number[-4:]}",
+                "expire": f"{expire[:2]}/{expire[2:]}",
+                "token": token,
+                "recurrent": bool(params.get("save", True)),
+                "verify": False,
+                "type": "22618",
+                "funds": not number.endswith("0000"),
+            }
+            return {"card": _public_card(self.state.cards[token])}
+        if method == "cards.get_verify_code":
+            self._card(_param(params, "token"))
+            return {"sent": True, "phone": "99890*****31", "wait": 60000}
+        if method == "cards.verify":
+            card = self._card(_param(params, "token"))
+            if params.get("code") != SMS_CODE:
+                raise RpcError(-31103, "Invalid code")
+            card["verify"] = True
+            return {"card": _public_card(card)}
+        if method == "cards.check":
+            return {"card": _public_card(self._card(_param(params, "token")))}
+        if method == "cards.remove":
+            self._card(_param(params, "token"))
+            del self.state.cards[params["token"]]
+            return {"success": True}
+        if method == "receipts.create":
+            amount = _param(params, "amount")
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+                raise RpcError(-32602, "amount must be a positive integer of tiyin")
+            account = _param(params, "account")
+            receipt_id = secrets.token_hex(12)
+            self.state.receipts[receipt_id] = {
+                "_id": receipt_id,
+                "create_time": _now(),
+                "pay_time": 0,
+                "cancel_time": 0,
+                "state": 0,
+                "type": 2,
+                "amount": amount,
+                "currency": 860,
+                "account": [{"name": k, "title": k, "value": v} for k, v in dict(account).items()],
+                "description": params.get("description", ""),
+                "card": None,
+            }
+            return {"receipt": self.state.receipts[receipt_id]}
+        if method == "receipts.pay":
+            receipt = self._receipt(_param(params, "id"))
+            card = self._card(_param(params, "token"))
+            if not card["verify"]:
+                raise RpcError(-31400, "Card is not verified")
+            if receipt["state"] != 0:
+                raise RpcError(-31008, "Receipt cannot be paid in its state")
+            if not card["funds"]:
+                raise RpcError(-31630, "Insufficient funds")
+            receipt.update(
+                state=4, pay_time=_now(), card={"number": card["number"], "expire": card["expire"]}
+            )
+            return {"receipt": receipt}
+        if method == "receipts.cancel":
+            receipt = self._receipt(_param(params, "id"))
+            if receipt["state"] in (0, 4):
+                receipt.update(state=50, cancel_time=_now())
+            return {"receipt": receipt}
+        if method == "receipts.check":
+            return {"state": self._receipt(_param(params, "id"))["state"]}
+        if method == "receipts.get":
+            return {"receipt": self._receipt(_param(params, "id"))}
+        if method == "receipts.send":
+            self._receipt(_param(params, "id"))
+            return {"success": True}
+        raise RpcError(-32601, "Method not found")
+
+
+def mount(app: FastAPI, rt: Runtime, faults: Faults) -> SubscribeEmulator:
+    emulator = SubscribeEmulator(rt, faults)
+
+    @app.post("/api")
+    async def subscribe_api(request: Request) -> JSONResponse:
+        await faults.delay()
+        failure = faults.take_failure()
+        if failure:
+            return JSONResponse({"error": "unavailable"}, status_code=failure)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": {"code": -32700, "message": "Parse error"}})
+        rpc_id = body.get("id") if isinstance(body, dict) else None
+        method = body.get("method") if isinstance(body, dict) else None
+        params = body.get("params") if isinstance(body, dict) else None
+        if not isinstance(method, str) or not isinstance(params, dict):
+            return JSONResponse(
+                {"id": rpc_id, "error": {"code": -32600, "message": "Invalid request"}}
+            )
+        if not emulator._authorised(method, request.headers.get("x-auth", "")):
+            return JSONResponse(
+                {"id": rpc_id, "error": {"code": -32504, "message": "Access denied"}}
+            )
+        try:
+            result = emulator.handle(method, params)
+        except RpcError as exc:
+            return JSONResponse({"id": rpc_id, "error": {"code": exc.code, "message": exc.message}})
+        return JSONResponse({"jsonrpc": "2.0", "id": rpc_id, "result": result})
+
+    return emulator

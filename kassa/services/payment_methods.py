@@ -1,0 +1,147 @@
+"""Saved payment methods: attached and detached through the provider, one default per owner.
+
+The owner is the user, or the organisation when the card is saved for one (its members may
+see and use it). Another owner's method does not exist for the caller.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kassa.auth import Principal
+from kassa.db.models import PaymentMethod
+from kassa.errors import NotFound, ProviderError, ValidationFailed
+from kassa.providers.base import MethodVault, ProviderFailure
+from kassa.runtime import Runtime
+from kassa.services import access
+
+
+def _vault(rt: Runtime, provider: str) -> MethodVault:
+    if not rt.providers.has(provider):
+        raise ValidationFailed(f"provider {provider!r} is not enabled on this kassa")
+    vault = rt.providers.get(provider)
+    if not isinstance(vault, MethodVault):
+        raise ValidationFailed(f"{provider} does not keep payment methods")
+    return vault
+
+
+def _owned_by(principal: Principal, method: PaymentMethod | None) -> PaymentMethod:
+    if method is None:
+        raise NotFound("payment method not found")
+    if method.organization_id is not None and method.organization_id in principal.orgs:
+        return method
+    if method.user_id == principal.subject or principal.is_privileged:
+        return method
+    raise NotFound("payment method not found")
+
+
+async def list_methods(
+    rt: Runtime, principal: Principal, organization_id: str | None
+) -> list[PaymentMethod]:
+    query = select(PaymentMethod).order_by(PaymentMethod.created_at.desc(), PaymentMethod.id)
+    if organization_id is not None:
+        access.ensure_org_member(principal, organization_id)
+        query = query.where(PaymentMethod.organization_id == organization_id)
+    else:
+        query = query.where(
+            PaymentMethod.user_id == principal.subject, PaymentMethod.organization_id.is_(None)
+        )
+    async with rt.db.transaction() as session:
+        return list((await session.execute(query)).scalars())
+
+
+async def attach(
+    rt: Runtime, principal: Principal, provider: str, token: str, organization_id: str | None
+) -> PaymentMethod:
+    if organization_id is not None:
+        access.ensure_org_member(principal, organization_id)
+    vault = _vault(rt, provider)
+    try:
+        card = await vault.attach_method(token, organization_id or principal.subject)
+    except ProviderFailure as exc:
+        if exc.created_nothing and not exc.retryable:
+            raise ValidationFailed(exc.message) from exc
+        raise ProviderError(f"{provider}: {exc.message}") from exc
+    method = PaymentMethod(
+        user_id=principal.subject,
+        organization_id=organization_id,
+        provider=provider,
+        token=card.token,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        is_default=False,
+    )
+    try:
+        async with rt.db.transaction() as session:
+            has_default = await session.scalar(_owner_query(method).where(PaymentMethod.is_default))
+            method.is_default = has_default is None
+            session.add(method)
+    except IntegrityError as exc:
+        raise ValidationFailed("this payment method is already saved") from exc
+    return method
+
+
+def _owner_query(method: PaymentMethod) -> Select[str]:
+    query = select(PaymentMethod.id)
+    if method.organization_id is not None:
+        return query.where(PaymentMethod.organization_id == method.organization_id)
+    return query.where(
+        PaymentMethod.user_id == method.user_id, PaymentMethod.organization_id.is_(None)
+    )
+
+
+async def set_default(rt: Runtime, principal: Principal, method_id: str) -> PaymentMethod:
+    async with rt.db.transaction() as session:
+        method = _owned_by(
+            principal, await session.get(PaymentMethod, method_id, with_for_update=True)
+        )
+        owner = PaymentMethod.organization_id == method.organization_id
+        if method.organization_id is None:
+            owner = (PaymentMethod.user_id == method.user_id) & PaymentMethod.organization_id.is_(
+                None
+            )
+        await session.execute(update(PaymentMethod).where(owner).values(is_default=False))
+        method.is_default = True
+        await session.flush()
+        return method
+
+
+async def detach(rt: Runtime, principal: Principal, method_id: str) -> None:
+    async with rt.db.transaction() as session:
+        method = _owned_by(principal, await session.get(PaymentMethod, method_id))
+    try:
+        await _vault(rt, method.provider).detach_method(method.token)
+    except ProviderFailure as exc:
+        raise ProviderError(f"{method.provider}: {exc.message}") from exc
+    async with rt.db.transaction() as session:
+        row = await session.get(PaymentMethod, method_id)
+        if row is not None:
+            await session.delete(row)
+
+
+async def usable_method(
+    rt: Runtime, principal: Principal, method_id: str, provider: str, user_id: str
+) -> PaymentMethod:
+    """A method the payer may charge: the payer's own, or their organisation's."""
+    async with rt.db.transaction() as session:
+        method = await session.get(PaymentMethod, method_id)
+    if method is None or method.provider != provider:
+        raise NotFound("payment method not found")
+    mine = method.user_id == user_id and method.organization_id is None
+    org = method.organization_id is not None and (
+        principal.is_privileged or method.organization_id in principal.orgs
+    )
+    if not (mine or org):
+        raise NotFound("payment method not found")
+    return method
+
+
+async def token_of(rt: Runtime, method_id: str | None) -> str | None:
+    if method_id is None:
+        return None
+    async with rt.db.transaction() as session:
+        method = await session.get(PaymentMethod, method_id)
+    return method.token if method else None
