@@ -77,6 +77,19 @@ class SubscribeClient:
             raise ProviderFailure(f"Payme {method}: no result in the answer")
         return result
 
+    async def card_create(self, number: str, expire: str, *, save: bool = True) -> dict[str, Any]:
+        """Normally called by the shop's card form in the browser; here for back-office use."""
+        params = {"card": {"number": number, "expire": expire}, "save": save}
+        card: dict[str, Any] = (await self.call("cards.create", params))["card"]
+        return card
+
+    async def card_send_code(self, token: str) -> dict[str, Any]:
+        return await self.call("cards.get_verify_code", {"token": token})
+
+    async def card_verify(self, token: str, code: str) -> dict[str, Any]:
+        card: dict[str, Any] = (await self.call("cards.verify", {"token": token, "code": code}))["card"]
+        return card
+
     async def card_check(self, token: str) -> dict[str, Any]:
         card: dict[str, Any] = (await self.call("cards.check", {"token": token}))["card"]
         return card
@@ -103,6 +116,13 @@ class SubscribeClient:
         receipt: dict[str, Any] = (await self.call("receipts.cancel", {"id": receipt_id}))[
             "receipt"
         ]
+        return receipt
+
+    async def receipt_send(self, receipt_id: str, phone: str) -> None:
+        await self.call("receipts.send", {"id": receipt_id, "phone": phone})
+
+    async def receipt_get(self, receipt_id: str) -> dict[str, Any]:
+        receipt: dict[str, Any] = (await self.call("receipts.get", {"id": receipt_id}))["receipt"]
         return receipt
 
     async def receipt_state(self, receipt_id: str) -> int:

@@ -1,0 +1,61 @@
+"""Secrets never reach a log line; a Redis outage never lets a key be used twice."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr
+
+import pytest
+from redis.asyncio import Redis
+
+from kassa.errors import IdempotencyConflict, IdempotencyKeyReused
+from kassa.logging import configure_logging, get_logger
+from kassa.runtime import Runtime
+from kassa.services.idempotency import DatabaseStore, RedisStore, StoredResponse
+from tests.conftest import unique
+
+
+def test_configured_secrets_and_sensitive_keys_are_scrubbed() -> None:
+    secret = "sk_live_very_secret_value_123"
+    configure_logging("INFO", json=True, secrets=[secret])
+    buffer = io.StringIO()
+    with redirect_stderr(buffer):
+        import structlog
+
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
+        log = get_logger("test")
+        log.info("calling provider", url=f"https://api.example/?key={secret}", password="hunter2",
+                 nested={"authorization": "Basic abc", "note": f"uses {secret}"})
+    line = json.loads(buffer.getvalue().strip().splitlines()[-1])
+    text = json.dumps(line)
+    assert secret not in text and "hunter2" not in text and "Basic abc" not in text
+    assert line["password"] == "[redacted]" and "[redacted]" in line["url"]
+    configure_logging("WARNING", json=True)
+
+
+async def test_the_database_store_claims_once(runtime: Runtime) -> None:
+    store = DatabaseStore(runtime.db, ttl_seconds=60)
+    principal, key = unique("user"), unique("key")
+    assert await store.claim(principal, key, "fp1") is None
+    with pytest.raises(IdempotencyConflict):
+        await store.claim(principal, key, "fp1")
+    with pytest.raises(IdempotencyKeyReused):
+        await store.claim(principal, key, "fp2")
+    await store.complete(principal, key, StoredResponse(201, '{"id": 1}'))
+    assert await store.claim(principal, key, "fp1") == StoredResponse(201, '{"id": 1}')
+
+
+async def test_when_redis_is_down_the_database_keeps_keys_single_use(runtime: Runtime) -> None:
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5, decode_responses=True)
+    fallback = DatabaseStore(runtime.db, ttl_seconds=60)
+    store = RedisStore(dead, fallback, ttl_seconds=60)
+    principal, key = unique("user"), unique("key")
+    try:
+        assert await store.claim(principal, key, "fp") is None
+        with pytest.raises(IdempotencyConflict):
+            await RedisStore(dead, fallback, ttl_seconds=60).claim(principal, key, "fp")
+        await store.complete(principal, key, StoredResponse(201, "{}"))
+        assert await fallback.claim(principal, key, "fp") == StoredResponse(201, "{}")
+    finally:
+        await dead.aclose()
