@@ -11,7 +11,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from kassa import __version__
-from kassa.api import accounts, errors, health, payment_methods, payments, tariffs
+from kassa.api import (
+    accounts,
+    admin_webhooks,
+    errors,
+    health,
+    payment_methods,
+    payments,
+    tariffs,
+)
 from kassa.api.middleware import BodyLimit, ErrorShield, RequestContext, SecurityHeaders
 from kassa.config import Settings
 from kassa.jobs.runner import run_jobs
@@ -66,7 +74,13 @@ def create_app(
     app.state.runtime = rt
     app.state.settings = settings
     errors.install(app)
-    for router in (tariffs.router, payments.router, payment_methods.router, accounts.router):
+    for router in (
+        tariffs.router,
+        payments.router,
+        payment_methods.router,
+        accounts.router,
+        admin_webhooks.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(webhooks_router)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./kassa.db"
     redis_url: str | None = None
     secret_key: SecretStr | None = None
+    encryption_key: SecretStr | None = None  # defaults to a key derived from SECRET_KEY
     access_token_expire_minutes: int = Field(default=30, ge=1)
     public_url: str = "http://127.0.0.1:8000"
     sandbox: bool | None = None
@@ -101,6 +102,13 @@ class Settings(BaseSettings):
         return self.secret_key.get_secret_value()
 
     @property
+    def at_rest_key(self) -> str:
+        """Key material for secrets stored in the database (see kassa.crypto)."""
+        key = self.encryption_key or self.secret_key
+        assert key is not None
+        return key.get_secret_value()
+
+    @property
     def sandbox_url(self) -> str:
         return f"{self.public_url.rstrip('/')}/sandbox"
 
@@ -126,6 +134,7 @@ class Settings(BaseSettings):
         """Every configured secret, so logs can be scrubbed of them."""
         values = [
             self.secret_key,
+            self.encryption_key,
             self.payme_secret_key,
             self.stripe_secret_key,
             self.stripe_webhook_secret,

@@ -22,3 +22,5 @@ PAYMENT_UPDATES = Counter(
 WEBHOOK_REJECTED = Counter(
     "kassa_webhook_verifications_failed_total", "Webhooks refused as unauthentic", ["provider"]
 )
+OUTBOX_DELIVERED = Counter("kassa_outbox_delivered_total", "Webhook deliveries that succeeded")
+OUTBOX_DEAD = Counter("kassa_outbox_dead_total", "Webhook deliveries given up after 3 days")

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from kassa.config import Settings
+from kassa.crypto import SecretBox
 from kassa.db.session import Database
 from kassa.providers.registry import ProviderRegistry, build_registry
 
@@ -18,6 +19,7 @@ class Runtime:
     db: Database
     http: httpx.AsyncClient
     providers: ProviderRegistry
+    box: SecretBox
     redis: Any | None = None  # redis.asyncio.Redis when REDIS_URL is set
 
     @classmethod
@@ -41,6 +43,7 @@ class Runtime:
             db=Database(settings.database_url),
             http=client,
             providers=build_registry(settings, client),
+            box=SecretBox(settings.at_rest_key),
             redis=redis,
         )
 

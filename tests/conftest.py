@@ -134,3 +134,46 @@ async def make_tariff(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+class Receiver:
+    """A downstream service (a CRM, say) listening on its own port; it can be told to fail."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail_next = 0
+        self.url = ""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        status = 200
+        if self.fail_next:
+            self.fail_next -= 1
+            status = 503
+        else:
+            self.received.append((headers, body))
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    app = Receiver()
+    port = _free_port()
+    app.url = f"http://127.0.0.1:{port}/hooks"
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        lifespan="off"))
+    task = asyncio.create_task(srv.serve())
+    while not srv.started:
+        await asyncio.sleep(0.01)
+    yield app
+    srv.should_exit = True
+    await task

@@ -75,3 +75,12 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+async def current_admin(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("admin role required")
+    return principal
+
+
+CurrentAdmin = Annotated[Principal, Depends(current_admin)]

@@ -85,13 +85,14 @@ class PaymentMethod(Base):
     """A card saved at a provider for repeat payments; kassa keeps its token, not its number."""
 
     __tablename__ = "payment_methods"
-    __table_args__ = (UniqueConstraint("provider", "token"),)
+    __table_args__ = (UniqueConstraint("provider", "token_digest"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pm"))
     user_id: Mapped[str] = mapped_column(String(200), index=True)
     organization_id: Mapped[str | None] = mapped_column(String(200), index=True)
     provider: Mapped[str] = mapped_column(String(20))
-    token: Mapped[str] = mapped_column(String(500))
+    token: Mapped[str] = mapped_column(Text)  # sealed (kassa.crypto)
+    token_digest: Mapped[str] = mapped_column(String(64))
     brand: Mapped[str | None] = mapped_column(String(40))
     last4: Mapped[str | None] = mapped_column(String(4))
     exp_month: Mapped[int | None] = mapped_column(Integer)
@@ -282,3 +283,37 @@ class ProviderKey(Base):
     account: Mapped[str] = mapped_column(String(100))
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """A downstream subscriber; its signing secret is stored sealed."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("we"))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event owed to one endpoint: retried with backoff until delivered or dead."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_seq", "endpoint_id"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("outbox_events.seq"))
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from kassa.jobs.expiry import expire_subscriptions, purge_idempotency_keys
+from kassa.jobs.outbox_relay import relay_once
 from kassa.logging import describe_exception, get_logger
 from kassa.runtime import Runtime
 
@@ -23,6 +24,7 @@ class Job:
 
 def default_jobs() -> list[Job]:
     return [
+        Job("outbox_relay", relay_once, 1.0),
         Job("expire_subscriptions", expire_subscriptions, 30.0),
         Job("purge_idempotency_keys", purge_idempotency_keys, 300.0),
     ]

@@ -294,7 +294,7 @@ class PaymeMerchantApi:
             ProviderKey(
                 provider=PROVIDER,
                 account=self.rt.settings.payme_merchant_id or "",
-                secret=password.strip(),
+                secret=self.rt.box.seal(password.strip()),
             )
         )
         return {"success": True}
@@ -342,6 +342,6 @@ async def current_keys(rt: Runtime, session: AsyncSession) -> list[str]:
         .limit(1)
     )
     if rotated:
-        return [rotated]
+        return [rt.box.open(rotated)]
     configured = rt.settings.payme_secret_key
     return [configured.get_secret_value()] if configured else []

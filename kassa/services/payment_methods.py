@@ -6,6 +6,8 @@ see and use it). Another owner's method does not exist for the caller.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -67,7 +69,8 @@ async def attach(
         user_id=principal.subject,
         organization_id=organization_id,
         provider=provider,
-        token=card.token,
+        token=rt.box.seal(card.token),
+        token_digest=hashlib.sha256(card.token.encode()).hexdigest(),
         brand=card.brand,
         last4=card.last4,
         exp_month=card.exp_month,
@@ -113,7 +116,7 @@ async def detach(rt: Runtime, principal: Principal, method_id: str) -> None:
     async with rt.db.transaction() as session:
         method = _owned_by(principal, await session.get(PaymentMethod, method_id))
     try:
-        await _vault(rt, method.provider).detach_method(method.token)
+        await _vault(rt, method.provider).detach_method(rt.box.open(method.token))
     except ProviderFailure as exc:
         raise ProviderError(f"{method.provider}: {exc.message}") from exc
     async with rt.db.transaction() as session:
@@ -144,4 +147,4 @@ async def token_of(rt: Runtime, method_id: str | None) -> str | None:
         return None
     async with rt.db.transaction() as session:
         method = await session.get(PaymentMethod, method_id)
-    return method.token if method else None
+    return rt.box.open(method.token) if method else None

@@ -140,7 +140,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         method = await payment_methods.usable_method(
             rt, principal, new.payment_method_id, new.provider, user_id
         )
-        method_token = method.token
+        method_token = rt.box.open(method.token)
 
     payment = Payment(
         user_id=user_id,

@@ -87,7 +87,9 @@ class SubscribeClient:
         return await self.call("cards.get_verify_code", {"token": token})
 
     async def card_verify(self, token: str, code: str) -> dict[str, Any]:
-        card: dict[str, Any] = (await self.call("cards.verify", {"token": token, "code": code}))["card"]
+        card: dict[str, Any] = (await self.call("cards.verify", {"token": token, "code": code}))[
+            "card"
+        ]
         return card
 
     async def card_check(self, token: str) -> dict[str, Any]:

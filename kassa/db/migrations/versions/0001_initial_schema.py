@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:45:45.727184
+Create Date: 2026-11-22 23:01:15.485379
 """
 
 from collections.abc import Sequence
@@ -116,7 +116,8 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=200), nullable=False),
         sa.Column("organization_id", sa.String(length=200), nullable=True),
         sa.Column("provider", sa.String(length=20), nullable=False),
-        sa.Column("token", sa.String(length=500), nullable=False),
+        sa.Column("token", sa.Text(), nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
         sa.Column("brand", sa.String(length=40), nullable=True),
         sa.Column("last4", sa.String(length=4), nullable=True),
         sa.Column("exp_month", sa.Integer(), nullable=True),
@@ -124,7 +125,9 @@ def upgrade() -> None:
         sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_methods")),
-        sa.UniqueConstraint("provider", "token", name=op.f("uq_payment_methods_provider_token")),
+        sa.UniqueConstraint(
+            "provider", "token_digest", name=op.f("uq_payment_methods_provider_token_digest")
+        ),
     )
     with op.batch_alter_table("payment_methods", schema=None) as batch_op:
         batch_op.create_index(
@@ -162,6 +165,16 @@ def upgrade() -> None:
         sa.Column("updated_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_tariffs_amount_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tariffs")),
+    )
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("secret", sa.Text(), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
     )
     op.create_table(
         "payments",
@@ -216,6 +229,46 @@ def upgrade() -> None:
         batch_op.create_index("ix_payments_status_updated", ["status", "updated_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_payments_tariff_id"), ["tariff_id"], unique=False)
         batch_op.create_index("ix_payments_user_created", ["user_id", "created_at"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "event_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("endpoint_id", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", kassa.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_seq"],
+            ["outbox_events.seq"],
+            name=op.f("fk_webhook_deliveries_event_seq_outbox_events"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint(
+            "event_seq", "endpoint_id", name=op.f("uq_webhook_deliveries_event_seq_endpoint_id")
+        ),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_deliveries_due", ["status", "next_attempt_at"], unique=False
+        )
 
     op.create_table(
         "invoices",
@@ -405,6 +458,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invoices_user_id"))
 
     op.drop_table("invoices")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_due")
+
+    op.drop_table("webhook_deliveries")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_user_created")
         batch_op.drop_index(batch_op.f("ix_payments_tariff_id"))
@@ -413,6 +470,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_created")
 
     op.drop_table("payments")
+    op.drop_table("webhook_endpoints")
     op.drop_table("tariffs")
     with op.batch_alter_table("provider_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_provider_keys_provider"))

@@ -1,0 +1,1 @@
+"""Downstream events: their wire format and signature."""

@@ -1,0 +1,173 @@
+"""Downstream events: every change reaches subscribers, signed, at least once, retried."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+
+from kassa.db.base import utcnow
+from kassa.db.models import WebhookDelivery
+from kassa.domain.backoff import retry_delay
+from kassa.events.signing import sign, verify
+from kassa.jobs.outbox_relay import deliver_due, fan_out, relay_once
+from kassa.runtime import Runtime
+from tests.conftest import Receiver, bearer, make_tariff, unique
+
+
+async def subscribe(client: httpx.AsyncClient, admin: dict[str, str], url: str,
+                    events: list[str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"url": url}
+    if events is not None:
+        body["events"] = events
+    response = await client.post("/api/v1/admin/webhook-endpoints", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def drain(runtime: Runtime) -> None:
+    """Run the relay until nothing is due (what `kassa worker` does every second)."""
+    for _ in range(50):
+        if await relay_once(runtime) == 0:
+            return
+
+
+async def pay_tariff(client: httpx.AsyncClient, user: str) -> dict[str, Any]:
+    tariff = await make_tariff(client, amount=1_000_000)
+    payment = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={"provider": "payme"},
+                                 headers=bearer(user))).json()
+    page = await client.post(payment["checkout_url"], data={"action": "pay"})
+    assert "successful" in page.text
+    return payment
+
+
+async def test_a_paid_tariff_reaches_the_subscriber_signed(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str], receiver: Receiver
+) -> None:
+    await drain(runtime)  # events of earlier tests predate this endpoint's subscription
+    endpoint = await subscribe(client, admin, receiver.url)
+    assert endpoint["secret"].startswith("whsec_")
+    listed = (await client.get("/api/v1/admin/webhook-endpoints", headers=admin)).json()
+    assert all("secret" not in e for e in listed["items"])
+
+    payment = await pay_tariff(client, unique("u"))
+    await drain(runtime)
+
+    events = [json.loads(body) for _, body in receiver.received]
+    mine = [e for e in events if e["data"].get("id") == payment["id"] or e["data"].get("payment_id") == payment["id"]]
+    assert {e["type"] for e in mine} == {"payment.succeeded", "subscription.activated", "invoice.paid"}
+    for headers, body in receiver.received:
+        assert verify(endpoint["secret"], body, headers["kassa-signature"])
+        assert not verify("whsec_other", body, headers["kassa-signature"])
+    assert len({e["id"] for e in events}) == len(events)
+    await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)
+
+
+async def test_event_filters_and_retries_until_delivered(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str], receiver: Receiver
+) -> None:
+    await drain(runtime)
+    endpoint = await subscribe(client, admin, receiver.url, ["payment.cancelled"])
+    user = unique("u")
+    payment = (await client.post("/api/v1/payments", json={"provider": "payme", "amount": 5_000,
+                                                           "currency": "UZS"}, headers=bearer(user))).json()
+    await client.post(f"/api/v1/payments/{payment['id']}/cancel", headers=bearer(user))
+    receiver.fail_next = 2
+
+    await fan_out(runtime)
+    await deliver_due(runtime)
+    deliveries = (await client.get(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}/deliveries",
+                                   headers=admin)).json()["items"]
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [("pending", 1, 503)]
+    assert receiver.received == []
+
+    for _ in range(2):  # the retry is due after the backoff; bring it forward
+        async with runtime.db.transaction() as session:
+            await session.execute(update(WebhookDelivery).where(
+                WebhookDelivery.endpoint_id == endpoint["id"]).values(next_attempt_at=utcnow()))
+        await deliver_due(runtime)
+    deliveries = (await client.get(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}/deliveries",
+                                   headers=admin)).json()["items"]
+    assert [(d["status"], d["attempts"]) for d in deliveries] == [("delivered", 3)]
+    assert [json.loads(b)["type"] for _, b in receiver.received] == ["payment.cancelled"]
+    await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)
+
+
+async def test_a_delivery_failing_for_three_days_is_dead_and_can_be_redelivered(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str], receiver: Receiver
+) -> None:
+    await drain(runtime)
+    endpoint = await subscribe(client, admin, receiver.url, ["payment.cancelled"])
+    user = unique("u")
+    payment = (await client.post("/api/v1/payments", json={"provider": "payme", "amount": 5_000,
+                                                           "currency": "UZS"}, headers=bearer(user))).json()
+    await client.post(f"/api/v1/payments/{payment['id']}/cancel", headers=bearer(user))
+    await fan_out(runtime)
+    async with runtime.db.transaction() as session:
+        await session.execute(update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint["id"]).values(
+            created_at=utcnow() - timedelta(days=3, minutes=1)))
+    receiver.fail_next = 1
+    await deliver_due(runtime)
+    dead = (await client.get(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}/deliveries?status=dead",
+                             headers=admin)).json()["items"]
+    assert len(dead) == 1
+
+    again = await client.post(f"/api/v1/admin/webhook-deliveries/{dead[0]['id']}/redeliver", headers=admin)
+    assert again.json()["status"] == "pending"
+    await deliver_due(runtime)
+    delivered = (await client.get(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}/deliveries",
+                                  headers=admin)).json()["items"]
+    assert delivered[0]["status"] == "delivered"
+    assert [json.loads(b)["data"]["id"] for _, b in receiver.received] == [payment["id"]]
+    await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)
+
+
+async def test_concurrent_relays_deliver_each_event_once_per_attempt(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str], receiver: Receiver
+) -> None:
+    await drain(runtime)
+    endpoint = await subscribe(client, admin, receiver.url, ["payment.cancelled"])
+    user = unique("u")
+    for _ in range(12):
+        p = (await client.post("/api/v1/payments", json={"provider": "payme", "amount": 5_000,
+                                                         "currency": "UZS"}, headers=bearer(user))).json()
+        await client.post(f"/api/v1/payments/{p['id']}/cancel", headers=bearer(user))
+    await asyncio.gather(*(relay_once(runtime) for _ in range(4)))
+    await drain(runtime)
+    ids = [json.loads(b)["id"] for _, b in receiver.received]
+    assert len(ids) == 12 and len(set(ids)) == 12
+    await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)
+
+
+async def test_only_admins_manage_endpoints_and_bad_input_is_refused(
+    client: httpx.AsyncClient, admin: dict[str, str], service_key: dict[str, str]
+) -> None:
+    assert (await client.get("/api/v1/admin/webhook-endpoints", headers=bearer(unique("u")))).status_code == 403
+    assert (await client.get("/api/v1/admin/webhook-endpoints", headers=service_key)).status_code == 403
+    bad_url = await client.post("/api/v1/admin/webhook-endpoints", json={"url": "not a url"}, headers=admin)
+    assert bad_url.status_code == 422
+    bad_event = await client.post("/api/v1/admin/webhook-endpoints",
+                                  json={"url": "https://crm.example/h", "events": ["payment.exploded"]}, headers=admin)
+    assert bad_event.status_code == 422
+    assert (await client.delete("/api/v1/admin/webhook-endpoints/we_nope", headers=admin)).status_code == 404
+
+
+def test_the_first_retry_comes_within_thirty_seconds_and_backoff_grows() -> None:
+    first = [retry_delay(1).total_seconds() for _ in range(200)]
+    assert max(first) <= 30 and min(first) >= 5
+    assert retry_delay(5, jitter=0).total_seconds() == 160
+    assert retry_delay(60, jitter=0) == timedelta(hours=6)
+
+
+def test_signature_round_trip_and_staleness() -> None:
+    body = b'{"id":"evt_1"}'
+    header = sign("whsec_x", body)
+    assert verify("whsec_x", body, header)
+    assert not verify("whsec_x", body + b" ", header)
+    assert not verify("whsec_x", body, sign("whsec_x", body, timestamp=1_000_000))
+    assert not verify("whsec_x", body, "garbage")
