@@ -24,3 +24,8 @@ WEBHOOK_REJECTED = Counter(
 )
 OUTBOX_DELIVERED = Counter("kassa_outbox_delivered_total", "Webhook deliveries that succeeded")
 OUTBOX_DEAD = Counter("kassa_outbox_dead_total", "Webhook deliveries given up after 3 days")
+RECONCILER_RUNS = Counter(
+    "kassa_reconciler_checks_total",
+    "Open payments checked with their provider",
+    ["provider", "outcome"],
+)

@@ -52,6 +52,7 @@ class Payment(Base):
         Index("ix_payments_user_created", "user_id", "created_at"),
         Index("ix_payments_status_updated", "status", "updated_at"),
         Index("ix_payments_created", "created_at"),
+        Index("ix_payments_next_check", "status", "next_check_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pay"))
@@ -79,6 +80,9 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # reconciliation of open payments: when to ask the provider next, and how often we have
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PaymentMethod(Base):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from kassa.jobs.expiry import expire_subscriptions, purge_idempotency_keys
 from kassa.jobs.outbox_relay import relay_once
+from kassa.jobs.reconciler import reconcile_due
 from kassa.logging import describe_exception, get_logger
 from kassa.runtime import Runtime
 
@@ -25,6 +26,7 @@ class Job:
 def default_jobs() -> list[Job]:
     return [
         Job("outbox_relay", relay_once, 1.0),
+        Job("reconcile_payments", reconcile_due, 5.0),
         Job("expire_subscriptions", expire_subscriptions, 30.0),
         Job("purge_idempotency_keys", purge_idempotency_keys, 300.0),
     ]

@@ -25,6 +25,8 @@ class Faults:
     delay_ms: int = 0  # before every answer and every callback
     fail_status: int = 0  # answer the provider API with this status (e.g. 503)
     fail_times: int = 0  # …this many times, then recover (0: until switched off)
+    fail_method: str = ""  # …only for this API method or path (empty: every call)
+    lose_answers: bool = False  # do the work, then fail: the provider acted, kassa never heard
     duplicate_callbacks: bool = False  # send every callback twice, concurrently
     reverse_callbacks: bool = False  # deliver a batch of callbacks newest first
 
@@ -32,9 +34,9 @@ class Faults:
         if self.delay_ms:
             await asyncio.sleep(self.delay_ms / 1000)
 
-    def take_failure(self) -> int | None:
+    def take_failure(self, method: str | None = None) -> int | None:
         """The status to fail this API call with, if a failure is switched on."""
-        if not self.fail_status:
+        if not self.fail_status or (self.fail_method and method != self.fail_method):
             return None
         if self.fail_times:
             self.fail_times -= 1
@@ -48,6 +50,8 @@ class FaultSwitches(BaseModel):
     delay_ms: int = Field(default=0, ge=0, le=60_000)
     fail_status: int = Field(default=0, ge=0, le=599)
     fail_times: int = Field(default=0, ge=0, le=1000)
+    fail_method: str = Field(default="", max_length=100)
+    lose_answers: bool = False
     duplicate_callbacks: bool = False
     reverse_callbacks: bool = False
 

@@ -162,13 +162,13 @@ def mount(app: FastAPI, rt: Runtime, faults: Faults) -> SubscribeEmulator:
     @app.post("/api")
     async def subscribe_api(request: Request) -> JSONResponse:
         await faults.delay()
-        failure = faults.take_failure()
-        if failure:
-            return JSONResponse({"error": "unavailable"}, status_code=failure)
         try:
             body = await request.json()
         except ValueError:
             return JSONResponse({"error": {"code": -32700, "message": "Parse error"}})
+        failure = faults.take_failure(body.get("method") if isinstance(body, dict) else None)
+        if failure and not faults.lose_answers:
+            return JSONResponse({"error": "unavailable"}, status_code=failure)
         rpc_id = body.get("id") if isinstance(body, dict) else None
         method = body.get("method") if isinstance(body, dict) else None
         params = body.get("params") if isinstance(body, dict) else None
@@ -184,6 +184,8 @@ def mount(app: FastAPI, rt: Runtime, faults: Faults) -> SubscribeEmulator:
             result = emulator.handle(method, params)
         except RpcError as exc:
             return JSONResponse({"id": rpc_id, "error": {"code": exc.code, "message": exc.message}})
+        if failure:  # the work is done; the answer is lost on the way back
+            return JSONResponse({"error": "unavailable"}, status_code=failure)
         return JSONResponse({"jsonrpc": "2.0", "id": rpc_id, "result": result})
 
     return emulator

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from kassa.auth import Principal
+from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, Payment, Tariff
 from kassa.domain.states import PaymentStatus, is_open
 from kassa.domain.updates import ProviderUpdate
@@ -29,6 +31,7 @@ from kassa.services.pagination import PageParams, paginate
 from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
+FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,8 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         phone=new.phone,
         return_url=new.return_url,
         payment_method_id=new.payment_method_id,
+        next_check_at=utcnow() + FIRST_CHECK,
+        check_attempts=0,
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
     )
     try:

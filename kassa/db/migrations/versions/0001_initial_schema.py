@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 23:01:15.485379
+Create Date: 2026-11-22 23:03:34.842606
 """
 
 from collections.abc import Sequence
@@ -203,6 +203,8 @@ def upgrade() -> None:
         sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("paid_at", kassa.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", kassa.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("check_attempts", sa.Integer(), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_payments_amount_positive")),
         sa.CheckConstraint(
             "refunded_amount >= 0 AND refunded_amount <= amount", name=op.f("ck_payments_refund_le")
@@ -223,6 +225,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.create_index("ix_payments_created", ["created_at"], unique=False)
+        batch_op.create_index("ix_payments_next_check", ["status", "next_check_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_payments_organization_id"), ["organization_id"], unique=False
         )
@@ -467,6 +470,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_tariff_id"))
         batch_op.drop_index("ix_payments_status_updated")
         batch_op.drop_index(batch_op.f("ix_payments_organization_id"))
+        batch_op.drop_index("ix_payments_next_check")
         batch_op.drop_index("ix_payments_created")
 
     op.drop_table("payments")

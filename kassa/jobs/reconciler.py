@@ -1,0 +1,131 @@
+"""Reconciliation of payments still open: ask the provider soon, then with backoff, and
+expire what is abandoned. Like Hyperswitch's payment sync, the schedule is a column on the
+payment (`next_check_at`), not a timer in memory, so any worker may pick it up.
+
+Every finding goes through `apply_update` (operation `status`); an abandoned payment is
+cancelled with failure code `expired` unless the provider says it is paid or in progress.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from kassa.db.base import utcnow
+from kassa.db.models import Payment
+from kassa.domain.backoff import retry_delay
+from kassa.domain.states import OPEN_STATUSES, PaymentStatus
+from kassa.domain.updates import ProviderUpdate
+from kassa.logging import describe_exception, get_logger
+from kassa.observability import RECONCILER_RUNS
+from kassa.providers.base import NothingToPoll, ProviderFailure
+from kassa.runtime import Runtime
+from kassa.services.context import Actor
+from kassa.services.payments import provider_for, request_for
+from kassa.services.updates import apply_update
+
+log = get_logger(__name__)
+ACTOR = Actor.system("reconciler")
+BATCH = 50
+LEASE = timedelta(minutes=2)
+MAX_INTERVAL = 3600.0
+
+
+async def _claim(rt: Runtime) -> list[Payment]:
+    now = utcnow()
+    async with rt.db.transaction() as session:
+        rows = (
+            (
+                await session.execute(
+                    select(Payment)
+                    .where(
+                        Payment.status.in_([s.value for s in OPEN_STATUSES]),
+                        Payment.next_check_at <= now,
+                    )
+                    .order_by(Payment.next_check_at)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for payment in rows:
+            payment.next_check_at = now + LEASE
+            payment.check_attempts += 1
+    return list(rows)
+
+
+async def _schedule(rt: Runtime, payment_id: str, when: timedelta | None) -> None:
+    async with rt.db.transaction() as session:
+        row = await session.get(Payment, payment_id, with_for_update=True)
+        if row is not None:
+            row.next_check_at = utcnow() + when if when is not None else None
+
+
+async def _apply(rt: Runtime, update: ProviderUpdate) -> Payment:
+    async with rt.db.transaction() as session:
+        return (await apply_update(session, update, actor=ACTOR, operation="status")).payment
+
+
+async def _expire(rt: Runtime, payment: Payment) -> None:
+    await _apply(
+        rt,
+        ProviderUpdate(
+            provider=payment.provider,
+            event_id=f"expire:{payment.id}",
+            payment_id=payment.id,
+            status=PaymentStatus.CANCELLED,
+            failure_code="expired",
+            failure_message="not paid in time",
+        ),
+    )
+
+
+async def reconcile(rt: Runtime, payment: Payment) -> str:
+    """One look at one payment; returns what happened (for logs and metrics)."""
+    deadline = payment.created_at + timedelta(hours=rt.settings.pending_payment_ttl_hours)
+    overdue = utcnow() >= deadline
+    provider = provider_for(rt, payment)
+    request = await request_for(rt, payment)
+    try:
+        update = await provider.fetch(request)
+    except NothingToPoll:
+        # The provider pushes its changes (Payme). An order nobody began paying is
+        # abandoned at the deadline; one Payme is working on ends by Payme's own rules.
+        if overdue and payment.status == PaymentStatus.PENDING:
+            await _expire(rt, payment)
+            return "expired"
+        await _schedule(rt, payment.id, max(deadline - utcnow(), timedelta(minutes=5)))
+        return "waiting"
+    except ProviderFailure as exc:
+        log.info("reconcile.provider_failed", payment_id=payment.id, error=exc.message[:200])
+        await _schedule(
+            rt, payment.id, retry_delay(payment.check_attempts, base=30, cap=MAX_INTERVAL)
+        )
+        return "retry"
+    moved = await _apply(rt, update)
+    if PaymentStatus(moved.status) not in OPEN_STATUSES:
+        return moved.status
+    if overdue and moved.status == PaymentStatus.PENDING:
+        try:
+            await _apply(rt, await provider.cancel(request))
+        except ProviderFailure as exc:
+            log.info("reconcile.cancel_failed", payment_id=payment.id, error=exc.message[:200])
+        await _expire(rt, payment)
+        return "expired"
+    await _schedule(rt, payment.id, retry_delay(payment.check_attempts, base=30, cap=MAX_INTERVAL))
+    return "open"
+
+
+async def reconcile_due(rt: Runtime) -> int:
+    payments = await _claim(rt)
+    for payment in payments:
+        try:
+            outcome = await reconcile(rt, payment)
+        except Exception as exc:  # one payment's trouble must not stop the batch
+            outcome = "error"
+            log.warning("reconcile.failed", payment_id=payment.id, **describe_exception(exc))
+        RECONCILER_RUNS.labels(payment.provider, outcome).inc()
+    return len(payments)
