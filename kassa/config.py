@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     kaspi_api_url: str | None = None
     kaspi_access_token: SecretStr | None = None
 
+    events_broker_url: str | None = None
     idempotency_key_ttl: int = Field(default=86400, ge=1)
     cors_origins: str = ""
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -10,6 +10,7 @@ import httpx
 from kassa.config import Settings
 from kassa.crypto import SecretBox
 from kassa.db.session import Database
+from kassa.events.broker import EventSink, sink_for
 from kassa.providers.registry import ProviderRegistry, build_registry
 
 
@@ -21,6 +22,7 @@ class Runtime:
     providers: ProviderRegistry
     box: SecretBox
     redis: Any | None = None  # redis.asyncio.Redis when REDIS_URL is set
+    events: EventSink | None = None  # the broker sink when EVENTS_BROKER_URL is set
 
     @classmethod
     def build(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Runtime:
@@ -45,10 +47,13 @@ class Runtime:
             providers=build_registry(settings, client),
             box=SecretBox(settings.at_rest_key),
             redis=redis,
+            events=sink_for(settings.events_broker_url),
         )
 
     async def close(self) -> None:
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
+        if self.events is not None:
+            await self.events.close()
         await self.db.dispose()

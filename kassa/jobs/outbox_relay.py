@@ -64,6 +64,14 @@ async def fan_out(rt: Runtime) -> int:
             .all()
         )
         for event in events:
+            if rt.events is not None:
+                # Published before published_at commits: a failure rolls the batch back
+                # and it is published again (at least once).
+                await rt.events.publish(
+                    event.id,
+                    event.type,
+                    body_of(event.id, event.type, event.created_at, event.data),
+                )
             for endpoint in endpoints:
                 if subscribed(endpoint.events, event.type):
                     await insert_ignore(
