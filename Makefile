@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres clean
+.PHONY: install run test lint typecheck test-sqlite test-postgres chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,12 +46,17 @@ test-sqlite: install
 test-postgres: install
 	@if $(BIN)/python -m tests.services "$(PG_URL)" "$(REDIS_TEST_URL)"; then \
 		echo "== tests on PostgreSQL with Redis =="; \
-		KASSA_TEST_DATABASE_URL="$(PG_URL)" KASSA_TEST_REDIS_URL="$(REDIS_TEST_URL)" $(BIN)/pytest; \
+		KASSA_TEST_DATABASE_URL="$(PG_URL)" KASSA_TEST_REDIS_URL="$(REDIS_TEST_URL)" $(BIN)/pytest && \
+		echo "== fault suite, short (PostgreSQL restart, SIGKILL, Redis stop) ==" && \
+		KASSA_CHAOS=1 KASSA_CHAOS_PAYMENTS=60 $(BIN)/pytest -s tests/chaos; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL or Redis is not answering, and CI=true: failing" >&2; exit 1; \
 	else \
 		echo "== PostgreSQL or Redis not answering: skipped the second run (CI=true makes this fail) =="; \
 	fi
+
+chaos: install
+	KASSA_CHAOS=1 KASSA_CHAOS_PAYMENTS=$${KASSA_CHAOS_PAYMENTS:-400} $(BIN)/pytest -s tests/chaos
 
 clean:
 	rm -rf $(VENV) kassa.db kassa.db-wal kassa.db-shm .mypy_cache .ruff_cache

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
 
     events_broker_url: str | None = None
     idempotency_key_ttl: int = Field(default=86400, ge=1)
+    idempotency_lock_seconds: int = Field(default=60, ge=1)  # an unfinished claim's lifetime
     cors_origins: str = ""
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     provider_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StatementError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kassa.api.problems import problem
@@ -76,7 +83,9 @@ async def database_error(request: Request, exc: Exception) -> Response:
             "Invalid request",
             "the request conflicts with stored data or exceeds a field's limits",
         )
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
         log.error("database.unavailable", error=type(exc).__name__, path=request.url.path)
         return problem(
             503,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -26,10 +27,10 @@ from kassa.services.idempotency import (
 
 
 def store_for(rt: Runtime) -> IdempotencyStore:
-    ttl = rt.settings.idempotency_key_ttl
-    database = DatabaseStore(rt.db, ttl)
+    ttl, lock = rt.settings.idempotency_key_ttl, rt.settings.idempotency_lock_seconds
+    database = DatabaseStore(rt.db, ttl, lock)
     if rt.redis is not None:
-        return RedisStore(rt.redis, database, ttl)
+        return RedisStore(rt.redis, database, ttl, lock)
     return database
 
 
@@ -61,7 +62,8 @@ class Idempotent:
         try:
             response = await self._respond(status_code, handler)
         except BaseException:
-            await store.release(self.principal.key, self.key)
+            with contextlib.suppress(Exception):  # if it fails too, the claim's lock runs out
+                await store.release(self.principal.key, self.key)
             raise
         await store.complete(
             self.principal.key,

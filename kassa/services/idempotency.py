@@ -58,9 +58,10 @@ class IdempotencyStore(Protocol):
 
 
 class DatabaseStore:
-    def __init__(self, db: Database, ttl_seconds: int) -> None:
+    def __init__(self, db: Database, ttl_seconds: int, lock_seconds: int = 60) -> None:
         self.db = db
         self.ttl = timedelta(seconds=ttl_seconds)
+        self.lock = timedelta(seconds=lock_seconds)
 
     async def claim(self, principal: str, key: str, fp: str) -> StoredResponse | None:
         now = utcnow()
@@ -84,6 +85,21 @@ class DatabaseStore:
                 },
             )
             if claimed:
+                return None
+            # A claim whose request never finished (its process died) is taken over once
+            # its lock has run out; the payment's own unique key still prevents a double.
+            taken = await session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.principal == principal,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.fingerprint == fp,
+                    IdempotencyRecord.response_status.is_(None),
+                    IdempotencyRecord.created_at <= now - self.lock,
+                )
+                .values(created_at=now)
+            )
+            if getattr(taken, "rowcount", 0):
                 return None
             row = await session.scalar(
                 select(IdempotencyRecord).where(
@@ -122,10 +138,13 @@ def _decide(stored_fp: str, fp: str, status: int | None, body: str | None) -> St
 class RedisStore:
     """Keys in Redis with the TTL; the database store answers whenever Redis does not."""
 
-    def __init__(self, redis: Any, fallback: DatabaseStore, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: Any, fallback: DatabaseStore, ttl_seconds: int, lock_seconds: int = 60
+    ) -> None:
         self.redis = redis
         self.fallback = fallback
         self.ttl = ttl_seconds
+        self.lock = lock_seconds
         self._fell_back: set[tuple[str, str]] = set()
 
     @staticmethod
@@ -136,7 +155,9 @@ class RedisStore:
     async def claim(self, principal: str, key: str, fp: str) -> StoredResponse | None:
         name = self._name(principal, key)
         try:
-            if await self.redis.set(name, json.dumps({"fp": fp}), nx=True, ex=self.ttl):
+            # The in-flight claim lives only as long as the lock: a claim left by a process
+            # that died expires by itself.
+            if await self.redis.set(name, json.dumps({"fp": fp}), nx=True, ex=self.lock):
                 return None
             raw = await self.redis.get(name)
         except Exception as exc:  # any Redis failure: the database keeps us safe
@@ -154,17 +175,23 @@ class RedisStore:
             await self.fallback.complete(principal, key, response)
             return
         name = self._name(principal, key)
-        raw = await self.redis.get(name)
-        stored = json.loads(raw) if raw else {}
-        stored.update(status=response.status, body=response.body)
-        await self.redis.set(name, json.dumps(stored), ex=self.ttl)
+        try:
+            raw = await self.redis.get(name)
+            stored = json.loads(raw) if raw else {}
+            stored.update(status=response.status, body=response.body)
+            await self.redis.set(name, json.dumps(stored), ex=self.ttl)
+        except Exception as exc:  # the answer is not kept; a repeat re-runs safely
+            log.warning("idempotency.redis_unavailable", error=type(exc).__name__)
 
     async def release(self, principal: str, key: str) -> None:
         if (principal, key) in self._fell_back:
             self._fell_back.discard((principal, key))
             await self.fallback.release(principal, key)
             return
-        await self.redis.delete(self._name(principal, key))
+        try:
+            await self.redis.delete(self._name(principal, key))
+        except Exception as exc:  # the claim expires with its lock
+            log.warning("idempotency.redis_unavailable", error=type(exc).__name__)
 
 
 async def purge_expired(db: Database) -> int:

@@ -1,0 +1,359 @@
+"""The fault suite: a storm of payments over 2 API processes and 2 workers on PostgreSQL,
+Payme's callbacks three times over, concurrently and out of order, while an API process and
+a worker are killed with SIGKILL, PostgreSQL restarts and Redis stops. Afterwards every
+payment is in the state its provider says, every effect happened once, and every event
+reached the subscriber at least once.
+
+KASSA_CHAOS_PAYMENTS sets the storm's size (`make chaos`: 400; `make test`: 60).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+
+from kassa.auth import mint_token
+from kassa.events.signing import verify
+from tests.conftest import Receiver, _free_port
+
+PAYMENTS = int(os.environ.get("KASSA_CHAOS_PAYMENTS", "60"))
+PG_ADMIN = os.environ.get("KASSA_CHAOS_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+DB_NAME = "kassa_chaos"
+DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB_NAME}"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+SECRET = "chaos-secret-0123456789abcdef-0123456789abcdef"
+PAYME_KEY = "chaos-payme-key"
+PG_CLUSTER = os.environ.get("KASSA_CHAOS_PG_CLUSTER", "")
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+               "--logfile", "/var/log/redis/ci.log"]
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()}
+ADMIN = {"Authorization": "Bearer " + mint_token(SECRET, "chaos-admin", role="admin",
+                                                 expires_in=timedelta(hours=2))}
+
+
+@dataclass
+class Cluster:
+    env: dict[str, str]
+    workdir: Path
+    api_ports: list[int]
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str) -> None:
+        if name.startswith("api"):
+            port = self.api_ports[int(name[-1]) - 1]
+            args = ["serve", "--no-jobs", "--port", str(port)]
+        else:
+            args = ["worker"]
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", "kassa", *args], cwd=self.workdir,
+                                            env=self.env, stdout=log, stderr=log)
+
+    def kill(self, name: str) -> None:
+        self.procs[name].send_signal(signal.SIGKILL)
+        self.procs[name].wait()
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@dataclass
+class Tally:
+    http_errors: Counter[str] = field(default_factory=Counter)
+    payme_errors: Counter[int] = field(default_factory=Counter)
+    calls: int = 0
+
+
+def _pg_cluster() -> list[str]:
+    if PG_CLUSTER:
+        return PG_CLUSTER.split()
+    versions = sorted(os.listdir("/etc/postgresql"))
+    return [versions[-1], "main"]
+
+
+async def _fresh_database() -> None:
+    conn = await asyncpg.connect(PG_ADMIN.replace("postgresql://", "postgres://"))
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {DB_NAME}")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    app = Receiver()
+    port = _free_port()
+    app.url = f"http://127.0.0.1:{port}/hooks"
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(srv.serve())
+    while not srv.started:
+        await asyncio.sleep(0.01)
+    yield app
+    srv.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    await _fresh_database()
+    ports = [_free_port(), _free_port()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KASSA_TEST", "DATABASE_URL", "REDIS_URL"))}
+    env.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, SECRET_KEY=SECRET, SANDBOX="true",
+               PUBLIC_URL=f"http://127.0.0.1:{ports[0]}", PAYME_SECRET_KEY=PAYME_KEY,
+               LOG_LEVEL="WARNING", IDEMPOTENCY_LOCK_SECONDS="3")
+    subprocess.run([sys.executable, "-m", "kassa", "migrate"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=120)
+    subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=False, capture_output=True)
+    c = Cluster(env, tmp_path, ports)
+    for name in ("api1", "api2", "worker1", "worker2"):
+        c.start(name)
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            for port in ports:
+                for _ in range(300):
+                    try:
+                        if (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        await asyncio.sleep(0.1)
+        yield c
+    finally:
+        c.stop_all()
+
+
+class Driver:
+    """Clients of kassa and, for Payme's side, Payme itself: every call is retried until it
+    gets a definitive answer, on whichever API process is up."""
+
+    def __init__(self, cluster: Cluster, http: httpx.AsyncClient, tally: Tally) -> None:
+        self.bases = [f"http://127.0.0.1:{p}" for p in cluster.api_ports]
+        self.http = http
+        self.tally = tally
+        self.turn = itertools.count()
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        for attempt in range(400):
+            base = self.bases[next(self.turn) % len(self.bases)]
+            try:
+                response = await self.http.request(method, base + path, **kwargs)
+            except httpx.HTTPError as exc:
+                self.tally.http_errors[type(exc).__name__] += 1
+                await asyncio.sleep(0.05 * min(attempt, 20))
+                continue
+            if response.status_code >= 500 or response.status_code == 409 and \
+                    response.json().get("code") == "idempotency_conflict":
+                self.tally.http_errors[str(response.status_code)] += 1
+                await asyncio.sleep(0.05 * min(attempt, 20))
+                continue
+            return response
+        raise AssertionError(f"{method} {path} never got an answer")
+
+    async def payme(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One Payme call, retried as Payme retries: until it is not a system error."""
+        while True:
+            self.tally.calls += 1
+            response = await self.request("POST", "/webhooks/payme", headers=AUTH,
+                                          json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+            body: dict[str, Any] = response.json()
+            code = body.get("error", {}).get("code")
+            if code is not None:
+                self.tally.payme_errors[code] += 1
+            if code == -32400:
+                await asyncio.sleep(0.1)
+                continue
+            return body
+
+    async def three_times(self, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(self.payme(method, params) for _ in range(3))))
+
+
+@dataclass
+class Expected:
+    payment_id: str
+    kind: str
+    owner: str
+    amount: int
+    status: str
+
+
+async def one_payment(driver: Driver, i: int, tariff: dict[str, Any], rng: random.Random) -> Expected:
+    kind = ("tariff", "wallet_topup", "one_off")[i % 3]
+    user = f"chaos-user-{i}"
+    org = f"chaos-org-{i % 5}"
+    body: dict[str, Any] = {"provider": "payme", "amount": 10_000 + i, "currency": "UZS"}
+    if kind == "tariff":
+        body = {"provider": "payme", "amount": tariff["amount"], "currency": "UZS", "purpose": "tariff",
+                "tariff_id": tariff["id"]}
+    elif kind == "wallet_topup":
+        body.update(purpose="wallet_topup", organization_id=org)
+    token = mint_token(SECRET, user, orgs=[org], expires_in=timedelta(hours=2))
+    created = await driver.request("POST", "/api/v1/payments", json=body, headers={
+        "Authorization": f"Bearer {token}", "Idempotency-Key": f"chaos-{i}"})
+    assert created.status_code == 201, created.text
+    payment = created.json()
+    account = {"order_id": payment["id"]}
+    payme_id, started = secrets.token_hex(12), int(time.time() * 1000)
+    pay = rng.random() < 0.8
+
+    # Out of order: the final call overtaking its Create, alongside three Creates.
+    overtaking = ("PerformTransaction", {"id": payme_id}) if pay else \
+        ("CancelTransaction", {"id": payme_id, "reason": 2})
+    _, *creates = await asyncio.gather(
+        driver.payme(*overtaking),
+        *(driver.payme("CreateTransaction", {"id": payme_id, "time": started, "amount": payment["amount"],
+                                             "account": account}) for _ in range(3)))
+    assert any("result" in c for c in creates), creates
+    if pay:
+        finals = await driver.three_times("PerformTransaction", {"id": payme_id})
+        status = "succeeded"
+    else:
+        finals = await driver.three_times("CancelTransaction", {"id": payme_id, "reason": 2})
+        status = "cancelled"
+    results = [f["result"] for f in finals if "result" in f]
+    assert results and all(r == results[0] for r in results), finals  # repeats answer identically
+    owner = org if kind == "wallet_topup" else user
+    return Expected(payment["id"], kind, owner, payment["amount"], status)
+
+
+async def faults(cluster: Cluster, progress: list[int], total: int, log: list[str]) -> None:
+    async def at(fraction: float) -> None:
+        while progress[0] < total * fraction:
+            await asyncio.sleep(0.02)
+
+    await at(0.2)
+    cluster.kill("api1")
+    log.append("SIGKILL api1")
+    await asyncio.sleep(1)
+    cluster.start("api1")
+    await at(0.35)
+    cluster.kill("worker1")
+    log.append("SIGKILL worker1")
+    cluster.start("worker1")
+    await at(0.5)
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *_pg_cluster(), "restart"], check=True,
+                   capture_output=True, timeout=120)
+    log.append("PostgreSQL restarted")
+    await at(0.65)
+    subprocess.run(["redis-cli", "shutdown", "nosave"], check=False, capture_output=True)
+    log.append("Redis stopped")
+    await asyncio.sleep(2)
+    subprocess.run(REDIS_START, check=True, capture_output=True)
+    log.append("Redis started")
+
+
+async def test_storm(cluster: Cluster, receiver: Receiver) -> None:
+    tally = Tally()
+    rng = random.Random(7)
+    async with httpx.AsyncClient(timeout=30) as http:
+        driver = Driver(cluster, http, tally)
+        hook = await driver.request("POST", "/api/v1/admin/webhook-endpoints", headers=ADMIN,
+                                    json={"url": receiver.url})
+        secret = hook.json()["secret"]
+        tariff = (await driver.request("POST", "/api/v1/tariffs", headers=ADMIN, json={
+            "name": "Chaos", "amount": 777_000, "currency": "UZS", "duration_days": 30})).json()
+
+        progress = [0]
+        fault_log: list[str] = []
+        limit = asyncio.Semaphore(16)
+
+        async def bounded(i: int) -> Expected:
+            async with limit:
+                result = await one_payment(driver, i, tariff, rng)
+            progress[0] += 1
+            return result
+
+        started = time.monotonic()
+        fault_task = asyncio.create_task(faults(cluster, progress, PAYMENTS, fault_log))
+        expected = await asyncio.gather(*(bounded(i) for i in range(PAYMENTS)))
+        await fault_task
+        storm_seconds = time.monotonic() - started
+
+        # Let the workers deliver everything.
+        conn = await asyncpg.connect(f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                left = await conn.fetchval(
+                    "SELECT (SELECT count(*) FROM outbox_events WHERE published_at IS NULL)"
+                    " + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')")
+                if left == 0:
+                    break
+                await conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now() "
+                                   "WHERE status = 'pending' AND next_attempt_at > now() + interval '2 seconds'")
+                await asyncio.sleep(0.5)
+            assert left == 0, f"{left} events still undelivered"
+            event_ids = {r["id"] for r in await conn.fetch("SELECT id FROM outbox_events")}
+            invoices = [r["number"] for r in await conn.fetch("SELECT number FROM invoices ORDER BY number")]
+            ledger = await conn.fetch("SELECT organization_id, amount, payment_id FROM wallet_entries")
+            subs = {r["user_id"]: r for r in await conn.fetch("SELECT * FROM subscriptions")}
+            paid_at = {r["id"]: r["paid_at"] for r in await conn.fetch("SELECT id, paid_at FROM payments")}
+            dead = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'")
+        finally:
+            await conn.close()
+
+        statuses = {}
+        for exp in expected:
+            body = (await driver.request("GET", f"/api/v1/payments/{exp.payment_id}", headers=ADMIN)).json()
+            statuses[exp.payment_id] = body["status"]
+
+    wrong = [(e.payment_id, e.status, statuses[e.payment_id]) for e in expected if statuses[e.payment_id] != e.status]
+    succeeded = [e for e in expected if e.status == "succeeded"]
+    received_ids = set()
+    for headers, body in receiver.received:
+        assert verify(secret, body, headers["kassa-signature"], tolerance=3600)
+        received_ids.add(json.loads(body)["id"])
+    missing = event_ids - received_ids
+
+    print(f"\nchaos storm: {PAYMENTS} payments in {storm_seconds:.1f}s, {tally.calls} Payme calls; "
+          f"faults: {', '.join(fault_log)}")
+    print(f"  payments: {Counter(statuses.values())}; wrong state: {len(wrong)}")
+    print(f"  invoices: {len(invoices)} for {len(succeeded)} succeeded; ledger entries: {len(ledger)}; "
+          f"subscriptions: {sum(1 for s in subs.values() if s['status'] == 'active')}")
+    print(f"  events: {len(event_ids)} written, {len(received_ids)} distinct received, "
+          f"{len(receiver.received)} deliveries, {len(missing)} missing, {dead} dead")
+    print(f"  transport retries: {dict(tally.http_errors)}; Payme errors seen: {dict(tally.payme_errors)}")
+
+    assert not wrong
+    assert len(invoices) == len(succeeded)
+    assert invoices == [f"INV-{n[4:8]}-{i:06d}" for i, n in enumerate(invoices, 1)]  # gap-free
+    topups = [e for e in succeeded if e.kind == "wallet_topup"]
+    assert sorted(r["payment_id"] for r in ledger) == sorted(e.payment_id for e in topups)
+    for org in {e.owner for e in topups}:
+        assert sum(r["amount"] for r in ledger if r["organization_id"] == org) == \
+            sum(e.amount for e in topups if e.owner == org)
+    for exp in (e for e in expected if e.kind == "tariff"):
+        sub = subs.get(exp.owner)
+        if exp.status == "succeeded":
+            assert sub is not None and sub["status"] == "active"
+            assert sub["expires_at"] - paid_at[exp.payment_id] == timedelta(days=30)  # extended once
+        else:
+            assert sub is None or sub["status"] == "none"
+    assert not missing and dead == 0
