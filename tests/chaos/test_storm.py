@@ -168,8 +168,8 @@ class Driver:
                 self.tally.http_errors[type(exc).__name__] += 1
                 await asyncio.sleep(0.05 * min(attempt, 20))
                 continue
-            if response.status_code >= 500 or response.status_code == 409 and \
-                    response.json().get("code") == "idempotency_conflict":
+            if response.status_code >= 500 or (response.status_code == 409 and \
+                    response.json().get("code") == "idempotency_conflict"):
                 self.tally.http_errors[str(response.status_code)] += 1
                 await asyncio.sleep(0.05 * min(attempt, 20))
                 continue
