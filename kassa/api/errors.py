@@ -74,6 +74,25 @@ async def http_error(_request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, code, title, detail, headers=getattr(exc, "headers", None))
 
 
+# SQLSTATE classes that mean "the database is not there right now", not "bad request":
+# 08 connection exception, 57P operator intervention (shutdown, restart), 53 resources.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(
+        getattr(orig, "__cause__", None), "sqlstate", None
+    )
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, IntegrityError | DataError):
         log.info("request.rejected_by_database", error=type(exc).__name__, path=request.url.path)
@@ -83,9 +102,7 @@ async def database_error(request: Request, exc: Exception) -> Response:
             "Invalid request",
             "the request conflicts with stored data or exceeds a field's limits",
         )
-    if isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    ):
+    if _database_unavailable(exc):
         log.error("database.unavailable", error=type(exc).__name__, path=request.url.path)
         return problem(
             503,
