@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from kassa import __version__
 from kassa.api import (
     accounts,
+    admin_merchants,
     admin_webhooks,
     errors,
     health,
@@ -80,6 +81,7 @@ def create_app(
         payment_methods.router,
         accounts.router,
         admin_webhooks.router,
+        admin_merchants.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     yookassa_secret_key: SecretStr | None = None
     kaspi_api_url: str | None = None
     kaspi_access_token: SecretStr | None = None
+    kaspi_organization_bin: str | None = None  # for Kaspi payments that name no shop
+    kaspi_device_token: str | None = None
+    default_shop_id: str | None = None  # the shop a payment uses when it names none
 
     events_broker_url: str | None = None
     idempotency_key_ttl: int = Field(default=86400, ge=1)
@@ -93,6 +96,7 @@ class Settings(BaseSettings):
         )
         self.kaspi_api_url = self.kaspi_api_url or f"{self.public_url.rstrip('/')}/sandbox/kaspi"
         self.kaspi_access_token = self.kaspi_access_token or SecretStr(SANDBOX_KASPI_ACCESS_TOKEN)
+        self.kaspi_organization_bin = self.kaspi_organization_bin or "000000000000"
 
     @property
     def is_sandbox(self) -> bool:

@@ -63,6 +63,7 @@ def settings(database_url: str, port: int) -> Settings:
         sandbox=True,
         public_url=f"http://127.0.0.1:{port}",
         log_level=os.environ.get("KASSA_TEST_LOG_LEVEL", "WARNING"),
+        provider_timeout_seconds=2.0,
     )
 
 

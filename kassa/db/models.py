@@ -28,6 +28,24 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+class Merchant(Base):
+    """A shop's provider configuration; device token and credentials are stored sealed."""
+
+    __tablename__ = "merchants"
+
+    shop_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    organization_bin: Mapped[str | None] = mapped_column(String(12))
+    device_token: Mapped[str | None] = mapped_column(Text)
+    credentials: Mapped[str | None] = mapped_column(Text)
+    credential_prefixes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    device_token_prefix: Mapped[str | None] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Tariff(Base):
     __tablename__ = "tariffs"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
@@ -65,7 +83,8 @@ class Payment(Base):
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     purpose: Mapped[str] = mapped_column(String(20), default="one_off")
     tariff_id: Mapped[str | None] = mapped_column(ForeignKey("tariffs.id"), index=True)
-    shop_id: Mapped[str | None] = mapped_column(String(100))
+    shop_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    organization_bin: Mapped[str | None] = mapped_column(String(12))
     description: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     phone: Mapped[str | None] = mapped_column(String(32))

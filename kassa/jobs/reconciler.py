@@ -21,6 +21,7 @@ from kassa.logging import describe_exception, get_logger
 from kassa.observability import RECONCILER_RUNS
 from kassa.providers.base import NothingToPoll, ProviderFailure
 from kassa.runtime import Runtime
+from kassa.services import audit
 from kassa.services.context import Actor
 from kassa.services.payments import provider_for, request_for
 from kassa.services.updates import apply_update
@@ -87,7 +88,7 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
     """One look at one payment; returns what happened (for logs and metrics)."""
     deadline = payment.created_at + timedelta(hours=rt.settings.pending_payment_ttl_hours)
     overdue = utcnow() >= deadline
-    provider = provider_for(rt, payment)
+    provider = await provider_for(rt, payment)
     request = await request_for(rt, payment)
     try:
         update = await provider.fetch(request)
@@ -101,6 +102,14 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
         return "waiting"
     except ProviderFailure as exc:
         log.info("reconcile.provider_failed", payment_id=payment.id, error=exc.message[:200])
+        async with rt.db.transaction() as session:
+            audit.record(
+                session,
+                actor=ACTOR,
+                operation="status",
+                payment=payment,
+                error_message=exc.message[:500],
+            )
         await _schedule(
             rt, payment.id, retry_delay(payment.check_attempts, base=30, cap=MAX_INTERVAL)
         )

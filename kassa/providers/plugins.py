@@ -6,6 +6,7 @@ from kassa.providers.registry import ProviderPlugin
 
 
 def all_plugins() -> list[ProviderPlugin]:
+    from kassa.providers.kaspi.plugin import PLUGIN as KASPI
     from kassa.providers.payme.plugin import PLUGIN as PAYME
 
-    return [PAYME]
+    return [PAYME, KASPI]

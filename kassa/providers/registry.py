@@ -48,6 +48,9 @@ class ProviderRegistry:
     def has(self, name: str) -> bool:
         return name in self._plugins
 
+    def default_credentials(self, name: str) -> Credentials:
+        return self._plugins[name].default_credentials(self.settings)
+
     def get(self, name: str, credentials: Credentials | None = None) -> PaymentProvider:
         plugin = self._plugins[name]
         creds = credentials or plugin.default_credentials(self.settings)

@@ -10,6 +10,6 @@ from kassa.runtime import Runtime
 
 
 def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:
-    from kassa.sandbox import payme
+    from kassa.sandbox import kaspi, payme
 
-    return {"payme": payme.build}
+    return {"payme": payme.build, "kaspi": kaspi.build}

@@ -33,7 +33,7 @@ def record(
         operation=operation,
         payment_id=payment.id if payment else None,
         shop_id=shop_id or (payment.shop_id if payment else None),
-        organization_bin=organization_bin,
+        organization_bin=organization_bin or (payment.organization_bin if payment else None),
         provider=provider or (payment.provider if payment else None),
         amount=amount if amount is not None else (payment.amount if payment else None),
         currency=currency or (payment.currency if payment else None),

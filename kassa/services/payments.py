@@ -13,25 +13,30 @@ from sqlalchemy.exc import IntegrityError
 from kassa.auth import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, Payment, Tariff
+from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.states import PaymentStatus, is_open
 from kassa.domain.updates import ProviderUpdate
 from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
 from kassa.logging import get_logger
 from kassa.money import MoneyError, check_amount, normalise_currency
 from kassa.providers.base import (
+    Credentials,
     NothingToPoll,
     PaymentProvider,
     PaymentRequest,
     ProviderFailure,
 )
 from kassa.runtime import Runtime
-from kassa.services import access, audit, payment_methods
+from kassa.services import access, audit, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
-FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
+FIRST_CHECK = timedelta(seconds=30)
+PHONE_PROVIDERS = frozenset(
+    {"kaspi"}
+)  # the customer is asked on their phone  # the reconciler's first look at a payment still open
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +83,24 @@ async def request_for(rt: Runtime, payment: Payment) -> PaymentRequest:
     )
 
 
-def provider_for(rt: Runtime, payment: Payment | NewPayment) -> PaymentProvider:
+def _check_enabled(rt: Runtime, provider: str) -> None:
+    if not rt.providers.has(provider):
+        raise ValidationFailed(f"provider {provider!r} is not enabled on this kassa")
+
+
+async def provider_for(rt: Runtime, payment: Payment) -> PaymentProvider:
     """The provider implementation, with the shop's credentials where it has any."""
-    if not rt.providers.has(payment.provider):
-        raise ValidationFailed(f"provider {payment.provider!r} is not enabled on this kassa")
-    provider = rt.providers.get(payment.provider)
+    _check_enabled(rt, payment.provider)
+    credentials = await merchants.credentials_for(rt, payment.provider, payment.shop_id)
+    return rt.providers.get(payment.provider, credentials)
+
+
+def _provider_for_new(
+    rt: Runtime, payment: NewPayment, credentials: Credentials
+) -> PaymentProvider:
+    provider = rt.providers.get(payment.provider, credentials)
     allowed = provider.currencies
-    if isinstance(payment, NewPayment) and allowed is not None and payment.currency not in allowed:
+    if allowed is not None and payment.currency not in allowed:
         raise ValidationFailed(
             f"{payment.provider} accepts {', '.join(sorted(allowed))}, not {payment.currency}"
         )
@@ -133,8 +149,16 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         check_amount(new.amount)
     except MoneyError as exc:
         raise ValidationFailed(str(exc)) from exc
-    new = replace(new, currency=currency)
-    provider = provider_for(rt, new)
+    _check_enabled(rt, new.provider)
+    if new.provider in PHONE_PROVIDERS:
+        try:
+            new = replace(new, phone=normalise_kz_mobile(new.phone or ""))
+        except InvalidPhone as exc:
+            raise ValidationFailed(f"phone: {exc}") from exc
+    shop_id = new.shop_id or await merchants.default_shop(rt, new.provider)
+    new = replace(new, currency=currency, shop_id=shop_id)
+    credentials = await merchants.credentials_for(rt, new.provider, shop_id)
+    provider = _provider_for_new(rt, new, credentials)
     user_id = _owner(principal, new)
     await _check_purpose(rt, principal, new)
     actor = actor_of(principal)
@@ -156,6 +180,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         purpose=new.purpose,
         tariff_id=new.tariff_id,
         shop_id=new.shop_id,
+        organization_bin=credentials.organization_bin,
         description=new.description,
         metadata_=new.metadata,
         phone=new.phone,
@@ -313,7 +338,7 @@ async def cancel_payment(rt: Runtime, principal: Principal, payment_id: str) -> 
         payment = access.ensure_can_act(principal, await session.get(Payment, payment_id))
     if not is_open(PaymentStatus(payment.status)):
         raise InvalidState(f"a {payment.status} payment cannot be cancelled")
-    provider = provider_for(rt, payment)
+    provider = await provider_for(rt, payment)
     actor = actor_of(principal)
     try:
         update = await provider.cancel(await request_for(rt, payment))
@@ -350,7 +375,7 @@ async def sync_payment(
             payment = access.ensure_can_act(principal, payment)
         elif payment is None:
             raise NotFound("payment not found")
-    provider = provider_for(rt, payment)
+    provider = await provider_for(rt, payment)
     who = actor or (actor_of(principal) if principal else Actor.system("reconciler"))
     try:
         update = await provider.fetch(await request_for(rt, payment))

@@ -54,7 +54,7 @@ async def create_refund(
         )
         session.add(refund)
         await session.flush()
-    provider = provider_for(rt, payment)
+    provider = await provider_for(rt, payment)
     try:
         result = await provider.refund(
             await request_for(rt, payment), chosen, idempotency_key=refund.id

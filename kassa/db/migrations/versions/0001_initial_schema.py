@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 23:03:34.842606
+Create Date: 2026-11-22 23:13:19.010669
 """
 
 from collections.abc import Sequence
@@ -90,6 +90,21 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last_number", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_invoice_counters")),
+    )
+    op.create_table(
+        "merchants",
+        sa.Column("shop_id", sa.String(length=100), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("organization_bin", sa.String(length=12), nullable=True),
+        sa.Column("device_token", sa.Text(), nullable=True),
+        sa.Column("credentials", sa.Text(), nullable=True),
+        sa.Column("credential_prefixes", sa.JSON(), nullable=False),
+        sa.Column("device_token_prefix", sa.String(length=16), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("shop_id", name=op.f("pk_merchants")),
     )
     op.create_table(
         "outbox_events",
@@ -189,6 +204,7 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=20), nullable=False),
         sa.Column("tariff_id", sa.String(length=40), nullable=True),
         sa.Column("shop_id", sa.String(length=100), nullable=True),
+        sa.Column("organization_bin", sa.String(length=12), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("metadata", sa.JSON(), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=True),
@@ -229,6 +245,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_payments_organization_id"), ["organization_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_payments_shop_id"), ["shop_id"], unique=False)
         batch_op.create_index("ix_payments_status_updated", ["status", "updated_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_payments_tariff_id"), ["tariff_id"], unique=False)
         batch_op.create_index("ix_payments_user_created", ["user_id", "created_at"], unique=False)
@@ -469,6 +486,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_user_created")
         batch_op.drop_index(batch_op.f("ix_payments_tariff_id"))
         batch_op.drop_index("ix_payments_status_updated")
+        batch_op.drop_index(batch_op.f("ix_payments_shop_id"))
         batch_op.drop_index(batch_op.f("ix_payments_organization_id"))
         batch_op.drop_index("ix_payments_next_check")
         batch_op.drop_index("ix_payments_created")
@@ -489,6 +507,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_events_pending")
 
     op.drop_table("outbox_events")
+    op.drop_table("merchants")
     op.drop_table("invoice_counters")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idempotency_keys_expires_at"))

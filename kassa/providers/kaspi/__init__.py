@@ -1,0 +1,1 @@
+"""Kaspi Pay (Kazakhstan): remote payments by phone through a Kaspi gateway, polled."""

@@ -1,0 +1,24 @@
+"""Registers Kaspi with the provider registry."""
+
+from __future__ import annotations
+
+from kassa.config import Settings
+from kassa.providers.base import Credentials
+from kassa.providers.kaspi.provider import KaspiProvider
+from kassa.providers.registry import ProviderPlugin
+
+
+def settings_credentials(settings: Settings) -> Credentials:
+    values = {"api_url": settings.kaspi_api_url or ""}
+    if settings.kaspi_access_token is not None:
+        values["access_token"] = settings.kaspi_access_token.get_secret_value()
+    return Credentials(
+        values=values,
+        organization_bin=settings.kaspi_organization_bin,
+        device_token=settings.kaspi_device_token,
+    )
+
+
+PLUGIN = ProviderPlugin(
+    name="kaspi", factory=KaspiProvider, default_credentials=settings_credentials
+)

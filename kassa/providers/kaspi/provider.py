@@ -1,0 +1,128 @@
+"""The Kaspi provider: a remote payment pushed to the customer's Kaspi app by phone number.
+
+Kaspi never calls back: the reconciler and `/sync` poll `fetch`. Every request carries the
+shop's BIN (and device token for several BINs behind one account).
+"""
+
+from __future__ import annotations
+
+from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
+from kassa.domain.updates import ProviderUpdate
+from kassa.money import from_decimal_string
+from kassa.providers.base import PaymentRequest, ProviderFailure, ProviderPayment, ProviderRefund
+from kassa.providers.kaspi.gateway import KaspiGateway
+from kassa.providers.kaspi.statuses import UnknownKaspiStatus, map_status
+from kassa.providers.registry import ProviderContext
+
+
+class KaspiProvider:
+    name = "kaspi"
+    currencies: frozenset[str] | None = frozenset({"KZT"})
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        creds = ctx.credentials
+        self.gateway = KaspiGateway(
+            ctx.http,
+            creds.get("api_url"),
+            creds.get("access_token"),
+            ctx.settings.provider_timeout_seconds,
+        )
+        self.organization_bin = creds.organization_bin
+        self.device_token = creds.device_token
+
+    def _bin(self) -> str:
+        if not self.organization_bin:
+            raise ProviderFailure(
+                "no organization BIN configured for this shop",
+                retryable=False,
+                created_nothing=True,
+                code="kaspi_no_bin",
+            )
+        return self.organization_bin
+
+    async def create(self, request: PaymentRequest) -> ProviderPayment:
+        try:
+            phone = normalise_kz_mobile(request.phone or "")
+        except InvalidPhone as exc:
+            raise ProviderFailure(
+                f"phone: {exc}", retryable=False, created_nothing=True, code="invalid_phone"
+            ) from exc
+        data = await self.gateway.create(
+            phone=phone,
+            amount=request.amount,
+            message=request.description or "Payment",
+            organization_bin=self._bin(),
+            device_token=self.device_token,
+            reference=request.payment_id,
+        )
+        external_id = str(data.get("externalId") or "")
+        if not external_id:
+            raise ProviderFailure("Kaspi create: no externalId in the answer")
+        checkout = None
+        if self.ctx.settings.is_sandbox:
+            checkout = f"{self.ctx.settings.sandbox_url}/kaspi/phone/{external_id}"
+        initial = self._update(request, external_id, str(data.get("status") or "Wait"), data)
+        return ProviderPayment(
+            provider_payment_id=external_id, checkout_url=checkout, initial=initial
+        )
+
+    def _update(
+        self, request: PaymentRequest, external_id: str, status: str, data: dict[str, object]
+    ) -> ProviderUpdate:
+        try:
+            mapped, failure = map_status(status)
+        except UnknownKaspiStatus as exc:
+            raise ProviderFailure(str(exc), code="kaspi_unknown_status") from exc
+        refunded = data.get("refundedAmount")
+        return ProviderUpdate(
+            provider=self.name,
+            event_id=f"kaspi:{external_id}:{status}:{refunded or 0}",
+            payment_id=request.payment_id,
+            provider_payment_id=external_id,
+            status=mapped,
+            failure_code=failure,
+            failure_message=f"Kaspi status {status}" if failure else None,
+            refunded_amount=from_decimal_string(str(refunded), "KZT") if refunded else None,
+            raw={"status": status},
+        )
+
+    async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
+        data = await self.gateway.status(
+            external_id=request.provider_payment_id, reference=request.payment_id
+        )
+        external_id = str(data.get("externalId") or request.provider_payment_id or "")
+        if not external_id:
+            raise ProviderFailure("Kaspi status: the payment is not known to the gateway")
+        return self._update(request, external_id, str(data.get("status") or ""), data)
+
+    async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
+        if not request.provider_payment_id:
+            raise ProviderFailure("Kaspi cancel: the payment has no Kaspi id yet", retryable=False)
+        data = await self.gateway.cancel(
+            external_id=request.provider_payment_id,
+            organization_bin=self._bin(),
+            device_token=self.device_token,
+        )
+        return self._update(
+            request,
+            request.provider_payment_id,
+            str(data.get("status") or "RemotePaymentCanceled"),
+            data,
+        )
+
+    async def refund(
+        self, request: PaymentRequest, amount: int, *, idempotency_key: str
+    ) -> ProviderRefund:
+        if not request.provider_payment_id:
+            raise ProviderFailure("Kaspi refund: the payment has no Kaspi id", retryable=False)
+        data = await self.gateway.refund(
+            external_id=request.provider_payment_id,
+            amount=amount,
+            organization_bin=self._bin(),
+            device_token=self.device_token,
+        )
+        operation = data.get("returnOperationId")
+        return ProviderRefund(
+            provider_refund_id=str(operation) if operation else None, amount=amount
+        )

@@ -1,0 +1,197 @@
+"""The Kaspi gateway emulator: create/status/refund/cancel as kassa's gateway answers them,
+and a "phone" page at each payment's checkout_url standing in for the customer's Kaspi app:
+Pay makes the status `Processed`, Decline makes it `Error`. Polling reads what it set.
+Fault switches add timeouts, 5xx answers and lost answers; `PUT /_payments/{id}` sets any
+status, including ones kassa has never heard of."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from kassa.runtime import Runtime
+from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+
+
+@dataclass
+class KaspiSandboxState:
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+
+
+def ok(data: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({"status": True, "data": data})
+
+
+def refused(code: str, message: str) -> JSONResponse:
+    return JSONResponse({"status": False, "data": {"errors": {code: message}}})
+
+
+class StatusChange(BaseModel):
+    status: str = Field(min_length=1, max_length=60)
+
+
+def build(rt: Runtime) -> FastAPI:
+    state = KaspiSandboxState()
+    app = new_emulator("kaspi", state.faults)
+    app.state.kaspi = state
+    token = (
+        rt.settings.kaspi_access_token.get_secret_value() if rt.settings.kaspi_access_token else ""
+    )
+
+    async def gate(request: Request, action: str) -> tuple[JSONResponse | None, int | None]:
+        await state.faults.delay()
+        if request.headers.get("authorization") != f"Bearer {token}":
+            return JSONResponse(
+                {"status": False, "data": {"errors": {"401": "bad token"}}}, status_code=401
+            ), None
+        failure = state.faults.take_failure(action)
+        if failure and not state.faults.lose_answers:
+            return JSONResponse({"error": "unavailable"}, status_code=failure), None
+        return None, failure
+
+    def lost(failure: int | None, answer: JSONResponse) -> JSONResponse:
+        return JSONResponse({"error": "unavailable"}, status_code=failure) if failure else answer
+
+    @app.get("/create/")
+    async def create(request: Request) -> JSONResponse:
+        denied, failure = await gate(request, "create")
+        if denied:
+            return denied
+        q = request.query_params
+        try:
+            amount = Decimal(q.get("amount", ""))
+        except InvalidOperation:
+            return refused("990000028", "wrong operation amount")
+        if len(q.get("organizationBin", "")) != 12 or not q.get("phone", "").startswith("77"):
+            return refused("-99000002", "trade point not found")
+        external_id = str(12_800_000_000 + secrets.randbelow(10**8))
+        state.payments[external_id] = {
+            "externalId": external_id,
+            "status": "Wait",
+            "amount": amount,
+            "refunded": Decimal(0),
+            "bin": q["organizationBin"],
+            "reference": q.get("externalRef"),
+            "phone": q["phone"],
+            "deviceToken": q.get("deviceToken"),
+        }
+        return lost(failure, ok({"externalId": external_id, "status": "Wait"}))
+
+    def find(q: Any) -> dict[str, Any] | None:
+        if q.get("externalId"):
+            return state.payments.get(q["externalId"])
+        ref = q.get("externalRef")
+        return next((p for p in state.payments.values() if ref and p["reference"] == ref), None)
+
+    @app.get("/status/")
+    async def status(request: Request) -> JSONResponse:
+        denied, failure = await gate(request, "status")
+        if denied:
+            return denied
+        payment = find(request.query_params)
+        if payment is None:
+            return refused("-1601", "purchase not found")
+        data = {"externalId": payment["externalId"], "status": payment["status"]}
+        if payment["refunded"]:
+            data["refundedAmount"] = f"{payment['refunded']:.2f}"
+        return lost(failure, ok(data))
+
+    @app.get("/refund/")
+    async def refund(request: Request) -> JSONResponse:
+        denied, failure = await gate(request, "refund")
+        if denied:
+            return denied
+        q = request.query_params
+        payment = find(q)
+        if payment is None:
+            return refused("-99000001", "purchase with this id not found")
+        if q.get("organizationBin") != payment["bin"]:
+            return refused("-99000003", "purchase's trade point does not match")
+        if payment["status"] != "Processed":
+            return refused("-99000011", "cannot refund: purchase status unsuitable")
+        amount = Decimal(q.get("amount", "0"))
+        if amount <= 0 or payment["refunded"] + amount > payment["amount"]:
+            return refused("-99000005", "refund amount cannot exceed the purchase amount")
+        payment["refunded"] += amount
+        return lost(
+            failure,
+            ok(
+                {
+                    "externalId": payment["externalId"],
+                    "returnOperationId": secrets.randbelow(10**6),
+                    "refundedAmount": f"{amount:.2f}",
+                }
+            ),
+        )
+
+    @app.get("/cancel/")
+    async def cancel(request: Request) -> JSONResponse:
+        denied, failure = await gate(request, "cancel")
+        if denied:
+            return denied
+        payment = find(request.query_params)
+        if payment is None:
+            return refused("-1601", "purchase not found")
+        if payment["status"] in ("Wait", "RemotePaymentCreated"):
+            payment["status"] = "RemotePaymentCanceled"
+        return lost(failure, ok({"externalId": payment["externalId"], "status": payment["status"]}))
+
+    @app.put("/_payments/{external_id}")
+    async def set_status(external_id: str, change: StatusChange) -> JSONResponse:
+        payment = state.payments.get(external_id)
+        if payment is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        payment["status"] = change.status
+        return JSONResponse({"externalId": external_id, "status": change.status})
+
+    @app.get("/_payments")
+    async def payments() -> dict[str, Any]:
+        return {
+            "payments": {
+                k: {**v, "amount": str(v["amount"]), "refunded": str(v["refunded"])}
+                for k, v in state.payments.items()
+            }
+        }
+
+    def page(request: Request, payment: dict[str, Any], result: str | None = None) -> HTMLResponse:
+        return checkout_page(
+            request,
+            provider="kaspi",
+            title=f"Kaspi.kz request to +{payment['phone']}",
+            amount=f"{payment['amount']:.2f} KZT",
+            reference=payment["externalId"],
+            result=result,
+        )
+
+    @app.get("/phone/{external_id}", response_class=HTMLResponse)
+    async def phone(request: Request, external_id: str) -> HTMLResponse:
+        payment = state.payments.get(external_id)
+        if payment is None:
+            return HTMLResponse("<h1>No such Kaspi payment</h1>", status_code=404)
+        if payment["status"] != "Wait":
+            return page(request, payment, f"Status: {payment['status']}")
+        return page(request, payment)
+
+    @app.post("/phone/{external_id}", response_class=HTMLResponse)
+    async def phone_action(request: Request, external_id: str) -> HTMLResponse:
+        payment = state.payments.get(external_id)
+        action = await read_action(request)
+        if payment is None or action is None:
+            return HTMLResponse("<h1>No such Kaspi payment</h1>", status_code=404)
+        if payment["status"] == "Wait":
+            payment["status"] = "Processed" if action == "pay" else "Error"
+        result = (
+            "Payment successful."
+            if payment["status"] == "Processed"
+            else f"Status: {payment['status']}"
+        )
+        return page(request, payment, result)
+
+    return app
