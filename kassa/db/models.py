@@ -122,6 +122,8 @@ class PaymentMethod(Base):
     exp_year: Mapped[int | None] = mapped_column(Integer)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # detached methods stay for the payments made with them; they are not listed or usable
+    detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProviderEvent(Base):
@@ -340,3 +342,16 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProviderCustomer(Base):
+    """The provider's customer object for a payer (an organisation, else a user)."""
+
+    __tablename__ = "provider_customers"
+    __table_args__ = (UniqueConstraint("provider", "owner"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str] = mapped_column(String(250))
+    customer_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -114,6 +114,13 @@ class SavedCard:
 
 
 @runtime_checkable
+class CustomerVault(Protocol):
+    """Providers that keep a customer object per payer (an organisation, else a user)."""
+
+    async def create_customer(self, owner: str) -> str: ...
+
+
+@runtime_checkable
 class MethodVault(Protocol):
     """Providers that keep cards for repeat payments."""
 

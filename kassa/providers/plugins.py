@@ -8,5 +8,6 @@ from kassa.providers.registry import ProviderPlugin
 def all_plugins() -> list[ProviderPlugin]:
     from kassa.providers.kaspi.plugin import PLUGIN as KASPI
     from kassa.providers.payme.plugin import PLUGIN as PAYME
+    from kassa.providers.stripe.plugin import PLUGIN as STRIPE
 
-    return [PAYME, KASPI]
+    return [PAYME, KASPI, STRIPE]

@@ -10,6 +10,6 @@ from kassa.runtime import Runtime
 
 
 def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:
-    from kassa.sandbox import kaspi, payme
+    from kassa.sandbox import kaspi, payme, stripe
 
-    return {"payme": payme.build, "kaspi": kaspi.build}
+    return {"payme": payme.build, "kaspi": kaspi.build, "stripe": stripe.build}

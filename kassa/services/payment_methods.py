@@ -12,11 +12,12 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.auth import Principal
+from kassa.db.base import utcnow
 from kassa.db.models import PaymentMethod
 from kassa.errors import NotFound, ProviderError, ValidationFailed
 from kassa.providers.base import MethodVault, ProviderFailure
 from kassa.runtime import Runtime
-from kassa.services import access
+from kassa.services import access, customers
 
 
 def _vault(rt: Runtime, provider: str) -> MethodVault:
@@ -29,7 +30,7 @@ def _vault(rt: Runtime, provider: str) -> MethodVault:
 
 
 def _owned_by(principal: Principal, method: PaymentMethod | None) -> PaymentMethod:
-    if method is None:
+    if method is None or method.detached_at is not None:
         raise NotFound("payment method not found")
     if method.organization_id is not None and method.organization_id in principal.orgs:
         return method
@@ -41,7 +42,11 @@ def _owned_by(principal: Principal, method: PaymentMethod | None) -> PaymentMeth
 async def list_methods(
     rt: Runtime, principal: Principal, organization_id: str | None
 ) -> list[PaymentMethod]:
-    query = select(PaymentMethod).order_by(PaymentMethod.created_at.desc(), PaymentMethod.id)
+    query = (
+        select(PaymentMethod)
+        .where(PaymentMethod.detached_at.is_(None))
+        .order_by(PaymentMethod.created_at.desc(), PaymentMethod.id)
+    )
     if organization_id is not None:
         access.ensure_org_member(principal, organization_id)
         query = query.where(PaymentMethod.organization_id == organization_id)
@@ -60,7 +65,9 @@ async def attach(
         access.ensure_org_member(principal, organization_id)
     vault = _vault(rt, provider)
     try:
-        card = await vault.attach_method(token, organization_id or principal.subject)
+        owner = customers.owner_of(principal.subject, organization_id)
+        customer = await customers.customer_for(rt, provider, vault, owner)
+        card = await vault.attach_method(token, customer)
     except ProviderFailure as exc:
         if exc.created_nothing and not exc.retryable:
             raise ValidationFailed(exc.message) from exc
@@ -88,7 +95,7 @@ async def attach(
 
 
 def _owner_query(method: PaymentMethod) -> Select[str]:
-    query = select(PaymentMethod.id)
+    query = select(PaymentMethod.id).where(PaymentMethod.detached_at.is_(None))
     if method.organization_id is not None:
         return query.where(PaymentMethod.organization_id == method.organization_id)
     return query.where(
@@ -120,9 +127,10 @@ async def detach(rt: Runtime, principal: Principal, method_id: str) -> None:
     except ProviderFailure as exc:
         raise ProviderError(f"{method.provider}: {exc.message}") from exc
     async with rt.db.transaction() as session:
-        row = await session.get(PaymentMethod, method_id)
+        row = await session.get(PaymentMethod, method_id, with_for_update=True)
         if row is not None:
-            await session.delete(row)
+            row.detached_at = utcnow()
+            row.is_default = False
 
 
 async def usable_method(
@@ -131,7 +139,7 @@ async def usable_method(
     """A method the payer may charge: the payer's own, or their organisation's."""
     async with rt.db.transaction() as session:
         method = await session.get(PaymentMethod, method_id)
-    if method is None or method.provider != provider:
+    if method is None or method.provider != provider or method.detached_at is not None:
         raise NotFound("payment method not found")
     mine = method.user_id == user_id and method.organization_id is None
     org = method.organization_id is not None and (

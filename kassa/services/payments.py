@@ -27,7 +27,7 @@ from kassa.providers.base import (
     ProviderFailure,
 )
 from kassa.runtime import Runtime
-from kassa.services import access, audit, merchants, payment_methods
+from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.updates import apply_update
@@ -58,7 +58,10 @@ class NewPayment:
 
 
 def payment_request(
-    payment: Payment, idempotency_key: str | None = None, method_token: str | None = None
+    payment: Payment,
+    idempotency_key: str | None = None,
+    method_token: str | None = None,
+    customer_ref: str | None = None,
 ) -> PaymentRequest:
     return PaymentRequest(
         payment_id=payment.id,
@@ -72,6 +75,7 @@ def payment_request(
         provider_payment_id=payment.provider_payment_id,
         idempotency_key=idempotency_key,
         method_token=method_token,
+        customer_ref=customer_ref,
         metadata=dict(payment.metadata_ or {}),
     )
 
@@ -205,7 +209,9 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
 
     key = _provider_idempotency_key(principal, new.idempotency_key, payment.id)
     try:
-        created = await provider.create(payment_request(payment, key, method_token))
+        owner = customers.owner_of(payment.user_id, payment.organization_id)
+        customer = await customers.customer_for(rt, payment.provider, provider, owner)
+        created = await provider.create(payment_request(payment, key, method_token, customer))
     except ProviderFailure as exc:
         await _creation_failed(rt, payment, exc, actor)
         raise ProviderError(f"{new.provider}: {exc.message}") from exc

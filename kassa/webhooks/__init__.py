@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kassa.webhooks import payme
+from kassa.webhooks import payme, stripe
 
 router = APIRouter()
 router.include_router(payme.router)
+router.include_router(stripe.router)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 23:13:19.010669
+Create Date: 2026-11-22 23:23:41.036698
 """
 
 from collections.abc import Sequence
@@ -139,6 +139,7 @@ def upgrade() -> None:
         sa.Column("exp_year", sa.Integer(), nullable=True),
         sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("detached_at", kassa.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_methods")),
         sa.UniqueConstraint(
             "provider", "token_digest", name=op.f("uq_payment_methods_provider_token_digest")
@@ -150,6 +151,21 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_payment_methods_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "provider_customers",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("owner", sa.String(length=250), nullable=False),
+        sa.Column("customer_id", sa.String(length=200), nullable=False),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_customers")),
+        sa.UniqueConstraint("provider", "owner", name=op.f("uq_provider_customers_provider_owner")),
+    )
     op.create_table(
         "provider_keys",
         sa.Column(
@@ -498,6 +514,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_provider_keys_provider"))
 
     op.drop_table("provider_keys")
+    op.drop_table("provider_customers")
     with op.batch_alter_table("payment_methods", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_methods_user_id"))
         batch_op.drop_index(batch_op.f("ix_payment_methods_organization_id"))

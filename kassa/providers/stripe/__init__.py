@@ -1,0 +1,1 @@
+"""Stripe: PaymentIntents, customers and saved cards, through the official SDK."""

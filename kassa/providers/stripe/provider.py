@@ -1,0 +1,191 @@
+"""The Stripe provider: every call through the official `stripe` SDK (StripeClient, async
+over httpx), each POST with an idempotency key derived from kassa's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+
+from kassa.domain.updates import ProviderUpdate
+from kassa.providers.base import (
+    PaymentRequest,
+    ProviderFailure,
+    ProviderPayment,
+    ProviderRefund,
+    SavedCard,
+)
+from kassa.providers.registry import ProviderContext
+from kassa.providers.stripe.mapping import intent_update
+
+_CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
+
+
+def stripe_client(key: str, api_base: str | None) -> stripe.StripeClient:
+    """One SDK client per key and address, so connections are reused."""
+    cache_key = (key, api_base or "")
+    if cache_key not in _CLIENTS:
+        _CLIENTS[cache_key] = stripe.StripeClient(
+            key,
+            base_addresses={"api": api_base} if api_base else None,
+            http_client=stripe.HTTPXClient(),
+            max_network_retries=2,
+        )
+    return _CLIENTS[cache_key]
+
+
+def _failure(exc: stripe.StripeError, action: str) -> ProviderFailure:
+    status = exc.http_status or 0
+    refused = isinstance(
+        exc,
+        stripe.InvalidRequestError
+        | stripe.CardError
+        | stripe.AuthenticationError
+        | stripe.PermissionError
+        | stripe.IdempotencyError,
+    )
+    code = getattr(exc, "code", None) or type(exc).__name__
+    message = exc.user_message or str(exc) or type(exc).__name__
+    return ProviderFailure(
+        f"Stripe {action}: {message}"[:300],
+        retryable=not refused,
+        created_nothing=refused and 400 <= status < 500,
+        code=f"stripe_{code}",
+    )
+
+
+class StripeProvider:
+    name = "stripe"
+    currencies: frozenset[str] | None = None
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        settings = ctx.settings
+        api_base = f"{settings.sandbox_url}/stripe" if settings.is_sandbox else None
+        self.client = stripe_client(ctx.credentials.get("secret_key"), api_base)
+
+    def _checkout(self, intent_id: str) -> str | None:
+        if self.ctx.settings.is_sandbox:
+            return f"{self.ctx.settings.sandbox_url}/stripe/checkout/{intent_id}"
+        return None  # the shop confirms with Stripe.js and the client_secret
+
+    async def create(self, request: PaymentRequest) -> ProviderPayment:
+        params: dict[str, Any] = {
+            "amount": request.amount,
+            "currency": request.currency.lower(),
+            "metadata": {"payment_id": request.payment_id},
+            "payment_method_types": ["card"],
+        }
+        if request.description:
+            params["description"] = request.description[:500]
+        if request.customer_ref:
+            params["customer"] = request.customer_ref
+        if request.method_token:
+            params.update(payment_method=request.method_token, confirm=True, off_session=True)
+        try:
+            intent = await self.client.v1.payment_intents.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": f"kassa-pi-{request.idempotency_key or request.payment_id}"},
+            )
+        except stripe.CardError as exc:
+            # A saved card declined off-session: the intent exists and says why.
+            failed = exc.error.payment_intent if exc.error else None
+            if failed is not None:
+                data = failed.to_dict()
+                return ProviderPayment(
+                    provider_payment_id=data["id"],
+                    client_secret=data.get("client_secret"),
+                    initial=intent_update(data, f"create-failed:{data['id']}", failed=True),
+                )
+            raise _failure(exc, "create") from exc
+        except stripe.StripeError as exc:
+            raise _failure(exc, "create") from exc
+        data = intent.to_dict()
+        initial = None
+        if data.get("status") not in ("requires_payment_method", "requires_confirmation"):
+            initial = intent_update(data, f"create:{data['id']}:{data['status']}")
+        return ProviderPayment(
+            provider_payment_id=data["id"],
+            checkout_url=self._checkout(data["id"]),
+            client_secret=data.get("client_secret"),
+            initial=initial,
+        )
+
+    async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
+        if not request.provider_payment_id:
+            raise ProviderFailure("Stripe: the payment has no PaymentIntent yet", retryable=False)
+        try:
+            intent = (
+                await self.client.v1.payment_intents.retrieve_async(request.provider_payment_id)
+            ).to_dict()
+        except stripe.StripeError as exc:
+            raise _failure(exc, "retrieve") from exc
+        failed = intent.get("status") == "requires_payment_method" and bool(
+            intent.get("last_payment_error")
+        )
+        return intent_update(intent, f"poll:{intent['id']}:{intent.get('status')}", failed=failed)
+
+    async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
+        if not request.provider_payment_id:
+            raise ProviderFailure("Stripe: the payment has no PaymentIntent yet", retryable=False)
+        try:
+            intent = await self.client.v1.payment_intents.cancel_async(request.provider_payment_id)
+        except stripe.StripeError as exc:
+            raise _failure(exc, "cancel") from exc
+        data = intent.to_dict()
+        return intent_update(data, f"cancel:{data['id']}:{data.get('status')}")
+
+    async def refund(
+        self, request: PaymentRequest, amount: int, *, idempotency_key: str
+    ) -> ProviderRefund:
+        if not request.provider_payment_id:
+            raise ProviderFailure("Stripe: the payment has no PaymentIntent", retryable=False)
+        try:
+            refund = await self.client.v1.refunds.create_async(
+                {"payment_intent": request.provider_payment_id, "amount": amount},
+                {"idempotency_key": f"kassa-re-{idempotency_key}"},
+            )
+        except stripe.StripeError as exc:
+            raise _failure(exc, "refund") from exc
+        data = refund.to_dict()
+        return ProviderRefund(
+            provider_refund_id=data["id"],
+            amount=int(data["amount"]),
+            succeeded=data.get("status") == "succeeded",
+        )
+
+    async def create_customer(self, owner: str) -> str:
+        try:
+            customer = await self.client.v1.customers.create_async(
+                {"metadata": {"kassa_owner": owner}},
+                {"idempotency_key": f"kassa-cus-{owner}"[:255]},
+            )
+        except stripe.StripeError as exc:
+            raise _failure(exc, "customer") from exc
+        return str(customer.id)
+
+    async def attach_method(self, token: str, customer_ref: str | None) -> SavedCard:
+        if not customer_ref:
+            raise ProviderFailure(
+                "Stripe cards are saved on a customer", retryable=False, created_nothing=True
+            )
+        try:
+            method = await self.client.v1.payment_methods.attach_async(
+                token, {"customer": customer_ref}
+            )
+        except stripe.StripeError as exc:
+            raise _failure(exc, "attach") from exc
+        card = method.to_dict().get("card") or {}
+        return SavedCard(
+            token=method.id,
+            brand=card.get("brand"),
+            last4=card.get("last4"),
+            exp_month=card.get("exp_month"),
+            exp_year=card.get("exp_year"),
+        )
+
+    async def detach_method(self, token: str) -> None:
+        try:
+            await self.client.v1.payment_methods.detach_async(token)
+        except stripe.StripeError as exc:
+            raise _failure(exc, "detach") from exc

@@ -1,0 +1,43 @@
+"""Provider customers: one per organisation (or per user with no organisation), kept here
+so every payment and saved card of that payer lands on the same customer."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from kassa.db.base import utcnow
+from kassa.db.models import ProviderCustomer
+from kassa.providers.base import CustomerVault
+from kassa.runtime import Runtime
+from kassa.services.sql import insert_ignore
+
+
+def owner_of(user_id: str, organization_id: str | None) -> str:
+    return f"org:{organization_id}" if organization_id else f"user:{user_id}"
+
+
+async def customer_for(rt: Runtime, provider_name: str, vault: object, owner: str) -> str | None:
+    """The provider's customer id for the owner, created once (the provider call carries an
+    idempotency key derived from the owner, and the unique row settles any race)."""
+    if not isinstance(vault, CustomerVault):
+        return None
+    query = select(ProviderCustomer.customer_id).where(
+        ProviderCustomer.provider == provider_name, ProviderCustomer.owner == owner
+    )
+    async with rt.db.transaction() as session:
+        existing = await session.scalar(query)
+    if existing:
+        return existing
+    customer_id = await vault.create_customer(owner)
+    async with rt.db.transaction() as session:
+        await insert_ignore(
+            session,
+            ProviderCustomer.__table__,  # type: ignore[arg-type]
+            {
+                "provider": provider_name,
+                "owner": owner,
+                "customer_id": customer_id,
+                "created_at": utcnow(),
+            },
+        )
+        return await session.scalar(query)

@@ -1,0 +1,233 @@
+"""Stripe through the official SDK against the emulator: top-ups, signed events, refunds, cards."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from kassa.config import SANDBOX_STRIPE_WEBHOOK_SECRET
+from kassa.runtime import Runtime
+from tests.conftest import bearer, unique
+
+
+async def topup(client: httpx.AsyncClient, amount: int = 5_000, **extra: Any) -> tuple[dict[str, Any], str, str]:
+    org, user = unique("org"), unique("u")
+    response = await client.post("/api/v1/payments", json={
+        "provider": "stripe", "amount": amount, "currency": "USD", "purpose": "wallet_topup",
+        "organization_id": org, **extra}, headers=bearer(user, orgs=[org]))
+    assert response.status_code == 201, response.text
+    return response.json(), org, user
+
+
+async def settle() -> None:
+    await asyncio.sleep(0.3)  # events the emulator sends after its API answers
+
+
+async def wallet(client: httpx.AsyncClient, org: str, user: str) -> list[dict[str, Any]]:
+    body = (await client.get(f"/api/v1/wallets/{org}", headers=bearer(user, orgs=[org]))).json()
+    balances: list[dict[str, Any]] = body["balances"]
+    return balances
+
+
+async def status(client: httpx.AsyncClient, payment: dict[str, Any], user: str, org: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = (await client.get(f"/api/v1/payments/{payment['id']}",
+                                             headers=bearer(user, orgs=[org] if org else None))).json()
+    return body
+
+
+def signed(event: dict[str, Any], *, secret: str = SANDBOX_STRIPE_WEBHOOK_SECRET, t: int | None = None) -> tuple[bytes, str]:
+    payload = json.dumps(event).encode()
+    ts = int(time.time()) if t is None else t
+    mac = hmac.new(secret.encode(), f"{ts}.".encode() + payload, hashlib.sha256).hexdigest()
+    return payload, f"t={ts},v1={mac}"
+
+
+async def test_a_wallet_topup_is_paid_and_credited_once(client: httpx.AsyncClient) -> None:
+    payment, org, user = await topup(client)
+    assert payment["client_secret"].startswith(payment["provider_payment_id"] + "_secret_")
+    assert payment["provider_payment_id"].startswith("pi_") and payment["status"] == "pending"
+    page = await client.post(payment["checkout_url"], data={"action": "pay"})
+    assert "successful" in page.text
+    assert (await status(client, payment, user, org))["status"] == "succeeded"
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 5_000}]
+
+    resent = await client.post(f"/sandbox/stripe/_events/{payment['provider_payment_id']}/resend")
+    assert resent.json()["resent"] == 2
+    ledger = (await client.get(f"/api/v1/wallets/{org}/transactions", headers=bearer(user, orgs=[org]))).json()
+    assert ledger["total"] == 1 and ledger["items"][0]["amount"] == 5_000
+
+
+async def test_three_deliveries_out_of_order_credit_once(client: httpx.AsyncClient) -> None:
+    payment, org, user = await topup(client, amount=7_000)
+    await client.put("/sandbox/stripe/_faults", json={"duplicate_callbacks": True, "reverse_callbacks": True})
+    try:
+        await client.post(payment["checkout_url"], data={"action": "pay"})
+    finally:
+        await client.put("/sandbox/stripe/_faults", json={})
+    body = await status(client, payment, user, org)
+    assert body["status"] == "succeeded"  # 'succeeded' came first; the later 'processing' changed nothing
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 7_000}]
+    events = (await client.get(f"/api/v1/payments/{payment['id']}/events", headers=bearer(user, orgs=[org]))).json()
+    assert sum(e["status"] == "succeeded" and not e["error_message"] for e in events["items"]) == 1
+
+
+async def test_a_declined_card_fails_the_payment(client: httpx.AsyncClient) -> None:
+    payment, org, user = await topup(client)
+    await client.post(payment["checkout_url"], data={"action": "decline"})
+    body = await status(client, payment, user, org)
+    assert body["status"] == "failed" and body["failure_code"] == "generic_decline"
+    assert await wallet(client, org, user) == []
+
+
+@pytest.mark.parametrize("case", ["wrong secret", "missing", "stale", "altered", "not utf-8", "garbage header"])
+async def test_unverified_events_are_refused_and_change_nothing(client: httpx.AsyncClient, case: str) -> None:
+    payment, org, user = await topup(client)
+    intent = {"id": payment["provider_payment_id"], "object": "payment_intent", "status": "succeeded",
+              "amount": 5_000, "amount_received": 5_000, "currency": "usd", "metadata": {"payment_id": payment["id"]}}
+    event = {"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded", "data": {"object": intent}}
+    payload, header = signed(event, secret="whsec_wrong" if case == "wrong secret" else SANDBOX_STRIPE_WEBHOOK_SECRET,
+                             t=int(time.time()) - 301 if case == "stale" else None)
+    headers = {"Stripe-Signature": header, "Content-Type": "application/json"}
+    if case == "missing":
+        headers.pop("Stripe-Signature")
+    if case == "altered":
+        payload = payload.replace(b'"amount": 5000', b'"amount": 5001')
+    if case == "not utf-8":
+        payload = b"\xff\xfe" + payload
+    if case == "garbage header":
+        headers["Stripe-Signature"] = "nonsense"
+    response = await client.post("/webhooks/stripe", content=payload, headers=headers)
+    assert response.status_code == 400
+    assert (await status(client, payment, user, org))["status"] == "pending"
+
+
+async def test_a_signed_event_with_the_wrong_amount_does_not_succeed(client: httpx.AsyncClient) -> None:
+    payment, org, user = await topup(client)
+    intent = {"id": payment["provider_payment_id"], "object": "payment_intent", "status": "succeeded",
+              "amount": 1, "amount_received": 1, "currency": "usd", "metadata": {"payment_id": payment["id"]}}
+    payload, header = signed({"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded",
+                              "data": {"object": intent}})
+    response = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
+    assert response.status_code == 200 and response.json()["outcome"] == "rejected"
+    assert (await status(client, payment, user, org))["status"] == "pending"
+    events = (await client.get(f"/api/v1/payments/{payment['id']}/events", headers=bearer(user, orgs=[org]))).json()
+    assert any("rejected" in (e["error_message"] or "") for e in events["items"])
+
+
+async def test_other_events_are_acknowledged_and_ignored(client: httpx.AsyncClient) -> None:
+    payload, header = signed({"id": unique("evt"), "object": "event", "type": "customer.created",
+                              "data": {"object": {"id": "cus_1"}}})
+    response = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
+    assert response.status_code == 200 and response.json()["ignored"] == "customer.created"
+
+
+async def test_refunds_in_kassa_and_in_the_dashboard(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    payment, org, user = await topup(client, amount=10_000)
+    await client.post(payment["checkout_url"], data={"action": "pay"})
+
+    partial = await client.post(f"/api/v1/payments/{payment['id']}/refunds", json={"amount": 2_500}, headers=admin)
+    assert partial.status_code == 201 and partial.json()["status"] == "succeeded"
+    await settle()
+    body = await status(client, payment, user, org)
+    assert body["status"] == "partially_refunded" and body["refunded_amount"] == 2_500
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 7_500}]
+
+    dashboard = await client.post("/sandbox/stripe/_dashboard/refund",
+                                  json={"payment_intent": payment["provider_payment_id"], "amount": 1_500})
+    assert dashboard.status_code == 200
+    body = await status(client, payment, user, org)
+    assert body["status"] == "partially_refunded" and body["refunded_amount"] == 4_000
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 6_000}]
+
+    too_much = await client.post(f"/api/v1/payments/{payment['id']}/refunds", json={"amount": 6_001}, headers=admin)
+    assert too_much.status_code == 409
+    rest = await client.post(f"/api/v1/payments/{payment['id']}/refunds", json={}, headers=admin)
+    assert rest.json()["amount"] == 6_000
+    await settle()
+    body = await status(client, payment, user, org)
+    assert body["status"] == "refunded" and body["refunded_amount"] == 10_000
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 0}]
+    invoice = (await client.get("/api/v1/invoices", headers=bearer(user))).json()["items"][0]
+    assert invoice["status"] == "refunded"
+
+
+async def test_cancel_and_sync_through_the_sdk(client: httpx.AsyncClient) -> None:
+    payment, org, user = await topup(client)
+    synced = await client.post(f"/api/v1/payments/{payment['id']}/sync", headers=bearer(user, orgs=[org]))
+    assert synced.json()["status"] == "pending"
+    cancelled = await client.post(f"/api/v1/payments/{payment['id']}/cancel", headers=bearer(user, orgs=[org]))
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    page = await client.get(payment["checkout_url"])
+    assert "canceled" in page.text
+
+
+async def test_saved_cards_pay_off_session(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    org, user = unique("org"), unique("u")
+    headers = bearer(user, orgs=[org])
+    saved = await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_visa", "organization_id": org}, headers=headers)
+    assert saved.status_code == 201, saved.text
+    card = saved.json()
+    assert (card["brand"], card["last4"], card["exp_month"]) == ("visa", "4242", 12) and card["is_default"]
+    paid = await client.post("/api/v1/payments", json={
+        "provider": "stripe", "amount": 3_000, "currency": "EUR", "purpose": "wallet_topup",
+        "organization_id": org, "payment_method_id": card["id"]}, headers=headers)
+    assert paid.status_code == 201 and paid.json()["status"] == "succeeded"
+    await settle()
+    assert await wallet(client, org, user) == [{"currency": "EUR", "amount": 3_000}]
+
+    declined_card = (await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_chargeDeclined", "organization_id": org}, headers=headers)).json()
+    declined = await client.post("/api/v1/payments", json={
+        "provider": "stripe", "amount": 3_000, "currency": "EUR", "purpose": "wallet_topup",
+        "organization_id": org, "payment_method_id": declined_card["id"]}, headers=headers)
+    assert declined.status_code == 201 and declined.json()["status"] == "failed"
+    assert declined.json()["failure_code"] == "generic_decline"
+
+    from sqlalchemy import select
+
+    from kassa.db.models import ProviderCustomer
+
+    async with runtime.db.transaction() as session:
+        owners = (await session.execute(select(ProviderCustomer.owner).where(
+            ProviderCustomer.owner == f"org:{org}"))).scalars().all()
+    assert owners == [f"org:{org}"]  # one Stripe customer for the organisation
+    removed = await client.delete(f"/api/v1/payment-methods/{card['id']}", headers=headers)
+    assert removed.status_code == 204, removed.text
+
+
+async def test_wallets_are_for_members_only(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    payment, org, user = await topup(client)
+    await client.post(payment["checkout_url"], data={"action": "pay"})
+    assert (await client.get(f"/api/v1/wallets/{org}", headers=bearer(unique("u")))).status_code == 404
+    assert (await client.get(f"/api/v1/wallets/{org}/transactions",
+                             headers=bearer(user, orgs=["other-org"]))).status_code == 404
+    assert (await client.get(f"/api/v1/wallets/{org}", headers=admin)).json()["balances"][0]["amount"] == 5_000
+    stranger = await client.post("/api/v1/payments", json={
+        "provider": "stripe", "amount": 100, "currency": "USD", "purpose": "wallet_topup",
+        "organization_id": org}, headers=bearer(unique("u")))
+    assert stranger.status_code == 404
+
+
+async def test_stripe_errors_are_provider_errors(client: httpx.AsyncClient) -> None:
+    user = unique("u")
+    await client.put("/sandbox/stripe/_faults", json={"fail_status": 500, "fail_method": "/v1/payment_intents"})
+    try:
+        response = await client.post("/api/v1/payments", json={
+            "provider": "stripe", "amount": 100, "currency": "USD"}, headers=bearer(user))
+    finally:
+        await client.put("/sandbox/stripe/_faults", json={})
+    assert response.status_code == 502 and response.json()["code"] == "provider_error"
+    assert "sk_test" not in response.text
+    too_big = await client.post("/api/v1/payments", json={
+        "provider": "stripe", "amount": 100_000_000, "currency": "USD"}, headers=bearer(user))
+    assert too_big.status_code == 502
+    items = (await client.get("/api/v1/payments", headers=bearer(user))).json()["items"]
+    assert items[0]["status"] == "failed" and items[1]["status"] == "pending"
