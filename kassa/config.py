@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     idempotency_key_ttl: int = Field(default=86400, ge=1)
     idempotency_lock_seconds: int = Field(default=60, ge=1)  # an unfinished claim's lifetime
     cors_origins: str = ""
+    # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
+    trusted_proxies: str = ""
+    invoice_seller: str = "kassa"  # the seller's name printed on invoices
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"

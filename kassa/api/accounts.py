@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 from kassa.api.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.db.models import Invoice
+from kassa.db.models import Invoice, Payment
 from kassa.errors import NotFound
 from kassa.schemas import InvoiceOut, Page, SubscriptionOut, WalletEntryOut, WalletOut
 from kassa.services import access, subscriptions, wallets
+from kassa.services.invoice_pdf import render as invoice_pdf_render
 from kassa.services.pagination import paginate
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -55,6 +56,29 @@ async def list_invoices(
         total=total,
         page=paging.page,
         page_size=paging.page_size,
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}.pdf",
+    tags=["invoices"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the invoice as a PDF"}},
+)
+async def invoice_pdf(
+    invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    async with rt.db.transaction() as session:
+        invoice = await session.get(Invoice, invoice_id)
+        if invoice is None or not (principal.is_privileged or invoice.user_id == principal.subject):
+            raise NotFound("invoice not found")
+        payment = await session.get(Payment, invoice.payment_id)
+    assert payment is not None
+    body = invoice_pdf_render(invoice, payment, rt.settings.invoice_seller)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'},
     )
 
 

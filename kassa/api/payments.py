@@ -139,6 +139,14 @@ async def sync_payment(
     return PaymentOut.model_validate(await payments.sync_payment(rt, principal, payment_id))
 
 
+@router.post("/{payment_id}/capture", response_model=PaymentOut)
+async def capture_payment(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> PaymentOut:
+    """Two-step payments (YooKassa with `metadata.capture = false`): take the authorised money."""
+    return PaymentOut.model_validate(await payments.capture_payment(rt, principal, payment_id))
+
+
 @router.post("/{payment_id}/refunds", status_code=201, response_model=RefundOut)
 async def create_refund(
     payment_id: PaymentId,

@@ -114,6 +114,13 @@ class SavedCard:
 
 
 @runtime_checkable
+class Capturable(Protocol):
+    """Providers with two-step payments: authorised first, captured on the merchant's word."""
+
+    async def capture(self, request: PaymentRequest) -> ProviderUpdate: ...
+
+
+@runtime_checkable
 class CustomerVault(Protocol):
     """Providers that keep a customer object per payer (an organisation, else a user)."""
 

@@ -10,6 +10,11 @@ from kassa.runtime import Runtime
 
 
 def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:
-    from kassa.sandbox import kaspi, payme, stripe
+    from kassa.sandbox import kaspi, payme, stripe, yookassa
 
-    return {"payme": payme.build, "kaspi": kaspi.build, "stripe": stripe.build}
+    return {
+        "payme": payme.build,
+        "kaspi": kaspi.build,
+        "stripe": stripe.build,
+        "yookassa": yookassa.build,
+    }

@@ -20,6 +20,7 @@ from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, Valid
 from kassa.logging import get_logger
 from kassa.money import MoneyError, check_amount, normalise_currency
 from kassa.providers.base import (
+    Capturable,
     Credentials,
     NothingToPoll,
     PaymentProvider,
@@ -400,3 +401,30 @@ async def sync_payment(
     async with rt.db.transaction() as session:
         result = await apply_update(session, update, actor=who, operation=operation)
     return result.payment
+
+
+async def capture_payment(rt: Runtime, principal: Principal, payment_id: str) -> Payment:
+    """Capture an authorised two-step payment (YooKassa's waiting_for_capture)."""
+    access.ensure_privileged(principal, "capture payments")
+    async with rt.db.transaction() as session:
+        payment = access.ensure_can_view(principal, await session.get(Payment, payment_id))
+    if PaymentStatus(payment.status) is not PaymentStatus.PROCESSING:
+        raise InvalidState(f"a {payment.status} payment cannot be captured")
+    provider = await provider_for(rt, payment)
+    if not isinstance(provider, Capturable):
+        raise InvalidState(f"{payment.provider} payments are captured by the provider")
+    actor = actor_of(principal)
+    try:
+        update = await provider.capture(await request_for(rt, payment))
+    except ProviderFailure as exc:
+        async with rt.db.transaction() as session:
+            audit.record(
+                session,
+                actor=actor,
+                operation="status",
+                payment=payment,
+                error_message=f"capture: {exc.message}"[:500],
+            )
+        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
+    async with rt.db.transaction() as session:
+        return (await apply_update(session, update, actor=actor, operation="status")).payment

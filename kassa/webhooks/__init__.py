@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kassa.webhooks import payme, stripe
+from kassa.webhooks import payme, stripe, yookassa
 
 router = APIRouter()
 router.include_router(payme.router)
 router.include_router(stripe.router)
+router.include_router(yookassa.router)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 23:23:41.036698
+Create Date: 2026-11-22 23:28:07.910521
 """
 
 from collections.abc import Sequence

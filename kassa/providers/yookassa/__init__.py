@@ -1,0 +1,1 @@
+"""YooKassa: payments, capture, refunds and verified notifications through the official SDK."""

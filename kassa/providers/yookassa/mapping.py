@@ -1,0 +1,51 @@
+"""YooKassa's payment objects in kassa's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kassa.domain.states import PaymentStatus
+from kassa.domain.updates import ProviderUpdate
+from kassa.money import MoneyError, from_decimal_string
+
+S = PaymentStatus
+STATUSES = {
+    "pending": S.PENDING,
+    "waiting_for_capture": S.PROCESSING,
+    "succeeded": S.SUCCEEDED,
+    "canceled": S.CANCELLED,
+}
+
+
+def _minor(amount: dict[str, Any] | None) -> tuple[int | None, str | None]:
+    if not amount:
+        return None, None
+    currency = str(amount.get("currency", "")).upper()
+    try:
+        return from_decimal_string(str(amount.get("value", "")), currency), currency
+    except MoneyError:
+        return -1, currency  # never equal to a payment's amount: the update is rejected
+
+
+def payment_update(payment: dict[str, Any], event_prefix: str) -> ProviderUpdate:
+    """A payment as the YooKassa API reports it (never a notification's own body)."""
+    status = STATUSES.get(str(payment.get("status")), S.PENDING)
+    amount, currency = _minor(payment.get("amount"))
+    refunded, _ = _minor(payment.get("refunded_amount"))
+    details = payment.get("cancellation_details") or {}
+    metadata = payment.get("metadata") or {}
+    if status is S.SUCCEEDED and refunded and refunded > 0:
+        status = S.PARTIALLY_REFUNDED
+    return ProviderUpdate(
+        provider="yookassa",
+        event_id=f"{event_prefix}:{payment['id']}:{payment.get('status')}:{refunded or 0}",
+        payment_id=metadata.get("payment_id") or None,
+        provider_payment_id=str(payment["id"]),
+        status=status,
+        amount=amount if status is S.SUCCEEDED else None,
+        currency=currency if status is S.SUCCEEDED else None,
+        refunded_amount=refunded if refunded and refunded > 0 else None,
+        failure_code=details.get("reason") if status is S.CANCELLED else None,
+        failure_message=f"cancelled by {details.get('party')}" if details else None,
+        raw={"status": payment.get("status")},
+    )

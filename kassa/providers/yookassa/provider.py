@@ -1,0 +1,121 @@
+"""The YooKassa provider: every call through the official SDK (see `sdk` for how it is run),
+with amounts as exact decimal strings and YooKassa's Idempotence-Key derived from kassa's."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from yookassa import Payment as YooPayment
+from yookassa import Refund as YooRefund
+
+from kassa.domain.updates import ProviderUpdate
+from kassa.money import to_decimal_string
+from kassa.providers.base import PaymentRequest, ProviderFailure, ProviderPayment, ProviderRefund
+from kassa.providers.registry import ProviderContext
+from kassa.providers.yookassa import sdk
+from kassa.providers.yookassa.mapping import payment_update
+
+
+class YooKassaProvider:
+    name = "yookassa"
+    currencies: frozenset[str] | None = frozenset({"RUB", "USD", "EUR", "KZT", "BYN", "UZS"})
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        settings = ctx.settings
+        api_url = (
+            f"{settings.sandbox_url}/yookassa/v3"
+            if settings.is_sandbox
+            else "https://api.yookassa.ru/v3"
+        )
+        self.access = sdk.ShopAccess(
+            shop_id=ctx.credentials.get("shop_id"),
+            secret_key=ctx.credentials.get("secret_key"),
+            api_url=ctx.credentials.values.get("api_url") or api_url,
+            timeout=settings.provider_timeout_seconds,
+        )
+
+    async def _payment(self, action: str, fn: Any) -> dict[str, Any]:
+        """The SDK's response object as plain JSON (its Decimals as strings)."""
+        response = await sdk.call(self.access, action, fn)
+        data: dict[str, Any] = json.loads(response.json())
+        return data
+
+    async def create(self, request: PaymentRequest) -> ProviderPayment:
+        capture = request.metadata.get("capture") is not False
+        params: dict[str, Any] = {
+            "amount": {
+                "value": to_decimal_string(request.amount, request.currency),
+                "currency": request.currency,
+            },
+            "capture": capture,
+            "confirmation": {
+                "type": "redirect",
+                "return_url": request.return_url or f"{self.ctx.settings.public_url}/",
+            },
+            "metadata": {"payment_id": request.payment_id},
+        }
+        if request.description:
+            params["description"] = request.description[:128]
+        key = f"kassa-{request.idempotency_key or request.payment_id}"
+        data = await self._payment("create", lambda: YooPayment.create(params, key))
+        confirmation = data.get("confirmation") or {}
+        initial = None
+        if data.get("status") != "pending":
+            initial = payment_update(data, "create")
+        return ProviderPayment(
+            provider_payment_id=str(data["id"]),
+            checkout_url=confirmation.get("confirmation_url"),
+            initial=initial,
+        )
+
+    def _require_id(self, request: PaymentRequest) -> str:
+        if not request.provider_payment_id:
+            raise ProviderFailure("YooKassa: the payment has no YooKassa id yet", retryable=False)
+        return request.provider_payment_id
+
+    async def read(self, provider_payment_id: str, event_prefix: str) -> ProviderUpdate:
+        data = await self._payment("read", lambda: YooPayment.find_one(provider_payment_id))
+        return payment_update(data, event_prefix)
+
+    async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
+        return await self.read(self._require_id(request), "poll")
+
+    async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
+        pid = self._require_id(request)
+        data = await self._payment("cancel", lambda: YooPayment.cancel(pid, f"kassa-cancel-{pid}"))
+        return payment_update(data, "cancel")
+
+    async def capture(self, request: PaymentRequest) -> ProviderUpdate:
+        pid = self._require_id(request)
+        params = {
+            "amount": {
+                "value": to_decimal_string(request.amount, request.currency),
+                "currency": request.currency,
+            }
+        }
+        data = await self._payment(
+            "capture", lambda: YooPayment.capture(pid, params, f"kassa-capture-{pid}")
+        )
+        return payment_update(data, "capture")
+
+    async def refund(
+        self, request: PaymentRequest, amount: int, *, idempotency_key: str
+    ) -> ProviderRefund:
+        pid = self._require_id(request)
+        params = {
+            "payment_id": pid,
+            "amount": {
+                "value": to_decimal_string(amount, request.currency),
+                "currency": request.currency,
+            },
+        }
+        data = await self._payment(
+            "refund", lambda: YooRefund.create(params, f"kassa-{idempotency_key}")
+        )
+        return ProviderRefund(
+            provider_refund_id=str(data.get("id")),
+            amount=amount,
+            succeeded=data.get("status") == "succeeded",
+        )

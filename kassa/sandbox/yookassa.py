@@ -1,0 +1,303 @@
+"""The YooKassa emulator: /v3/payments (create, read, capture, cancel) and /v3/refunds with
+Basic auth and Idempotence-Key semantics, as the official SDK expects; a confirmation page;
+notifications sent to kassa after Pay or Decline, from loopback as a sandbox may."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from kassa.runtime import Runtime
+from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _error(status: int, code: str, description: str, parameter: str | None = None) -> JSONResponse:
+    body = {"type": "error", "id": str(uuid.uuid4()), "code": code, "description": description}
+    if parameter:
+        body["parameter"] = parameter
+    return JSONResponse(body, status_code=status)
+
+
+@dataclass
+class YooKassaSandboxState:
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    faults: Faults = field(default_factory=Faults)
+
+
+def build(rt: Runtime) -> FastAPI:
+    state = YooKassaSandboxState()
+    app = new_emulator("yookassa", state.faults)
+    app.state.yookassa = state
+    shop = rt.settings.yookassa_shop_id or ""
+    key = (
+        rt.settings.yookassa_secret_key.get_secret_value()
+        if rt.settings.yookassa_secret_key
+        else ""
+    )
+    expected_auth = "Basic " + base64.b64encode(f"{shop}:{key}".encode()).decode()
+    notify_url = f"{rt.settings.public_url.rstrip('/')}/webhooks/yookassa"
+
+    async def gate(request: Request) -> tuple[Any, JSONResponse | None, int | None]:
+        await state.faults.delay()
+        if request.headers.get("authorization") != expected_auth:
+            return (
+                None,
+                _error(401, "invalid_credentials", "Authentication by given credentials failed"),
+                None,
+            )
+        path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+        failure = state.faults.take_failure(path)
+        if failure and not state.faults.lose_answers:
+            return None, _error(failure, "internal_server_error", "Internal server error"), None
+        body = None
+        if request.method == "POST":
+            if not request.headers.get("idempotence-key"):
+                return (
+                    None,
+                    _error(400, "invalid_request", "Idempotence key is missing", "Idempotence-Key"),
+                    None,
+                )
+            try:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError:
+                return None, _error(400, "invalid_request", "Invalid JSON"), None
+        return body, None, failure
+
+    def replay(request: Request, body: Any) -> JSONResponse | None:
+        idem = request.headers.get("idempotence-key", "")
+        digest = hashlib.sha256(
+            json.dumps([request.url.path, body], sort_keys=True).encode()
+        ).hexdigest()
+        seen = state.keys.get(idem)
+        if seen is None:
+            return None
+        if seen[0] != digest:
+            return _error(400, "invalid_request", "Idempotence key duplicated with another request")
+        return JSONResponse(json.loads(seen[2]), status_code=seen[1])
+
+    def keep(
+        request: Request, body: Any, response: JSONResponse, failure: int | None
+    ) -> JSONResponse:
+        digest = hashlib.sha256(
+            json.dumps([request.url.path, body], sort_keys=True).encode()
+        ).hexdigest()
+        state.keys[request.headers["idempotence-key"]] = (
+            digest,
+            response.status_code,
+            bytes(response.body).decode(),
+        )
+        if failure:  # the work is done, the answer is lost
+            return _error(failure, "internal_server_error", "Internal server error")
+        return response
+
+    async def notify(event: str, obj: dict[str, Any]) -> None:
+        body = {"type": "notification", "event": event, "object": obj}
+        copies = 2 if state.faults.duplicate_callbacks else 1
+        for _ in range(copies):
+            await rt.http.post(notify_url, json=body)
+
+    def money(value: Any) -> tuple[Decimal, str] | None:
+        try:
+            return Decimal(str(value["value"])), str(value["currency"])
+        except (KeyError, TypeError, InvalidOperation):
+            return None
+
+    @app.post("/v3/payments")
+    async def create(request: Request) -> JSONResponse:
+        body, denied, failure = await gate(request)
+        if denied:
+            return denied
+        if (seen := replay(request, body)) is not None:
+            return seen
+        amount = money(body.get("amount"))
+        if amount is None or amount[0] <= 0:
+            return keep(
+                request, body, _error(400, "invalid_request", "Invalid amount", "amount"), None
+            )
+        pid = f"{uuid.uuid4()}"
+        payment = {
+            "id": pid,
+            "status": "pending",
+            "paid": False,
+            "amount": {"value": f"{amount[0]:.2f}", "currency": amount[1]},
+            "description": body.get("description"),
+            "metadata": body.get("metadata") or {},
+            "confirmation": {
+                "type": "redirect",
+                "confirmation_url": f"{rt.settings.sandbox_url}/yookassa/confirm/{pid}",
+                "return_url": (body.get("confirmation") or {}).get("return_url"),
+            },
+            "created_at": _now(),
+            "test": True,
+            "refundable": False,
+            "recipient": {"account_id": shop, "gateway_id": "1"},
+            "_capture": bool(body.get("capture", False)),
+        }
+        state.payments[pid] = payment
+        return keep(request, body, JSONResponse(public(payment)), failure)
+
+    def public(payment: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in payment.items() if not k.startswith("_")}
+
+    @app.get("/v3/payments/{pid}")
+    async def read(request: Request, pid: str) -> JSONResponse:
+        _, denied, failure = await gate(request)
+        if denied:
+            return denied
+        payment = state.payments.get(pid)
+        if payment is None:
+            return _error(404, "not_found", "Payment not found")
+        return (
+            _error(failure, "internal_server_error", "Internal server error")
+            if failure
+            else JSONResponse(public(payment))
+        )
+
+    @app.post("/v3/payments/{pid}/capture")
+    async def capture(request: Request, pid: str) -> JSONResponse:
+        body, denied, failure = await gate(request)
+        if denied:
+            return denied
+        if (seen := replay(request, body)) is not None:
+            return seen
+        payment = state.payments.get(pid)
+        if payment is None:
+            return _error(404, "not_found", "Payment not found")
+        if payment["status"] != "waiting_for_capture":
+            return keep(
+                request,
+                body,
+                _error(400, "invalid_request", "Payment is not waiting for capture"),
+                None,
+            )
+        payment.update(status="succeeded", paid=True, refundable=True, captured_at=_now())
+        asyncio.get_running_loop().call_later(
+            0.05, lambda: asyncio.ensure_future(notify("payment.succeeded", public(payment)))
+        )
+        return keep(request, body, JSONResponse(public(payment)), failure)
+
+    @app.post("/v3/payments/{pid}/cancel")
+    async def cancel(request: Request, pid: str) -> JSONResponse:
+        body, denied, failure = await gate(request)
+        if denied:
+            return denied
+        if (seen := replay(request, body)) is not None:
+            return seen
+        payment = state.payments.get(pid)
+        if payment is None:
+            return _error(404, "not_found", "Payment not found")
+        if payment["status"] not in ("pending", "waiting_for_capture"):
+            return keep(
+                request, body, _error(400, "invalid_request", "Payment cannot be canceled"), None
+            )
+        payment.update(
+            status="canceled",
+            cancellation_details={"party": "merchant", "reason": "canceled_by_merchant"},
+        )
+        return keep(request, body, JSONResponse(public(payment)), failure)
+
+    @app.post("/v3/refunds")
+    async def refund(request: Request) -> JSONResponse:
+        body, denied, failure = await gate(request)
+        if denied:
+            return denied
+        if (seen := replay(request, body)) is not None:
+            return seen
+        payment = state.payments.get(str(body.get("payment_id")))
+        amount = money(body.get("amount"))
+        if payment is None or amount is None or payment["status"] != "succeeded":
+            return keep(
+                request, body, _error(400, "invalid_request", "Payment cannot be refunded"), None
+            )
+        refunded = Decimal((payment.get("refunded_amount") or {}).get("value", "0"))
+        if refunded + amount[0] > Decimal(payment["amount"]["value"]):
+            return keep(
+                request, body, _error(400, "invalid_request", "Refund exceeds the payment"), None
+            )
+        payment["refunded_amount"] = {"value": f"{refunded + amount[0]:.2f}", "currency": amount[1]}
+        rid = str(uuid.uuid4())
+        state.refunds[rid] = {
+            "id": rid,
+            "payment_id": payment["id"],
+            "status": "succeeded",
+            "created_at": _now(),
+            "amount": {"value": f"{amount[0]:.2f}", "currency": amount[1]},
+        }
+        return keep(request, body, JSONResponse(state.refunds[rid]), failure)
+
+    def page(request: Request, payment: dict[str, Any], result: str | None = None) -> HTMLResponse:
+        return checkout_page(
+            request,
+            provider="yookassa",
+            title=payment.get("description") or "Payment",
+            amount=f"{payment['amount']['value']} {payment['amount']['currency']}",
+            reference=payment["id"],
+            result=result,
+            return_url=payment["confirmation"].get("return_url"),
+        )
+
+    @app.get("/confirm/{pid}", response_class=HTMLResponse)
+    async def confirm_page(request: Request, pid: str) -> HTMLResponse:
+        payment = state.payments.get(pid)
+        if payment is None:
+            return HTMLResponse("<h1>Payment not found</h1>", status_code=404)
+        return page(
+            request,
+            payment,
+            None if payment["status"] == "pending" else f"Status: {payment['status']}",
+        )
+
+    @app.post("/confirm/{pid}", response_class=HTMLResponse)
+    async def confirm(request: Request, pid: str) -> HTMLResponse:
+        payment = state.payments.get(pid)
+        action = await read_action(request)
+        if payment is None or action is None:
+            return HTMLResponse("<h1>Payment not found</h1>", status_code=404)
+        if payment["status"] != "pending":
+            return page(request, payment, f"Status: {payment['status']}")
+        if action == "decline":
+            payment.update(
+                status="canceled",
+                cancellation_details={"party": "payment_network", "reason": "insufficient_funds"},
+            )
+            await notify("payment.canceled", public(payment))
+            return page(request, payment, "Payment declined: insufficient funds.")
+        if payment["_capture"]:
+            payment.update(status="succeeded", paid=True, refundable=True, captured_at=_now())
+            await notify("payment.succeeded", public(payment))
+            return page(request, payment, "Payment successful.")
+        payment.update(status="waiting_for_capture", paid=True)
+        await notify("payment.waiting_for_capture", public(payment))
+        return page(request, payment, "Payment authorised; awaiting capture.")
+
+    @app.post("/_notify/{pid}")
+    async def forge(pid: str, request: Request) -> JSONResponse:
+        """Send a notification claiming any status: kassa must re-read and not believe it."""
+        payment = state.payments.get(pid)
+        if payment is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        claimed = await request.json()
+        await notify(
+            str(claimed.get("event", "payment.succeeded")),
+            {**public(payment), **claimed.get("object", {})},
+        )
+        return JSONResponse({"sent": True})
+
+    return app

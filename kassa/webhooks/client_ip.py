@@ -1,0 +1,45 @@
+"""The sender's address: the peer, or, behind a configured trusted proxy, the last address
+in X-Forwarded-For that is not one of our proxies. IPv4-mapped IPv6 addresses are unwrapped
+(a dual-stack server sees `::ffff:185.71.76.1`)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_networks(spec: str | Iterable[str]) -> list[Network]:
+    items = spec.split(",") if isinstance(spec, str) else spec
+    return [ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip()]
+
+
+def parse_address(text: str) -> Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def in_networks(address: Address, networks: Iterable[Network]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def sender_address(
+    peer: str | None, forwarded_for: str | None, trusted: list[Network]
+) -> Address | None:
+    address = parse_address(peer or "")
+    if address is None or not in_networks(address, trusted) or not forwarded_for:
+        return address
+    for hop in reversed(forwarded_for.split(",")):
+        hop_address = parse_address(hop)
+        if hop_address is None:
+            return None
+        if not in_networks(hop_address, trusted):
+            return hop_address
+    return address
