@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres chaos clean
+.PHONY: install browser run test lint typecheck test-sqlite test-postgres chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ run: install
 	@echo ""
 	$(BIN)/kassa serve --host $(HOST) --port $(PORT)
 
-test: install lint typecheck test-sqlite test-postgres
+test: install browser lint typecheck test-sqlite test-postgres
+
+# The admin UI's browser test drives Debian's Chromium; install it when missing (root only).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "Chromium missing: install Debian's chromium package for the browser test"; }
 
 lint: install
 	$(BIN)/ruff check kassa tests bench

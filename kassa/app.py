@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from kassa import __version__
+from kassa.admin import views as admin_views
 from kassa.api import (
     accounts,
     admin_merchants,
+    admin_statistics,
     admin_webhooks,
     errors,
     health,
@@ -82,9 +84,12 @@ def create_app(
         accounts.router,
         admin_webhooks.router,
         admin_merchants.router,
+        admin_statistics.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(admin_views.router)
+    app.mount("/admin/static", admin_views.static_files(), name="admin-static")
     app.include_router(webhooks_router)
     if settings.is_sandbox:
         mount_sandboxes(app, rt)

@@ -16,6 +16,8 @@ from kassa.config import Settings
 app = typer.Typer(help="kassa: self-hosted payments", no_args_is_help=True, add_completion=False)
 api_key_app = typer.Typer(help="service API keys", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
+admin_app = typer.Typer(help="operator logins for the admin UI", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 
 
 def _settings() -> Settings:
@@ -124,3 +126,35 @@ def api_key_create(name: Annotated[str, typer.Argument(help="the service's name"
         return key
 
     typer.echo(asyncio.run(main()))
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Argument(help="the operator's e-mail")],
+    password: Annotated[
+        str | None, typer.Option(help="read from the terminal when not given", show_default=False)
+    ] = None,
+) -> None:
+    """Create an operator login for the admin UI."""
+    from kassa.db.migrate import upgrade
+    from kassa.db.session import Database
+    from kassa.errors import ValidationFailed
+    from kassa.services.operators import create_operator
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        try:
+            await create_operator(db, email, secret)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(main())
+    except ValidationFailed as exc:
+        typer.echo(f"kassa: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"operator {email} created")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "kassa_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
@@ -28,4 +28,10 @@ RECONCILER_RUNS = Counter(
     "kassa_reconciler_checks_total",
     "Open payments checked with their provider",
     ["provider", "outcome"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "kassa_outbox_backlog", "Deliveries waiting to be made (at the relay's last run)"
+)
+OUTBOX_LAG = Gauge(
+    "kassa_outbox_lag_seconds", "Age of the oldest undelivered event (at the relay's last run)"
 )

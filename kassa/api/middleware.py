@@ -170,6 +170,16 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+ADMIN_HEADERS: list[tuple[bytes, bytes]] = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"cache-control", b"no-store"),
+]
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -184,6 +194,8 @@ class SecurityHeaders:
                 headers: list[Any] = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if scope["path"].startswith("/admin"):
+                    headers.extend(h for h in ADMIN_HEADERS if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 

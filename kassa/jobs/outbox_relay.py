@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kassa.db.base import utcnow
 from kassa.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from kassa.domain.backoff import retry_delay
 from kassa.events.signing import HEADER, body_of, sign
 from kassa.logging import get_logger
-from kassa.observability import OUTBOX_DEAD, OUTBOX_DELIVERED
+from kassa.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_LAG
 from kassa.runtime import Runtime
 from kassa.services.sql import insert_ignore
 from kassa.services.webhook_endpoints import subscribed
@@ -182,5 +182,22 @@ async def deliver_due(rt: Runtime) -> int:
     return len(attempts)
 
 
+async def measure(rt: Runtime) -> None:
+    """Backlog and lag gauges for /metrics."""
+    async with rt.db.transaction() as session:
+        backlog = await session.scalar(
+            select(func.count())
+            .select_from(WebhookDelivery)
+            .where(WebhookDelivery.status == "pending")
+        )
+        oldest = await session.scalar(
+            select(func.min(WebhookDelivery.created_at)).where(WebhookDelivery.status == "pending")
+        )
+    OUTBOX_BACKLOG.set(int(backlog or 0))
+    OUTBOX_LAG.set((utcnow() - oldest).total_seconds() if oldest else 0.0)
+
+
 async def relay_once(rt: Runtime) -> int:
-    return await fan_out(rt) + await deliver_due(rt)
+    done = await fan_out(rt) + await deliver_due(rt)
+    await measure(rt)
+    return done

@@ -21,6 +21,7 @@ from kassa.domain.states import PAID_STATUSES, PaymentStatus, can_move
 from kassa.domain.updates import ProviderUpdate
 from kassa.errors import NotFound
 from kassa.logging import get_logger
+from kassa.observability import PAYMENT_MOVES, PAYMENT_UPDATES
 from kassa.schemas import PaymentOut
 from kassa.services import audit, effects, outbox
 from kassa.services.context import Actor
@@ -145,6 +146,7 @@ async def apply_update(
         outcome, reason = Outcome.APPLIED, None
 
     await _mark_event(session, update, outcome)
+    PAYMENT_UPDATES.labels(update.provider, outcome.value).inc()
     if outcome is not Outcome.APPLIED:
         audit.record(
             session,
@@ -221,6 +223,7 @@ async def _move(
         await effects.on_succeeded(session, payment, payment.paid_at)
     elif target in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
         await effects.on_refunded(session, payment, newly_refunded)
+    PAYMENT_MOVES.labels(payment.provider, target.value).inc()
     log.info(
         "payment.moved",
         payment_id=payment.id,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 23:28:07.910521
+Create Date: 2026-11-22 23:33:55.196313
 """
 
 from collections.abc import Sequence
@@ -107,6 +107,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("shop_id", name=op.f("pk_merchants")),
     )
     op.create_table(
+        "operators",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("password_hash", sa.Text(), nullable=False),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column("locked_until", kassa.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_operators")),
+        sa.UniqueConstraint("email", name=op.f("uq_operators_email")),
+    )
+    op.create_table(
         "outbox_events",
         sa.Column(
             "seq",
@@ -206,6 +222,23 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    op.create_table(
+        "operator_sessions",
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column(
+            "operator_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", kassa.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["operators.id"],
+            name=op.f("fk_operator_sessions_operator_id_operators"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("token_digest", name=op.f("pk_operator_sessions")),
     )
     op.create_table(
         "payments",
@@ -508,6 +541,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_created")
 
     op.drop_table("payments")
+    op.drop_table("operator_sessions")
     op.drop_table("webhook_endpoints")
     op.drop_table("tariffs")
     with op.batch_alter_table("provider_keys", schema=None) as batch_op:
@@ -524,6 +558,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_events_pending")
 
     op.drop_table("outbox_events")
+    op.drop_table("operators")
     op.drop_table("merchants")
     op.drop_table("invoice_counters")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:

@@ -1,0 +1,21 @@
+// Live parts of the admin UI, without a build step: confirmation of destructive actions
+// and a status that updates itself while a payment is still open.
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+
+const live = document.querySelector("[data-live-status]");
+if (live) {
+  const poll = async () => {
+    const response = await fetch(live.dataset.liveStatus, { credentials: "same-origin" });
+    if (response.ok) {
+      const body = await response.json();
+      live.textContent = body.status;
+      live.className = "status " + body.status;
+      if (["pending", "processing"].includes(body.status)) setTimeout(poll, 1000);
+      else document.querySelectorAll("[data-reload-when-done]").forEach(() => window.location.reload());
+    }
+  };
+  setTimeout(poll, 1000);
+}

@@ -1,0 +1,527 @@
+"""Admin UI routes: each page reads through the services, each button calls one service
+function, exactly what the HTTP API would do for an admin."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import or_, select
+
+from kassa.db.models import AuditRecord, Payment, Refund, Tariff
+from kassa.domain.states import PaymentStatus
+from kassa.errors import KassaError
+from kassa.money import MoneyError, to_decimal_string
+from kassa.runtime import Runtime
+from kassa.services import merchants, payments, refunds, statistics, tariffs, webhook_endpoints
+from kassa.services.audit import OPERATIONS
+from kassa.services.merchants import MerchantFields
+from kassa.services.operators import LoginRefused, SignedIn, log_in, log_out, session_for
+from kassa.services.pagination import PageParams
+
+COOKIE = "kassa_admin"
+PROVIDERS = ["payme", "kaspi", "stripe", "yookassa"]
+CURRENCY_FOR = {"payme": "UZS", "kaspi": "KZT", "stripe": "USD", "yookassa": "RUB"}
+SECRET_NAMES = {
+    "payme": "secret_key",
+    "kaspi": "access_token",
+    "stripe": "secret_key",
+    "yookassa": "secret_key",
+}
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    if amount is None or not currency:
+        return ""
+    try:
+        return to_decimal_string(amount, currency)
+    except MoneyError:
+        return str(amount)
+
+
+templates.env.globals["money"] = _money
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=str(Path(__file__).parent / "static"))
+
+
+def _rt(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _me(request: Request) -> SignedIn | None:
+    return await session_for(_rt(request).db, request.cookies.get(COOKIE))
+
+
+def _page(
+    request: Request, name: str, me: SignedIn | None, http_status: int = 200, **context: Any
+) -> HTMLResponse:
+    flash = request.query_params.get("msg")
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "me": me.operator.email if me else None,
+            "csrf": me.csrf_token if me else "",
+            "flash": flash,
+            "flash_error": request.query_params.get("error") == "1",
+            **context,
+        },
+        status_code=http_status,
+    )
+
+
+def _back(path: str, message: str | None = None, error: bool = False) -> RedirectResponse:
+    if message:
+        path += (
+            ("&" if "?" in path else "?")
+            + f"msg={quote(message[:300])}"
+            + ("&error=1" if error else "")
+        )
+    return RedirectResponse(path, status_code=303)
+
+
+def _login() -> RedirectResponse:
+    return RedirectResponse("/admin/login", status_code=303)
+
+
+async def _form_action(request: Request) -> tuple[SignedIn | None, dict[str, str]]:
+    """The signed-in operator for a POST, only with the session's CSRF token."""
+    me = await _me(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if me is None or not hmac.compare_digest(form.get("csrf", ""), me.csrf_token):
+        return None, form
+    return me, form
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request) -> Response:
+    return _page(request, "login.html", None, title="Log in")
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    try:
+        token, _ = await log_in(
+            _rt(request).db, str(form.get("email", ""))[:254], str(form.get("password", ""))[:200]
+        )
+    except LoginRefused as exc:
+        message = (
+            "Too many failed attempts; try again in 15 minutes."
+            if exc.locked
+            else "Wrong e-mail or password."
+        )
+        return _back("/admin/login", message, error=True)
+    response = _back("/admin")
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/admin",
+        max_age=8 * 3600,
+        secure=_rt(request).settings.public_url.startswith("https://"),
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    me, _ = await _form_action(request)
+    if me is not None:
+        await log_out(_rt(request).db, request.cookies.get(COOKIE))
+    response = _login()
+    response.delete_cookie(COOKIE, path="/admin")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard(request: Request) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    async with _rt(request).db.transaction() as session:
+        stats = await statistics.compute(session)
+    return _page(request, "dashboard.html", me, title="Dashboard", nav="Dashboard", stats=stats)
+
+
+@router.get("/payments", response_class=HTMLResponse)
+async def payment_list(request: Request) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    q, status, provider = (request.query_params.get(k) or None for k in ("q", "status", "provider"))
+    query = select(Payment).order_by(Payment.created_at.desc()).limit(100)
+    if q:
+        query = query.where(
+            or_(Payment.id == q, Payment.provider_payment_id == q, Payment.user_id == q)
+        )
+    if status:
+        query = query.where(Payment.status == status)
+    if provider:
+        query = query.where(Payment.provider == provider)
+    async with _rt(request).db.transaction() as session:
+        rows = list((await session.execute(query)).scalars())
+    return _page(
+        request,
+        "payments.html",
+        me,
+        title="Payments",
+        nav="Payments",
+        rows=rows,
+        total=len(rows),
+        q=q,
+        status=status,
+        provider=provider,
+        statuses=[s.value for s in PaymentStatus],
+        providers=PROVIDERS,
+    )
+
+
+@router.get("/payments/{payment_id}", response_class=HTMLResponse)
+async def payment_detail(request: Request, payment_id: str) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    async with _rt(request).db.transaction() as session:
+        payment = await session.get(Payment, payment_id[:64])
+        if payment is None:
+            return _page(
+                request,
+                "payments.html",
+                me,
+                http_status=404,
+                title="Not found",
+                nav="Payments",
+                rows=[],
+                total=0,
+                statuses=[],
+                providers=PROVIDERS,
+                q=payment_id[:64],
+            )
+        events = list(
+            (
+                await session.execute(
+                    select(AuditRecord)
+                    .where(AuditRecord.payment_id == payment.id)
+                    .order_by(AuditRecord.id)
+                )
+            ).scalars()
+        )
+        refund_rows = list(
+            (
+                await session.execute(
+                    select(Refund)
+                    .where(Refund.payment_id == payment.id)
+                    .order_by(Refund.created_at)
+                )
+            ).scalars()
+        )
+    return _page(
+        request,
+        "payment.html",
+        me,
+        title=f"Payment {payment.id}",
+        nav="Payments",
+        p=payment,
+        events=events,
+        refunds=refund_rows,
+    )
+
+
+@router.get("/payments/{payment_id}/status.json")
+async def payment_status(request: Request, payment_id: str) -> Response:
+    if await _me(request) is None:
+        return JSONResponse({"error": "sign in"}, status_code=401)
+    async with _rt(request).db.transaction() as session:
+        payment = await session.get(Payment, payment_id[:64])
+    if payment is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    return JSONResponse({"status": payment.status, "refunded_amount": payment.refunded_amount})
+
+
+@router.post("/payments/{payment_id}/refund")
+async def refund_payment(request: Request, payment_id: str) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    back = f"/admin/payments/{quote(payment_id[:64])}"
+    raw = form.get("amount", "").strip()
+    if raw and not raw.isdigit():
+        return _back(back, "The amount is a whole number of minor units.", error=True)
+    try:
+        refund = await refunds.create_refund(
+            _rt(request),
+            me.principal,
+            payment_id[:64],
+            int(raw) if raw else None,
+            "refunded from the admin UI",
+        )
+    except KassaError as exc:
+        return _back(back, exc.detail, error=True)
+    return _back(back, f"Refunded {refund.amount} ({refund.status}).")
+
+
+@router.post("/payments/{payment_id}/cancel")
+async def cancel_payment(request: Request, payment_id: str) -> Response:
+    me, _ = await _form_action(request)
+    if me is None:
+        return _login()
+    back = f"/admin/payments/{quote(payment_id[:64])}"
+    try:
+        await payments.cancel_payment(_rt(request), me.principal, payment_id[:64])
+    except KassaError as exc:
+        return _back(back, exc.detail, error=True)
+    return _back(back, "Cancelled.")
+
+
+@router.get("/tariffs", response_class=HTMLResponse)
+async def tariff_list(request: Request) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    rows, _ = await tariffs.list_tariffs(_rt(request), me.principal, PageParams(1, 100))
+    return _page(request, "tariffs.html", me, title="Tariffs", nav="Tariffs", rows=rows)
+
+
+@router.post("/tariffs")
+async def tariff_create(request: Request) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    try:
+        amount, days = int(form.get("amount", "")), int(form.get("duration_days", ""))
+        if amount < 1 or days < 1 or not form.get("name"):
+            raise ValueError
+    except ValueError:
+        return _back(
+            "/admin/tariffs",
+            "Name, a positive amount of minor units and days are needed.",
+            error=True,
+        )
+    try:
+        await tariffs.create_tariff(
+            _rt(request),
+            me.principal,
+            {
+                "name": form["name"][:200],
+                "amount": amount,
+                "currency": form.get("currency", ""),
+                "duration_days": days,
+                "description": None,
+                "is_active": True,
+            },
+        )
+    except KassaError as exc:
+        return _back("/admin/tariffs", exc.detail, error=True)
+    return _back("/admin/tariffs", "Tariff created.")
+
+
+@router.post("/tariffs/{tariff_id}/toggle")
+async def tariff_toggle(request: Request, tariff_id: str) -> Response:
+    me, _ = await _form_action(request)
+    if me is None:
+        return _login()
+    async with _rt(request).db.transaction() as session:
+        tariff = await session.get(Tariff, tariff_id[:64])
+    if tariff is None:
+        return _back("/admin/tariffs", "No such tariff.", error=True)
+    await tariffs.update_tariff(
+        _rt(request), me.principal, tariff.id, {"is_active": not tariff.is_active}
+    )
+    return _back("/admin/tariffs")
+
+
+@router.get("/shops", response_class=HTMLResponse)
+async def shop_list(request: Request) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    rows, _ = await merchants.list_merchants(_rt(request), None, PageParams(1, 100))
+    return _page(
+        request,
+        "shops.html",
+        me,
+        title="Shops",
+        nav="Shops",
+        rows=rows,
+        providers=PROVIDERS,
+        currency_for=CURRENCY_FOR,
+    )
+
+
+@router.post("/shops")
+async def shop_create(request: Request) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    provider = form.get("provider", "")
+    if provider not in PROVIDERS or not form.get("shop_id"):
+        return _back("/admin/shops", "A shop id and a provider are needed.", error=True)
+    present = {"provider", "organization_bin", "device_token", "description"}
+    secret = form.get("secret", "").strip()
+    if secret:
+        present.add("credentials")
+    fields = MerchantFields(
+        provider=provider,
+        organization_bin=form.get("organization_bin") or None,
+        device_token=form.get("device_token") or None,
+        credentials={SECRET_NAMES[provider]: secret} if secret else None,
+        description=form.get("description") or None,
+    )
+    try:
+        await merchants.create_merchant(
+            _rt(request), me.principal, form["shop_id"][:100], fields, present
+        )
+    except KassaError as exc:
+        return _back("/admin/shops", exc.detail, error=True)
+    return _back("/admin/shops", f"Shop {form['shop_id'][:100]} created.")
+
+
+@router.post("/shops/{shop_id}/toggle")
+async def shop_toggle(request: Request, shop_id: str) -> Response:
+    me, _ = await _form_action(request)
+    if me is None:
+        return _login()
+    try:
+        shop = await merchants.get_merchant(_rt(request), shop_id[:100])
+        await merchants.update_merchant(
+            _rt(request),
+            me.principal,
+            shop.shop_id,
+            MerchantFields(is_active=not shop.is_active),
+            {"is_active"},
+        )
+    except KassaError as exc:
+        return _back("/admin/shops", exc.detail, error=True)
+    return _back("/admin/shops")
+
+
+@router.post("/shops/{shop_id}/test-payment")
+async def shop_test_payment(request: Request, shop_id: str) -> Response:
+    """A real payment through the shop's configuration, for the operator to pay in the sandbox."""
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    try:
+        shop = await merchants.get_merchant(_rt(request), shop_id[:100])
+        amount = int(form.get("amount", "0"))
+        payment = await payments.create_payment(
+            _rt(request),
+            me.principal,
+            payments.NewPayment(
+                provider=shop.provider,
+                amount=amount,
+                currency=form.get("currency", ""),
+                shop_id=shop.shop_id,
+                user_id=me.principal.subject,
+                phone=form.get("phone") or None,
+                description=f"Test payment for {shop.shop_id}",
+            ),
+        )
+    except ValueError:
+        return _back("/admin/shops", "The amount is a whole number of minor units.", error=True)
+    except KassaError as exc:
+        return _back("/admin/shops", exc.detail, error=True)
+    return _back(f"/admin/payments/{payment.id}", "Test payment created: open its checkout page.")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+async def audit_page(request: Request) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    f = {
+        k: (request.query_params.get(k) or None)
+        for k in ("shop_id", "payment_id", "operation", "provider")
+    }
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(200)
+    for column, value in (
+        (AuditRecord.shop_id, f["shop_id"]),
+        (AuditRecord.payment_id, f["payment_id"]),
+        (AuditRecord.operation, f["operation"]),
+        (AuditRecord.provider, f["provider"]),
+    ):
+        if value:
+            query = query.where(column == value[:100])
+    async with _rt(request).db.transaction() as session:
+        rows = list((await session.execute(query)).scalars())
+    return _page(
+        request,
+        "audit.html",
+        me,
+        title="Audit log",
+        nav="Audit log",
+        rows=rows,
+        f=f,
+        operations=OPERATIONS,
+        providers=PROVIDERS,
+    )
+
+
+@router.get("/webhooks", response_class=HTMLResponse)
+async def webhook_page(request: Request, new_secret: str | None = None) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    rt = _rt(request)
+    endpoints, _ = await webhook_endpoints.list_endpoints(rt, PageParams(1, 50))
+    rows = []
+    for endpoint in endpoints:
+        deliveries, _ = await webhook_endpoints.list_deliveries(
+            rt, endpoint.id, None, PageParams(1, 20)
+        )
+        rows.append((endpoint, deliveries))
+    return _page(
+        request,
+        "webhooks.html",
+        me,
+        title="Webhooks",
+        nav="Webhooks",
+        rows=rows,
+        new_secret=new_secret,
+    )
+
+
+@router.post("/webhooks")
+async def webhook_create(request: Request) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    url = form.get("url", "")
+    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+        return _back("/admin/webhooks", "An http(s) URL is needed.", error=True)
+    events = [e.strip() for e in form.get("events", "").split(",") if e.strip()]
+    try:
+        created = await webhook_endpoints.create_endpoint(_rt(request), url, events)
+    except KassaError as exc:
+        return _back("/admin/webhooks", exc.detail, error=True)
+    return await webhook_page(request, new_secret=created.secret)
+
+
+@router.post("/webhooks/{endpoint_id}/delete")
+async def webhook_delete(request: Request, endpoint_id: str) -> Response:
+    me, _ = await _form_action(request)
+    if me is None:
+        return _login()
+    try:
+        await webhook_endpoints.delete_endpoint(_rt(request), endpoint_id[:64])
+    except KassaError as exc:
+        return _back("/admin/webhooks", exc.detail, error=True)
+    return _back("/admin/webhooks", "Endpoint removed.")
+
+
+@router.post("/deliveries/{delivery_id}/redeliver")
+async def redeliver(request: Request, delivery_id: int) -> Response:
+    me, _ = await _form_action(request)
+    if me is None:
+        return _login()
+    try:
+        await webhook_endpoints.redeliver(_rt(request), delivery_id)
+    except KassaError as exc:
+        return _back("/admin/webhooks", exc.detail, error=True)
+    return _back("/admin/webhooks", "Queued for redelivery.")

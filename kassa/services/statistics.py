@@ -1,0 +1,197 @@
+"""Payment statistics, computed in SQL (aggregates over indexed columns, one pass each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kassa.db.models import AuditRecord, OutboxEvent, Payment, WebhookDelivery
+from kassa.domain.states import PAID_STATUSES, PaymentStatus
+
+FINISHED = [s.value for s in (*PAID_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELLED)]
+PAID = [s.value for s in PAID_STATUSES]
+
+
+@dataclass
+class Statistics:
+    counts_by_status: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    success_rate: float | None = None  # a ratio of counts, not money
+    revenue: list[dict[str, Any]] = field(default_factory=list)
+    by_provider: list[dict[str, Any]] = field(default_factory=list)
+    failure_codes: list[dict[str, Any]] = field(default_factory=list)
+    median_seconds_to_success: float | None = None
+    webhooks: dict[str, int] = field(default_factory=dict)
+    outbox: dict[str, int] = field(default_factory=dict)
+    daily: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _where(query: Any, provider: str | None, start: datetime | None, end: datetime | None) -> Any:
+    if provider:
+        query = query.where(Payment.provider == provider)
+    if start:
+        query = query.where(Payment.created_at >= start)
+    if end:
+        query = query.where(Payment.created_at < end)
+    return query
+
+
+def _seconds_to_success(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.extract("epoch", Payment.paid_at - Payment.created_at)
+    return (func.julianday(Payment.paid_at) - func.julianday(Payment.created_at)) * 86400.0
+
+
+def _day(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.to_char(func.date_trunc("day", Payment.created_at), "YYYY-MM-DD")
+    return func.substr(Payment.created_at, 1, 10)
+
+
+async def compute(
+    session: AsyncSession,
+    provider: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    days: int = 14,
+) -> Statistics:
+    dialect = session.get_bind().dialect.name
+    stats = Statistics()
+    rows = await session.execute(
+        _where(select(Payment.status, func.count()).group_by(Payment.status), provider, start, end)
+    )
+    stats.counts_by_status = {status: int(n) for status, n in rows}
+    stats.total = sum(stats.counts_by_status.values())
+    finished = sum(n for s, n in stats.counts_by_status.items() if s in FINISHED)
+    paid = sum(n for s, n in stats.counts_by_status.items() if s in PAID)
+    stats.success_rate = round(paid / finished, 4) if finished else None
+
+    net = func.sum(Payment.amount - Payment.refunded_amount)
+    rows = await session.execute(
+        _where(
+            select(Payment.currency, net)
+            .where(Payment.status.in_(PAID))
+            .group_by(Payment.currency)
+            .order_by(Payment.currency),
+            provider,
+            start,
+            end,
+        )
+    )
+    stats.revenue = [{"currency": c, "amount": int(a or 0)} for c, a in rows]
+
+    paid_flag = case((Payment.status.in_(PAID), 1), else_=0)
+    rows = await session.execute(
+        _where(
+            select(Payment.provider, func.count(), func.sum(paid_flag))
+            .group_by(Payment.provider)
+            .order_by(Payment.provider),
+            provider,
+            start,
+            end,
+        )
+    )
+    provider_revenue: dict[str, list[dict[str, Any]]] = {}
+    for prov, cur, amount in await session.execute(
+        _where(
+            select(Payment.provider, Payment.currency, net)
+            .where(Payment.status.in_(PAID))
+            .group_by(Payment.provider, Payment.currency),
+            provider,
+            start,
+            end,
+        )
+    ):
+        provider_revenue.setdefault(prov, []).append({"currency": cur, "amount": int(amount or 0)})
+    stats.by_provider = [
+        {
+            "provider": p,
+            "total": int(t),
+            "succeeded": int(s or 0),
+            "revenue": provider_revenue.get(p, []),
+        }
+        for p, t, s in rows
+    ]
+
+    rows = await session.execute(
+        _where(
+            select(Payment.failure_code, func.count().label("n"))
+            .where(Payment.failure_code.is_not(None))
+            .group_by(Payment.failure_code)
+            .order_by(literal_column("n").desc())
+            .limit(10),
+            provider,
+            start,
+            end,
+        )
+    )
+    stats.failure_codes = [{"code": c, "count": int(n)} for c, n in rows]
+
+    succeeded = _where(
+        select(_seconds_to_success(dialect).label("s")).where(
+            and_(Payment.paid_at.is_not(None), Payment.status.in_(PAID))
+        ),
+        provider,
+        start,
+        end,
+    )
+    count = await session.scalar(select(func.count()).select_from(succeeded.subquery()))
+    if count:
+        median = await session.scalar(
+            succeeded.order_by(literal_column("s")).offset(int(count) // 2).limit(1)
+        )
+        stats.median_seconds_to_success = round(float(median or 0), 3)
+
+    webhook_rows = await session.execute(
+        select(AuditRecord.error_message.is_(None), func.count())
+        .where(AuditRecord.operation == "webhook")
+        .group_by(AuditRecord.error_message.is_(None))
+    )
+    counts = {bool(ok): int(n) for ok, n in webhook_rows}
+    stats.webhooks = {"applied": counts.get(True, 0), "not_applied": counts.get(False, 0)}
+    stats.outbox = {
+        "unpublished": int(
+            await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None))
+            )
+            or 0
+        ),
+        "pending_deliveries": int(
+            await session.scalar(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.status == "pending")
+            )
+            or 0
+        ),
+        "dead_deliveries": int(
+            await session.scalar(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.status == "dead")
+            )
+            or 0
+        ),
+    }
+    day = _day(dialect)
+    rows = await session.execute(
+        _where(
+            select(day.label("day"), func.count(), func.sum(paid_flag))
+            .group_by(literal_column("day"))
+            .order_by(literal_column("day").desc())
+            .limit(days),
+            provider,
+            start,
+            end,
+        )
+    )
+    stats.daily = [
+        {"day": d, "payments": int(n), "succeeded": int(s or 0)} for d, n, s in reversed(list(rows))
+    ]
+    return stats

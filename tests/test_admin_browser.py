@@ -1,0 +1,100 @@
+"""An operator in a real headless Chromium (Debian's, driven by Playwright): signs in,
+creates a shop, runs a test payment through the sandbox page, sees it succeed on the
+dashboard and refunds it. Screenshots of each page land in docs/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kassa.runtime import Runtime
+from kassa.services.operators import create_operator
+from tests.conftest import unique
+
+CHROMIUM = os.environ.get("KASSA_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _browser_available() -> None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Chromium is missing at {CHROMIUM} and CI=true (make test installs it)")
+    pytest.skip("no Chromium on this machine (make test installs Debian's)")
+
+
+async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime: Runtime) -> None:
+    _browser_available()
+    from playwright.async_api import async_playwright
+
+    email, password = f"{unique('op')}@shop.example", "operator password 1"
+    await create_operator(runtime.db, email, password)
+    shop_id = unique("web-shop")
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+
+        async def snap(name: str) -> None:
+            if shoot:
+                await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+        await page.goto(f"{server}/admin")
+        await page.fill("#email", email)
+        await page.fill("#password", password)
+        await snap("01-login")
+        await page.click("#login")
+        await page.wait_for_url(f"{server}/admin")
+        await snap("02-dashboard")
+
+        await page.goto(f"{server}/admin/shops")
+        await page.fill("#shop-id", shop_id)
+        await page.select_option("#shop-provider", "stripe")
+        await page.fill("#new-shop input[name=description]", "Web shop")
+        await page.click("#create-shop")
+        await page.wait_for_selector(f"text=Shop {shop_id} created.")
+        await snap("03-shops")
+
+        row = page.locator("#shops tr", has_text=shop_id)
+        await row.locator("input[name=amount]").fill("2500")
+        await row.locator("button.test-payment").click()
+        await page.wait_for_selector("#checkout")
+        await snap("04-test-payment")
+        payment_url = page.url
+
+        async with page.context.expect_page() as popup_info:
+            await page.click("#checkout")
+        checkout = await popup_info.value
+        await checkout.wait_for_load_state()
+        await checkout.click("#pay")
+        await checkout.wait_for_selector("#result")
+        if shoot:
+            await checkout.screenshot(path=str(SHOTS / "05-sandbox-checkout.png"), full_page=True)
+        await checkout.close()
+
+        await page.locator("#status", has_text="succeeded").wait_for(timeout=15000)  # updated live
+        await page.goto(f"{server}/admin")
+        assert await page.locator(".revenue").count() >= 1
+        await snap("06-dashboard-after")
+
+        await page.goto(payment_url)
+        page.once("dialog", lambda dialog: dialog.accept())
+        await page.click("#refund")
+        await page.wait_for_selector("#flash")
+        assert "Refunded 2500" in await page.inner_text("#flash")
+        assert await page.inner_text("#refunded") == "25.00"
+        await snap("07-refunded")
+
+        await page.goto(f"{server}/admin/audit?shop_id={shop_id}")
+        assert await page.locator("#audit tr").count() >= 3
+        await snap("08-audit")
+        await page.goto(f"{server}/admin/webhooks")
+        await snap("09-webhooks")
+        await browser.close()
