@@ -23,7 +23,7 @@ from kassa.api import (
     payments,
     tariffs,
 )
-from kassa.api.middleware import BodyLimit, ErrorShield, RequestContext, SecurityHeaders
+from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.config import Settings
 from kassa.jobs.runner import run_jobs
 from kassa.logging import configure_logging, get_logger
@@ -111,6 +111,7 @@ def create_app(
             ],
         )
     app.add_middleware(ErrorShield)
+    app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)

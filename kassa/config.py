@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
     trusted_proxies: str = ""
     invoice_seller: str = "kassa"  # the seller's name printed on invoices
+    rate_limit_per_minute: int = Field(default=1200, ge=1)  # per API key, user or address
+    rate_limit_anonymous_per_minute: int = Field(default=300, ge=1)  # per address, no credentials
+    login_attempts_per_minute: int = Field(default=10, ge=1)  # admin sign-ins per address
+    webhook_failures_per_minute: int = Field(default=20, ge=1)  # unauthentic webhooks per address
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ from kassa.crypto import SecretBox
 from kassa.db.session import Database
 from kassa.events.broker import EventSink, sink_for
 from kassa.providers.registry import ProviderRegistry, build_registry
+from kassa.services.rate_limits import RateLimiter
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Runtime:
     box: SecretBox
     redis: Any | None = None  # redis.asyncio.Redis when REDIS_URL is set
     events: EventSink | None = None  # the broker sink when EVENTS_BROKER_URL is set
+    limiter: RateLimiter = field(default_factory=RateLimiter)
 
     @classmethod
     def build(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> Runtime:
@@ -48,6 +50,7 @@ class Runtime:
             box=SecretBox(settings.at_rest_key),
             redis=redis,
             events=sink_for(settings.events_broker_url),
+            limiter=RateLimiter(redis),
         )
 
     async def close(self) -> None:

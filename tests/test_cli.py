@@ -90,3 +90,59 @@ def test_serve_starts_on_an_empty_machine(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_full_runs_logs_hold_no_secret(tmp_path: Path) -> None:
+    """Every configured secret, token and key, grepped for in the logs of a busy run."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    secrets = {"SECRET_KEY": "log-secret-signing-0123456789abcdef0123", "PAYME_SECRET_KEY": "log-secret-payme-key",
+               "STRIPE_SECRET_KEY": "sk_test_log_secret_stripe", "STRIPE_WEBHOOK_SECRET": "whsec_log_secret_hook",
+               "YOOKASSA_SECRET_KEY": "test_log_secret_yookassa", "KASPI_ACCESS_TOKEN": "log-secret-kaspi-token",
+               "ENCRYPTION_KEY": "log-secret-at-rest-key-0123456789"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "SECRET"))}
+    env.update(secrets, PUBLIC_URL=f"http://127.0.0.1:{port}", LOG_LEVEL="DEBUG")
+    log_path = tmp_path / "kassa.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "kassa", "serve", "--port", str(port)], cwd=tmp_path,
+                                env=env, stdout=log, stderr=log)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            key = run(["api-key", "create", "crm"], tmp_path, **secrets).stdout.strip()
+            admin = run(["token", "admin", "--role", "admin"], tmp_path, **secrets).stdout.strip()
+            user = run(["token", "u1"], tmp_path, **secrets).stdout.strip()
+            with httpx.Client(base_url=base, timeout=30) as http:
+                tariff = http.post("/api/v1/tariffs", headers={"Authorization": f"Bearer {admin}"}, json={
+                    "name": "Pro", "amount": 100_000, "currency": "UZS", "duration_days": 30}).json()
+                bought = http.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={"provider": "payme"},
+                                   headers={"Authorization": f"Bearer {user}"}).json()
+                http.post(bought["checkout_url"], data={"action": "pay"})
+                topup = http.post("/api/v1/payments", headers={"X-API-Key": key}, json={
+                    "provider": "stripe", "amount": 500, "currency": "USD", "user_id": "u1"}).json()
+                http.post(topup["checkout_url"], data={"action": "pay"})
+                http.post(f"/api/v1/payments/{topup['id']}/refunds", json={"amount": 100}, headers={"X-API-Key": key})
+                yk = http.post("/api/v1/payments", headers={"X-API-Key": key}, json={
+                    "provider": "yookassa", "amount": 500, "currency": "RUB", "user_id": "u1"}).json()
+                http.post(yk["checkout_url"], data={"action": "pay"})
+                http.post("/api/v1/payments", headers={"X-API-Key": key}, json={
+                    "provider": "kaspi", "amount": 500, "currency": "KZT", "user_id": "u1", "phone": "77015211545"})
+                http.post("/webhooks/payme", json={"id": 1, "method": "CheckTransaction", "params": {"id": "x"}},
+                          headers={"Authorization": "Basic " + "UGF5Y29tOndyb25n"})
+                http.get("/api/v1/payments", headers={"Authorization": "Bearer not.a.token"})
+                http.get("/api/v1/payments", headers={"X-API-Key": key + "x"})
+            time.sleep(2)  # let the jobs run once
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    text = log_path.read_text()
+    assert "payment.moved" in text  # the run did log its work
+    for name, value in {**secrets, "api key": key, "admin token": admin, "user token": user}.items():
+        assert value not in text, f"{name} appears in the logs"
+    assert "Traceback" not in text

@@ -69,6 +69,10 @@ async def validation_error(_request: Request, exc: Exception) -> Response:
 
 async def http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # a body that could not be parsed: the contract says 422
+        return problem(
+            422, "validation_error", "Invalid request", "the request body could not be read"
+        )
     code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     return problem(exc.status_code, code, title, detail, headers=getattr(exc, "headers", None))

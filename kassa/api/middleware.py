@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -11,6 +12,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.api.problems import problem
+from kassa.auth import InvalidToken, read_token
 from kassa.logging import describe_exception, get_logger
 from kassa.observability import REQUEST_LATENCY, REQUESTS
 from kassa.services.context import request_id_var
@@ -200,3 +202,58 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_UNLIMITED_PREFIXES = ("/health", "/ready", "/metrics", "/sandbox", "/webhooks", "/admin/static")
+
+
+class RateLimit:
+    """Per caller: the API key, else the verified token's subject, else the address.
+    Webhooks are limited by their own failure counters, the admin sign-in by address."""
+
+    def __init__(self, app: ASGIApp, settings: Any, limiter: Any) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter = limiter
+
+    def _caller(self, scope: Scope) -> tuple[str, int]:
+        headers = dict(scope["headers"])
+        api_key = headers.get(b"x-api-key")
+        if api_key:
+            digest = hashlib.sha256(api_key).hexdigest()[:24]
+            return f"key:{digest}", self.settings.rate_limit_per_minute
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if auth.lower().startswith("bearer "):
+            try:
+                principal = read_token(self.settings.signing_key, auth[7:].strip())
+                return f"user:{principal.subject}", self.settings.rate_limit_per_minute
+            except InvalidToken:
+                pass
+        client = scope.get("client")
+        return f"ip:{client[0] if client else '-'}", self.settings.rate_limit_anonymous_per_minute
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path or path.startswith(_UNLIMITED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if path == "/admin/login" and scope["method"] == "POST":
+            client = scope.get("client")
+            key, limit = (
+                f"login:{client[0] if client else '-'}",
+                self.settings.login_attempts_per_minute,
+            )
+        else:
+            key, limit = self._caller(scope)
+        verdict = await self.limiter.hit(key, limit)
+        if not verdict.allowed:
+            response = problem(
+                429,
+                "rate_limited",
+                "Too many requests",
+                f"limit of {limit} requests a minute reached",
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

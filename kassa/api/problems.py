@@ -43,3 +43,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         502: "Provider error",
     }.items()
 }  # fmt: skip
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    texts = {
+        400: "Unauthentic or malformed",
+        403: "Sender not allowed",
+        429: "Rate limited",
+        503: "Provider unavailable; retry",
+    }
+    return {
+        code: {"content": _PROBLEM_CONTENT, "description": texts.get(code, "Error")}
+        for code in codes
+    }

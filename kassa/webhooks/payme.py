@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from kassa.logging import describe_exception, get_logger
-from kassa.observability import WEBHOOK_REJECTED
 from kassa.providers.payme import protocol as p
 from kassa.providers.payme.protocol import PaymeError
 from kassa.runtime import Runtime
 from kassa.services.payme_merchant import PaymeMerchantApi, current_keys
+from kassa.webhooks.guard import record_failure, refused_sender
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger(__name__)
@@ -66,6 +66,8 @@ async def _authorised(rt: Runtime, header: str | None) -> bool:
 )
 async def payme_merchant_api(request: Request) -> JSONResponse:
     rt: Runtime = request.app.state.runtime
+    if (refused := await refused_sender(rt, request, "payme")) is not None:
+        return refused
     try:
         rpc = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
@@ -74,7 +76,7 @@ async def payme_merchant_api(request: Request) -> JSONResponse:
     if isinstance(request_id, dict | list):
         request_id = None
     if not await _authorised(rt, request.headers.get("authorization")):
-        WEBHOOK_REJECTED.labels("payme").inc()
+        await record_failure(rt, request, "payme")
         log.warning("payme.unauthorised", client=request.client.host if request.client else None)
         return _answer(request_id, error=PaymeError(p.INSUFFICIENT_PRIVILEGE))
     if not isinstance(rpc, dict):

@@ -9,24 +9,31 @@ import stripe
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from kassa.api.problems import problem
+from kassa.api.problems import problem, problem_responses
 from kassa.errors import NotFound
 from kassa.logging import get_logger
-from kassa.observability import WEBHOOK_REJECTED
 from kassa.providers.stripe.mapping import event_update
 from kassa.runtime import Runtime
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
+from kassa.webhooks.guard import record_failure, refused_sender
 
 router = APIRouter(tags=["webhooks"])
+WEBHOOK_ERRORS = problem_responses(400, 429)
 log = get_logger(__name__)
 ACTOR = Actor.provider("stripe")
 TOLERANCE = 300
 
 
-@router.post("/webhooks/stripe", summary="Stripe events (Stripe-Signature verified)")
+@router.post(
+    responses=WEBHOOK_ERRORS,
+    path="/webhooks/stripe",
+    summary="Stripe events (Stripe-Signature verified)",
+)
 async def stripe_webhook(request: Request) -> JSONResponse:
     rt: Runtime = request.app.state.runtime
+    if (refused := await refused_sender(rt, request, "stripe")) is not None:
+        return refused
     payload = await request.body()
     secret = rt.settings.stripe_webhook_secret
     try:
@@ -38,7 +45,7 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         )
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
-        WEBHOOK_REJECTED.labels("stripe").inc()
+        await record_failure(rt, request, "stripe")
         log.warning("stripe.unverified", client=request.client.host if request.client else None)
         return problem(
             400,

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from kassa.api.problems import problem
+from kassa.api.problems import problem, problem_responses
 from kassa.db.models import Payment
 from kassa.errors import NotFound
 from kassa.logging import get_logger
-from kassa.observability import WEBHOOK_REJECTED
 from kassa.providers.base import ProviderFailure
 from kassa.providers.yookassa.provider import YooKassaProvider
 from kassa.runtime import Runtime
@@ -22,8 +21,10 @@ from kassa.services import audit, merchants
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
 from kassa.webhooks.client_ip import in_networks, parse_networks, sender_address
+from kassa.webhooks.guard import record_failure, refused_sender
 
 router = APIRouter(tags=["webhooks"])
+WEBHOOK_ERRORS = problem_responses(400, 403, 429, 503)
 log = get_logger(__name__)
 ACTOR = Actor.provider("yookassa")
 # YooKassa's published notification sources (as its SDK's SecurityHelper lists them).
@@ -48,10 +49,14 @@ EVENTS = frozenset(
 
 
 @router.post(
-    "/webhooks/yookassa", summary="YooKassa notifications (sender IP checked, object re-read)"
+    "/webhooks/yookassa",
+    summary="YooKassa notifications (sender IP checked, object re-read)",
+    responses=WEBHOOK_ERRORS,
 )
 async def yookassa_webhook(request: Request) -> JSONResponse:
     rt: Runtime = request.app.state.runtime
+    if (refused := await refused_sender(rt, request, "yookassa")) is not None:
+        return refused
     sender = sender_address(
         request.client.host if request.client else None,
         request.headers.get("x-forwarded-for"),
@@ -59,7 +64,7 @@ async def yookassa_webhook(request: Request) -> JSONResponse:
     )
     allowed = YOOKASSA_NETWORKS + (LOOPBACK if rt.settings.is_sandbox else [])
     if sender is None or not in_networks(sender, allowed):
-        WEBHOOK_REJECTED.labels("yookassa").inc()
+        await record_failure(rt, request, "yookassa")
         log.warning("yookassa.foreign_sender", sender=str(sender))
         return problem(
             403, "forbidden", "Not allowed", "notifications are accepted from YooKassa only"
