@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint typecheck test-sqlite test-postgres chaos clean
+.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ test-postgres: install
 	else \
 		echo "== PostgreSQL or Redis not answering: skipped the second run (CI=true makes this fail) =="; \
 	fi
+
+bench: install
+	$(BIN)/python -m bench.run
 
 chaos: install
 	KASSA_CHAOS=1 KASSA_CHAOS_PAYMENTS=$${KASSA_CHAOS_PAYMENTS:-400} $(BIN)/pytest -s tests/chaos

@@ -51,9 +51,13 @@ class Database:
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
-            # One connection per checkout; WAL and the write lock do the coordination.
-            kwargs["poolclass"] = NullPool
+            # WAL and the write lock do the coordination; connections are pooled, as opening
+            # one (and setting its pragmas) costs more than most statements.
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            if ":memory:" in url:
+                kwargs["poolclass"] = NullPool
+            else:
+                kwargs.update(pool_size=5, max_overflow=20)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
         self.engine = create_async_engine(url, **kwargs)

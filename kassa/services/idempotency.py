@@ -66,13 +66,6 @@ class DatabaseStore:
     async def claim(self, principal: str, key: str, fp: str) -> StoredResponse | None:
         now = utcnow()
         async with self.db.transaction() as session:
-            await session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.principal == principal,
-                    IdempotencyRecord.key == key,
-                    IdempotencyRecord.expires_at <= now,
-                )
-            )
             claimed = await insert_ignore(
                 session,
                 IdempotencyRecord.__table__,  # type: ignore[arg-type]
@@ -85,6 +78,27 @@ class DatabaseStore:
                 },
             )
             if claimed:
+                return None
+            # A key past its TTL is free again: drop the old record and claim it afresh.
+            expired = await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.principal == principal,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.expires_at <= now,
+                )
+            )
+            if getattr(expired, "rowcount", 0):
+                await insert_ignore(
+                    session,
+                    IdempotencyRecord.__table__,  # type: ignore[arg-type]
+                    {
+                        "principal": principal,
+                        "key": key,
+                        "fingerprint": fp,
+                        "created_at": now,
+                        "expires_at": now + self.ttl,
+                    },
+                )
                 return None
             # A claim whose request never finished (its process died) is taken over once
             # its lock has run out; the payment's own unique key still prevents a double.

@@ -4,8 +4,7 @@ Cyrillic and Uzbek text print; the built-in Helvetica otherwise, with unknown le
 from __future__ import annotations
 
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import Any
 
 from kassa.db.models import Invoice, Payment
 from kassa.money import to_decimal_string
@@ -16,7 +15,7 @@ FONT_CANDIDATES = (
 )
 
 
-def _font(pdf: FPDF) -> tuple[str, bool]:
+def _font(pdf: Any) -> tuple[str, bool]:
     for path in FONT_CANDIDATES:
         if path.exists():
             pdf.add_font("DejaVu", "", str(path))
@@ -25,6 +24,8 @@ def _font(pdf: FPDF) -> tuple[str, bool]:
 
 
 def render(invoice: Invoice, payment: Payment, seller: str) -> bytes:
+    from fpdf import FPDF  # loaded when the first invoice is printed
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Invoice {invoice.number}")
     pdf.set_author(seller)

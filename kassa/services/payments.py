@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.auth import Principal
 from kassa.db.base import utcnow
-from kassa.db.models import AuditRecord, Payment, Tariff
+from kassa.db.models import AuditRecord, Payment, Tariff, new_id
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.states import PaymentStatus, is_open
 from kassa.domain.updates import ProviderUpdate
@@ -175,6 +175,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         method_token = rt.box.open(method.token)
 
     payment = Payment(
+        id=new_id("pay"),
         user_id=user_id,
         organization_id=new.organization_id,
         provider=new.provider,
@@ -195,6 +196,18 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         check_attempts=0,
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
     )
+    # A provider whose create needs no call (a Payme checkout link) is asked first, so the
+    # payment is written once, complete.
+    offline = getattr(provider, "creates_offline", None)
+    request = payment_request(payment, None, method_token)
+    if (
+        offline is not None
+        and offline(request)
+        and (made := await provider.create(request)).initial is None
+    ):
+        payment.provider_payment_id = made.provider_payment_id
+        payment.checkout_url = made.checkout_url
+        payment.client_secret = made.client_secret
     try:
         async with rt.db.transaction() as session:
             session.add(payment)
@@ -207,6 +220,8 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         if existing is None:
             raise
         return existing
+    if payment.checkout_url is not None:
+        return payment
 
     key = _provider_idempotency_key(principal, new.idempotency_key, payment.id)
     try:

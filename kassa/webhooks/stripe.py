@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import stripe
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -34,6 +33,8 @@ async def stripe_webhook(request: Request) -> JSONResponse:
     rt: Runtime = request.app.state.runtime
     if (refused := await refused_sender(rt, request, "stripe")) is not None:
         return refused
+    import stripe  # the SDK loads on first use
+
     payload = await request.body()
     secret = rt.settings.stripe_webhook_secret
     try:

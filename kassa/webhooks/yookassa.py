@@ -15,7 +15,6 @@ from kassa.db.models import Payment
 from kassa.errors import NotFound
 from kassa.logging import get_logger
 from kassa.providers.base import ProviderFailure
-from kassa.providers.yookassa.provider import YooKassaProvider
 from kassa.runtime import Runtime
 from kassa.services import audit, merchants
 from kassa.services.context import Actor
@@ -94,6 +93,8 @@ async def yookassa_webhook(request: Request) -> JSONResponse:
     provider = rt.providers.get(
         "yookassa", await merchants.credentials_for(rt, "yookassa", payment.shop_id)
     )
+    from kassa.providers.yookassa.provider import YooKassaProvider  # its SDK loads on first use
+
     assert isinstance(provider, YooKassaProvider)
     try:
         update = await provider.read(payment_ref, "notification")

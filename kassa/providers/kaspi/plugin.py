@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from kassa.config import Settings
-from kassa.providers.base import Credentials
-from kassa.providers.kaspi.provider import KaspiProvider
-from kassa.providers.registry import ProviderPlugin
+from kassa.providers.base import Credentials, PaymentProvider
+from kassa.providers.registry import ProviderContext, ProviderPlugin
 
 
 def settings_credentials(settings: Settings) -> Credentials:
@@ -19,6 +18,11 @@ def settings_credentials(settings: Settings) -> Credentials:
     )
 
 
-PLUGIN = ProviderPlugin(
-    name="kaspi", factory=KaspiProvider, default_credentials=settings_credentials
-)
+def factory(ctx: ProviderContext) -> PaymentProvider:
+    """Imported on first use: a kassa that never calls kaspi never loads its code or SDK."""
+    from kassa.providers.kaspi.provider import KaspiProvider
+
+    return KaspiProvider(ctx)
+
+
+PLUGIN = ProviderPlugin(name="kaspi", factory=factory, default_credentials=settings_credentials)

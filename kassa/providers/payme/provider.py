@@ -60,6 +60,10 @@ class PaymeProvider:
             self.ctx.credentials.get("secret_key"),
         )
 
+    def creates_offline(self, request: PaymentRequest) -> bool:
+        """A checkout link is computed, not fetched (a saved card's receipt is a call)."""
+        return request.method_token is None
+
     async def create(self, request: PaymentRequest) -> ProviderPayment:
         if request.method_token:
             return await self._pay_with_card(request, request.method_token)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from kassa.config import Settings
-from kassa.providers.base import Credentials
-from kassa.providers.registry import ProviderPlugin
-from kassa.providers.stripe.provider import StripeProvider
+from kassa.providers.base import Credentials, PaymentProvider
+from kassa.providers.registry import ProviderContext, ProviderPlugin
 
 
 def settings_credentials(settings: Settings) -> Credentials:
@@ -15,6 +14,11 @@ def settings_credentials(settings: Settings) -> Credentials:
     return Credentials(values=values)
 
 
-PLUGIN = ProviderPlugin(
-    name="stripe", factory=StripeProvider, default_credentials=settings_credentials
-)
+def factory(ctx: ProviderContext) -> PaymentProvider:
+    """Imported on first use: a kassa that never calls stripe never loads its code or SDK."""
+    from kassa.providers.stripe.provider import StripeProvider
+
+    return StripeProvider(ctx)
+
+
+PLUGIN = ProviderPlugin(name="stripe", factory=factory, default_credentials=settings_credentials)

@@ -1,0 +1,236 @@
+"""`make bench`: kassa against the floor (one INSERT + COMMIT per request) on SQLite and
+PostgreSQL, at 1 and 2 uvicorn workers and 1/16/64/256 concurrent clients; the load comes
+from a separate process (bench/load.py). Prints a table and writes docs/benchmarks.md.
+
+BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS (default "1,16,64,256")
+and BENCH_DATABASES ("sqlite,postgresql") narrow the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from kassa.auth import mint_token
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
+PAYME_KEY = "bench-payme-key"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,16,64,256").split(",")]
+DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,cycle,payme,read").split(",")
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """The largest resident set among the server process and its children (uvicorn workers)."""
+    pids = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    best = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    best = max(best, int(line.split()[1]))
+        except OSError:
+            continue
+    return round(best / 1024, 1)
+
+
+async def fresh_postgres(name: str) -> str:
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+def database_url(kind: str, workdir: Path, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{workdir / (name + '.db')}"
+    return asyncio.run(fresh_postgres(name))
+
+
+def wait_ready(url: str) -> None:
+    for _ in range(600):
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start(args: list[str], env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def load(spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.load", json.dumps(spec)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
+    """Every payment the load drove to the end is succeeded once, with one invoice."""
+    dsn = url.replace("postgresql+asyncpg", "postgres")
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1])
+        try:
+            rows = conn.execute("SELECT p.id, p.status, (SELECT count(*) FROM invoices i WHERE i.payment_id = p.id),"
+                                " (SELECT count(*) FROM payme_transactions t WHERE t.payment_id = p.id)"
+                                " FROM payments p").fetchall()
+        finally:
+            conn.close()
+    else:
+        pg = await asyncpg.connect(dsn)
+        try:
+            rows = await pg.fetch("SELECT p.id, p.status, (SELECT count(*) FROM invoices i WHERE i.payment_id = p.id),"
+                                  " (SELECT count(*) FROM payme_transactions t WHERE t.payment_id = p.id)"
+                                  " FROM payments p")
+        finally:
+            await pg.close()
+    by_id = {r[0]: r for r in rows}
+    lost = sum(1 for pid in paid if by_id.get(pid, (None, None))[1] != "succeeded")
+    doubled = sum(1 for r in rows if r[2] > 1 or r[3] > 1)
+    return {"lost": lost, "doubled": doubled}
+
+
+def run_cell(base: str, scenario: str, clients: int, token: str, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    spec = {"base": base, "scenario": scenario, "clients": clients, "seconds": SECONDS, "token": token,
+            "payme_auth": "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode(),
+            "prepare": 800, "return_paid": scenario == "cycle"}
+    result = load(spec)
+    result["rss_mb"] = rss_mb(proc.pid)
+    return result
+
+
+def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
+    url = database_url(kind, workdir, f"kassa_bench_{workers}")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
+    env.update(DATABASE_URL=url, SECRET_KEY=SECRET, PAYME_SECRET_KEY=PAYME_KEY, LOG_LEVEL="WARNING",
+               PUBLIC_URL=f"http://127.0.0.1:{port}", RATE_LIMIT_PER_MINUTE="100000000",
+               RATE_LIMIT_ANONYMOUS_PER_MINUTE="100000000", WEBHOOK_FAILURES_PER_MINUTE="100000000")
+    if kind == "postgresql":
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/13"
+        subprocess.run(["redis-cli", "-n", "13", "flushdb"], capture_output=True, check=False)
+    proc = start([sys.executable, "-m", "kassa", "serve", "--no-jobs", "--port", str(port), "--workers",
+                  str(workers)], env, workdir)
+    results = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/ready")
+        token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
+        for scenario in SCENARIOS:
+            for clients in CLIENTS:
+                result = run_cell(base, scenario, clients, token, proc)
+                if scenario == "cycle":
+                    result.update(asyncio.run(verify_cycle(url, result["paid"])))
+                result.pop("paid", None)
+                result.update(target="kassa", database=kind, workers=workers)
+                print(json.dumps(result), flush=True)
+                results.append(result)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return results
+
+
+def bench_floor(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
+    url = database_url(kind, workdir, f"floor_bench_{workers}")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    proc = start([sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(port), "--workers",
+                  str(workers), "--log-level", "warning", "--no-access-log"], env, ROOT)
+    results = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/")
+        for clients in CLIENTS:
+            result = run_cell(base, "floor", clients, "", proc)
+            result.pop("paid", None)
+            result.update(target="floor", database=kind, workers=workers)
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return results
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    floor = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "floor"}
+    lines = ["| database | workers | scenario | clients | req/s | units/s | p50 ms | p95 ms | p99 ms | errors "
+             "| RSS MB | vs floor | lost / doubled |", "|" + "---|" * 13]
+    for r in results:
+        f = floor.get((r["database"], r["workers"], r["clients"]))
+        ratio = f"{r['units_per_s'] / f['units_per_s']:.0%}" if f and r["target"] == "kassa" and \
+            r["scenario"] == "create" and f["units_per_s"] else ""
+        integrity = f"{r['lost']} / {r['doubled']}" if "lost" in r else ""
+        name = r["scenario"] if r["target"] == "kassa" else "floor (INSERT+COMMIT)"
+        lines.append(f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
+                     f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+                     f"{r['rss_mb']} | {ratio} | {integrity} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for kind in DATABASES:
+            for workers in WORKERS:
+                results += bench_floor(kind, workers, workdir)
+                results += bench_kassa(kind, workers, workdir)
+    table = report(results)
+    print(table)
+    header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "
+              f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}); "
+              f"{SECONDS:g} s a cell, load from a separate process (bench/load.py).\n\n"
+              "Scenarios: **create** = POST /api/v1/payments with an Idempotency-Key; **cycle** = create, then "
+              "Payme's CheckPerformTransaction, CreateTransaction and PerformTransaction with Create and Perform "
+              "each sent twice at once (units = payments paid); **payme** = the Merchant API cycle alone on "
+              "prepared payments (units = payments paid); **read** = GET /api/v1/payments/{id}; **floor** = a "
+              "bare ASGI endpoint doing one INSERT + COMMIT on the same database. *vs floor* is create/s over "
+              "floor/s at the same database, workers and clients. *lost / doubled* counts cycle payments not "
+              "succeeded and payments with more than one invoice or Payme transaction.\n\n")
+    (ROOT / "docs" / "benchmarks.md").write_text(header + table + "\n")
+
+
+if __name__ == "__main__":
+    main()
