@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import text
 
-
 from kassa.db.session import Database
 
 DATABASE_URL = os.environ["DATABASE_URL"]

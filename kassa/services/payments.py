@@ -245,6 +245,24 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
     return payment
 
 
+async def provider_failed(
+    rt: Runtime,
+    payment: Payment,
+    exc: ProviderFailure,
+    *,
+    actor: Actor,
+    operation: str,
+    what: str | None = None,
+) -> ProviderError:
+    """Record a provider call that failed and give the 502 to raise."""
+    message = f"{what}: {exc.message}" if what else exc.message
+    async with rt.db.transaction() as session:
+        audit.record(
+            session, actor=actor, operation=operation, payment=payment, error_message=message[:500]
+        )
+    return ProviderError(f"{payment.provider}: {exc.message}")
+
+
 async def _by_idempotency_key(rt: Runtime, key: str | None) -> Payment | None:
     if key is None:
         return None
@@ -365,15 +383,7 @@ async def cancel_payment(rt: Runtime, principal: Principal, payment_id: str) -> 
     try:
         update = await provider.cancel(await request_for(rt, payment))
     except ProviderFailure as exc:
-        async with rt.db.transaction() as session:
-            audit.record(
-                session,
-                actor=actor,
-                operation="cancel",
-                payment=payment,
-                error_message=exc.message[:500],
-            )
-        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
+        raise await provider_failed(rt, payment, exc, actor=actor, operation="cancel") from exc
     async with rt.db.transaction() as session:
         result = await apply_update(session, update, actor=actor, operation="cancel")
     if PaymentStatus(result.payment.status) is not PaymentStatus.CANCELLED:
@@ -404,15 +414,7 @@ async def sync_payment(
     except NothingToPoll:
         return payment
     except ProviderFailure as exc:
-        async with rt.db.transaction() as session:
-            audit.record(
-                session,
-                actor=who,
-                operation=operation,
-                payment=payment,
-                error_message=exc.message[:500],
-            )
-        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
+        raise await provider_failed(rt, payment, exc, actor=who, operation=operation) from exc
     async with rt.db.transaction() as session:
         result = await apply_update(session, update, actor=who, operation=operation)
     return result.payment
@@ -432,14 +434,8 @@ async def capture_payment(rt: Runtime, principal: Principal, payment_id: str) ->
     try:
         update = await provider.capture(await request_for(rt, payment))
     except ProviderFailure as exc:
-        async with rt.db.transaction() as session:
-            audit.record(
-                session,
-                actor=actor,
-                operation="status",
-                payment=payment,
-                error_message=f"capture: {exc.message}"[:500],
-            )
-        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
+        raise await provider_failed(
+            rt, payment, exc, actor=actor, operation="status", what="capture"
+        ) from exc
     async with rt.db.transaction() as session:
         return (await apply_update(session, update, actor=actor, operation="status")).payment
