@@ -34,10 +34,8 @@ from kassa.services.pagination import PageParams, paginate
 from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
-FIRST_CHECK = timedelta(seconds=30)
-PHONE_PROVIDERS = frozenset(
-    {"kaspi"}
-)  # the customer is asked on their phone  # the reconciler's first look at a payment still open
+FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
+PHONE_PROVIDERS = frozenset({"kaspi"})  # the customer is asked on their phone
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, OutboxEvent, Payment, WebhookDelivery
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
 
@@ -71,18 +72,6 @@ async def compute(
     stats.success_rate = round(paid / finished, 4) if finished else None
 
     net = func.sum(Payment.amount - Payment.refunded_amount)
-    rows = await session.execute(
-        _where(
-            select(Payment.currency, net)
-            .where(Payment.status.in_(PAID))
-            .group_by(Payment.currency)
-            .order_by(Payment.currency),
-            provider,
-            start,
-            end,
-        )
-    )
-    stats.revenue = [{"currency": c, "amount": int(a or 0)} for c, a in rows]
 
     paid_flag = case((Payment.status.in_(PAID), 1), else_=0)
     rows = await session.execute(
@@ -107,6 +96,11 @@ async def compute(
         )
     ):
         provider_revenue.setdefault(prov, []).append({"currency": cur, "amount": int(amount or 0)})
+    totals: dict[str, int] = {}
+    for entries in provider_revenue.values():
+        for entry in entries:
+            totals[entry["currency"]] = totals.get(entry["currency"], 0) + entry["amount"]
+    stats.revenue = [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
     stats.by_provider = [
         {
             "provider": p,
@@ -131,20 +125,26 @@ async def compute(
     )
     stats.failure_codes = [{"code": c, "count": int(n)} for c, n in rows]
 
-    succeeded = _where(
-        select(_seconds_to_success(dialect).label("s")).where(
-            and_(Payment.paid_at.is_not(None), Payment.status.in_(PAID))
-        ),
-        provider,
-        start,
-        end,
-    )
-    count = await session.scalar(select(func.count()).select_from(succeeded.subquery()))
-    if count:
-        median = await session.scalar(
-            succeeded.order_by(literal_column("s")).offset(int(count) // 2).limit(1)
+    seconds = _seconds_to_success(dialect)
+    paid_filter = and_(Payment.paid_at.is_not(None), Payment.status.in_(PAID))
+    if dialect == "postgresql":
+        median_query = _where(
+            select(func.percentile_cont(0.5).within_group(seconds)).where(paid_filter),
+            provider,
+            start,
+            end,
         )
-        stats.median_seconds_to_success = round(float(median or 0), 3)
+        median = await session.scalar(median_query)
+    else:  # SQLite has no percentile: the middle row of the sorted durations
+        succeeded = _where(select(seconds.label("s")).where(paid_filter), provider, start, end)
+        count = await session.scalar(select(func.count()).select_from(succeeded.subquery()))
+        median = None
+        if count:
+            median = await session.scalar(
+                succeeded.order_by(literal_column("s")).offset(int(count) // 2).limit(1)
+            )
+    if median is not None:
+        stats.median_seconds_to_success = round(float(median), 3)
 
     webhook_rows = await session.execute(
         select(AuditRecord.error_message.is_(None), func.count())
@@ -180,9 +180,13 @@ async def compute(
         ),
     }
     day = _day(dialect)
+    since = (end or utcnow()) - timedelta(days=days)
     rows = await session.execute(
         _where(
             select(day.label("day"), func.count(), func.sum(paid_flag))
+            .where(
+                Payment.created_at >= max(since, start) if start else Payment.created_at >= since
+            )
             .group_by(literal_column("day"))
             .order_by(literal_column("day").desc())
             .limit(days),
