@@ -9,6 +9,7 @@ deduplicate: like the webhooks, delivery is at least once.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol
 
 EXCHANGE = "kassa.events"
@@ -16,6 +17,16 @@ SUBJECT_PREFIX = "kassa.events."
 
 
 class EventSink(Protocol):
+    @staticmethod
+    async def _open(broker: Any) -> None:
+        """Connect, or release what a failed attempt left open before raising."""
+        try:
+            await broker.connect()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await broker.stop()
+            raise
+
     async def publish(self, event_id: str, event_type: str, body: bytes) -> None: ...
 
     async def close(self) -> None: ...
@@ -35,23 +46,33 @@ class _FastStreamSink:
             from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 
             broker: Any = RabbitBroker(self.url, logger=None)
-            await broker.connect()
+            await self._open(broker)
             self.exchange = RabbitExchange(EXCHANGE, type=ExchangeType.TOPIC, durable=True)
             await broker.declare_exchange(self.exchange)
         elif self.scheme in ("nats", "tls"):
             from faststream.nats import NatsBroker
 
             broker = NatsBroker(self.url, logger=None)
-            await broker.connect()
+            await self._open(broker)
         elif self.scheme == "kafka":
             from faststream.kafka import KafkaBroker  # needs the faststream[kafka] extra
 
             broker = KafkaBroker(self.url.split("://", 1)[1], logger=None)
-            await broker.connect()
+            await self._open(broker)
         else:
             raise ValueError(f"unsupported EVENTS_BROKER_URL scheme {self.scheme!r}")
         self.broker = broker
         return broker
+
+    @staticmethod
+    async def _open(broker: Any) -> None:
+        """Connect, or release what a failed attempt left open before raising."""
+        try:
+            await broker.connect()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await broker.stop()
+            raise
 
     async def publish(self, event_id: str, event_type: str, body: bytes) -> None:
         broker = await self._connect()
