@@ -60,7 +60,8 @@ class Load:
                  ("PerformTransaction", {"id": payme_id})]
         for method, params in calls:
             copies = 2 if duplicate and method != "CheckPerformTransaction" else 1
-            answers = await asyncio.gather(*(self.timed(http, "POST", "/webhooks/payme", headers=headers, json={
+            path = self.spec.get("payme_path", "/webhooks/payme")
+            answers = await asyncio.gather(*(self.timed(http, "POST", path, headers=headers, json={
                 "jsonrpc": "2.0", "id": 1, "method": method, "params": params}) for _ in range(copies)))
             if not any(a is not None and "result" in a.json() for a in answers):
                 self.errors += 1
@@ -95,8 +96,8 @@ class Load:
         clients, seconds = int(self.spec["clients"]), float(self.spec["seconds"])
         limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
         async with httpx.AsyncClient(base_url=self.spec["base"], timeout=60, limits=limits) as http:
-            pool: list[str] = []
-            if self.spec["scenario"] in ("payme", "read"):
+            pool: list[str] = [str(o) for o in self.spec.get("orders", [])]
+            if self.spec["scenario"] in ("payme", "read") and not pool:
                 wanted = 1 if self.spec["scenario"] == "read" else int(self.spec.get("prepare", 3000))
                 sem = asyncio.Semaphore(32)
 

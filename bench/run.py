@@ -193,16 +193,81 @@ def bench_floor(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
     return results
 
 
+PEER_VENV = ROOT / "bench" / ".peer-venv"
+PEER_PACKAGES = ["payme-pkg==3.4.1", "django", "djangorestframework", "gunicorn", "psycopg2-binary"]
+
+
+def peer_python() -> Path | None:
+    """payme-pkg and Django in a venv of their own (made once), apart from kassa's."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True, timeout=600)
+        except (subprocess.SubprocessError, OSError) as exc:
+            print(f"peer not installed: {exc}", flush=True)
+            return None
+    return python
+
+
+async def peer_orders(name: str, count: int) -> list[int]:
+    conn = await asyncpg.connect(f"postgres://postgres@127.0.0.1:5432/{name}")
+    try:
+        rows = await conn.fetch("INSERT INTO orders_order (amount) SELECT 1000.00 FROM generate_series(1, $1) "
+                                "RETURNING id", count)
+    finally:
+        await conn.close()
+    return [r["id"] for r in rows]
+
+
+def bench_peer(workers: int) -> list[dict[str, Any]]:
+    python = peer_python()
+    if python is None:
+        return []
+    name = f"peer_bench_{workers}"
+    asyncio.run(fresh_postgres(name))
+    env = {**os.environ, "PEER_DB": name, "PEER_PAYME_KEY": PAYME_KEY, "DJANGO_SETTINGS_MODULE": "peer.settings",
+           "PYTHONPATH": str(ROOT / "bench")}
+    subprocess.run([str(python), "-m", "django", "migrate", "--run-syncdb", "-v", "0"], env=env,
+                   cwd=ROOT / "bench", check=True, timeout=300)
+    port = free_port()
+    proc = start([str(python), "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "peer.wsgi"],
+                 env, ROOT / "bench")
+    results = []
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/payme/update/")
+        for clients in CLIENTS:
+            orders = asyncio.run(peer_orders(name, 800))
+            spec = {"base": f"http://127.0.0.1:{port}", "scenario": "payme", "clients": clients,
+                    "seconds": SECONDS, "orders": orders, "payme_path": "/payme/update/",
+                    "payme_auth": "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()}
+            result = load(spec)
+            result["rss_mb"] = rss_mb(proc.pid)
+            result.pop("paid", None)
+            result.update(target="peer", database="postgresql", workers=workers)
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return results
+
+
 def report(results: list[dict[str, Any]]) -> str:
     floor = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "floor"}
+    peers = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "peer"}
     lines = ["| database | workers | scenario | clients | req/s | units/s | p50 ms | p95 ms | p99 ms | errors "
              "| RSS MB | vs floor | lost / doubled |", "|" + "---|" * 13]
     for r in results:
         f = floor.get((r["database"], r["workers"], r["clients"]))
         ratio = f"{r['units_per_s'] / f['units_per_s']:.0%}" if f and r["target"] == "kassa" and \
             r["scenario"] == "create" and f["units_per_s"] else ""
+        p = peers.get((r["database"], r["workers"], r["clients"]))
+        if p and r["target"] == "kassa" and r["scenario"] == "payme" and p["units_per_s"]:
+            ratio = f"{r['units_per_s'] / p['units_per_s']:.1f}x the peer"
         integrity = f"{r['lost']} / {r['doubled']}" if "lost" in r else ""
-        name = r["scenario"] if r["target"] == "kassa" else "floor (INSERT+COMMIT)"
+        name = {"kassa": r["scenario"], "floor": "floor (INSERT+COMMIT)",
+                "peer": "payme-pkg peer (Django)"}[r["target"]]
         lines.append(f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
                      f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
                      f"{r['rss_mb']} | {ratio} | {integrity} |")
@@ -217,6 +282,8 @@ def main() -> None:
             for workers in WORKERS:
                 results += bench_floor(kind, workers, workdir)
                 results += bench_kassa(kind, workers, workdir)
+                if kind == "postgresql" and os.environ.get("BENCH_PEER", "1") == "1":
+                    results += bench_peer(workers)
     table = report(results)
     print(table)
     header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "

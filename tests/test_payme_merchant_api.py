@@ -255,6 +255,9 @@ async def test_set_fiscal_data_and_change_password(client: httpx.AsyncClient, ru
 
         async with runtime.db.transaction() as session:
             await session.execute(delete(ProviderKey))
+        from kassa.services.payme_merchant import forget_keys
+
+        forget_keys(runtime)
 
 
 async def test_concurrent_perform_and_cancel_race_safely(client: httpx.AsyncClient, runtime: Runtime) -> None:

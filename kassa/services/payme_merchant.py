@@ -59,10 +59,14 @@ class PaymeMerchantApi:
         failure: CommitThenFail | None = None
         async with self.rt.db.transaction() as session:
             try:
-                return await handler(session, params)
+                result = await handler(session, params)
             except CommitThenFail as exc:
                 failure = exc
-        raise failure
+        if failure is not None:
+            raise failure
+        if method == "ChangePassword":
+            forget_keys(self.rt)  # committed: the new key holds from the next call on
+        return result
 
     # -- orders ------------------------------------------------------------------------
 
@@ -333,8 +337,25 @@ def _after_commit(code: int, data: Any) -> CommitThenFail:
     return CommitThenFail(code, data)
 
 
+_KEY_CACHE: dict[int, tuple[float, list[str]]] = {}
+KEY_CACHE_SECONDS = 5.0  # a ChangePassword reaches every process within this
+
+
 async def current_keys(rt: Runtime, session: AsyncSession) -> list[str]:
     """The keys Payme may authenticate with: the newest rotated key, else the configured one."""
+    cached = _KEY_CACHE.get(id(rt))
+    if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+        return cached[1]
+    keys = await _read_keys(rt, session)
+    _KEY_CACHE[id(rt)] = (time.monotonic(), keys)
+    return keys
+
+
+def forget_keys(rt: Runtime) -> None:
+    _KEY_CACHE.pop(id(rt), None)
+
+
+async def _read_keys(rt: Runtime, session: AsyncSession) -> list[str]:
     rotated = await session.scalar(
         select(ProviderKey.secret)
         .where(ProviderKey.provider == PROVIDER)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
@@ -171,13 +172,11 @@ async def apply_update(
 
 
 async def _mark_event(session: AsyncSession, update: ProviderUpdate, outcome: Outcome) -> None:
-    event = await session.scalar(
-        select(ProviderEvent).where(
-            ProviderEvent.provider == update.provider, ProviderEvent.event_id == update.event_id
-        )
+    await session.execute(
+        sa_update(ProviderEvent)
+        .where(ProviderEvent.provider == update.provider, ProviderEvent.event_id == update.event_id)
+        .values(outcome=outcome.value)
     )
-    if event is not None:
-        event.outcome = outcome.value
 
 
 async def _move(
