@@ -44,6 +44,12 @@ def _error(
     return JSONResponse({"error": error}, status_code=status)
 
 
+def _missing(kind: str, object_id: str) -> JSONResponse:
+    return _error(
+        404, "invalid_request_error", f"No such {kind}: '{object_id}'", "resource_missing"
+    )
+
+
 @dataclass
 class StripeSandboxState:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -332,12 +338,7 @@ def build(rt: Runtime) -> FastAPI:
             return denied
         intent = state.intents.get(pi_id)
         if intent is None:
-            return _error(
-                404,
-                "invalid_request_error",
-                f"No such payment_intent: '{pi_id}'",
-                "resource_missing",
-            )
+            return _missing("payment_intent", pi_id)
         return JSONResponse(intent)
 
     @app.post("/v1/payment_intents/{pi_id}/cancel")
@@ -347,12 +348,7 @@ def build(rt: Runtime) -> FastAPI:
             return denied
         intent = state.intents.get(pi_id)
         if intent is None:
-            return _error(
-                404,
-                "invalid_request_error",
-                f"No such payment_intent: '{pi_id}'",
-                "resource_missing",
-            )
+            return _missing("payment_intent", pi_id)
         if intent["status"] in ("succeeded", "canceled"):
             return _error(
                 400,
@@ -426,12 +422,7 @@ def build(rt: Runtime) -> FastAPI:
             return denied
         method = method_for(pm_id)
         if method is None:
-            return _error(
-                404,
-                "invalid_request_error",
-                f"No such PaymentMethod: '{pm_id}'",
-                "resource_missing",
-            )
+            return _missing("PaymentMethod", pm_id)
         if params.get("customer") not in state.customers:
             return _error(400, "invalid_request_error", "No such customer", "resource_missing")
         if (
@@ -453,12 +444,7 @@ def build(rt: Runtime) -> FastAPI:
             return denied
         method = state.methods.get(pm_id)
         if method is None:
-            return _error(
-                404,
-                "invalid_request_error",
-                f"No such PaymentMethod: '{pm_id}'",
-                "resource_missing",
-            )
+            return _missing("PaymentMethod", pm_id)
         method["customer"] = None
         return JSONResponse(method)
 
