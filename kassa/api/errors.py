@@ -133,4 +133,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(StatementError, database_error)
-    app.add_exception_handler(Exception, unexpected_error)

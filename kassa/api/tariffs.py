@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.errors import NotFound
 from kassa.schemas import AmountField, CurrencyField, Page, PaymentOut, ProviderName, TariffOut
 from kassa.services import tariffs
 from kassa.services.payments import NewPayment, create_payment
@@ -108,8 +107,6 @@ async def purchase(
 ) -> Response:
     async def handler() -> PaymentOut:
         tariff = await tariffs.get_tariff(rt, principal, tariff_id)
-        if not tariff.is_active:
-            raise NotFound("tariff not found")
         payment = await create_payment(
             rt,
             principal,

@@ -102,6 +102,14 @@ def checkout_page(
     )
 
 
+def later(tasks: set[asyncio.Task[Any]], coro: Any) -> None:
+    """Send a callback after the API has answered, as providers do; the task is kept in
+    `tasks` until done so it is not collected half-way."""
+    task = asyncio.create_task(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
 def new_emulator(name: str, faults: Faults) -> FastAPI:
     app = FastAPI(title=f"{name} sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(fault_router(faults))

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from kassa.money import to_decimal_string
 from kassa.runtime import Runtime
-from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_action
 from kassa.sandbox.stripe_forms import decode
 
 TEST_CARDS = {
@@ -116,12 +116,6 @@ def build(rt: Runtime) -> FastAPI:
         for evt in batch:
             copies = 3 if state.faults.duplicate_callbacks else 1
             await asyncio.gather(*(send(evt) for _ in range(copies)))
-
-    def later(coro: Any) -> None:
-        """Events go out after the API answers, as Stripe's do; the task is kept until done."""
-        task = asyncio.create_task(coro)
-        state.tasks.add(task)
-        task.add_done_callback(state.tasks.discard)
 
     async def form(request: Request) -> tuple[dict[str, Any], JSONResponse | None]:
         await state.faults.delay()
@@ -313,10 +307,10 @@ def build(rt: Runtime) -> FastAPI:
                 if pm_id not in state.declining and TEST_CARDS.get(pm_id, ("", "", True))[2]:
                     charge(intent)
                     response = remember(request, params, JSONResponse(intent))
-                    later(deliver([event("payment_intent.succeeded", intent)]))
+                    later(state.tasks, deliver([event("payment_intent.succeeded", intent)]))
                     return response
                 decline(intent)
-                later(deliver([event("payment_intent.payment_failed", intent)]))
+                later(state.tasks, deliver([event("payment_intent.payment_failed", intent)]))
                 return remember(
                     request,
                     params,
@@ -362,7 +356,7 @@ def build(rt: Runtime) -> FastAPI:
             status="canceled",
             cancellation_reason=params.get("cancellation_reason", "requested_by_customer"),
         )
-        later(deliver([event("payment_intent.canceled", intent)]))
+        later(state.tasks, deliver([event("payment_intent.canceled", intent)]))
         return JSONResponse(intent)
 
     @app.post("/v1/refunds")
@@ -412,7 +406,7 @@ def build(rt: Runtime) -> FastAPI:
             "created": int(time.time()),
         }
         state.refunds[refund["id"]] = refund
-        later(deliver([event("charge.refunded", ch)]))
+        later(state.tasks, deliver([event("charge.refunded", ch)]))
         return remember(request, params, JSONResponse(refund))
 
     @app.post("/v1/payment_methods/{pm_id}/attach")
@@ -428,10 +422,9 @@ def build(rt: Runtime) -> FastAPI:
         if (
             pm_id in TEST_CARDS
         ):  # each attach of a test card makes a new card, as Stripe's tokens do
+            method_id = _id("pm")
             if not TEST_CARDS[pm_id][2]:
-                state.declining.add(method_id := _id("pm"))
-            else:
-                method_id = _id("pm")
+                state.declining.add(method_id)
             method = {**method, "id": method_id}
             state.methods[method["id"]] = method
         method["customer"] = params["customer"]

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kassa.runtime import Runtime
-from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_action
 
 
 def _now() -> str:
@@ -188,9 +188,7 @@ def build(rt: Runtime) -> FastAPI:
                 None,
             )
         payment.update(status="succeeded", paid=True, refundable=True, captured_at=_now())
-        asyncio.get_running_loop().call_later(
-            0.05, lambda: asyncio.ensure_future(notify("payment.succeeded", public(payment)))
-        )
+        later(state.tasks, notify("payment.succeeded", public(payment)))
         return keep(request, body, JSONResponse(public(payment)), failure)
 
     @app.post("/v3/payments/{pid}/cancel")
