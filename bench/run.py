@@ -25,6 +25,8 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.drive import drive
+
 from kassa.auth import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +36,9 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,16,64,256").split(",")]
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,cycle,payme,read").split(",")
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,payme,read,cycle").split(",")
+SETTLE_SECONDS = 3.0
+PEER_ORDERS = 6000  # more than the peer pays in one cell
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/test"
 
 
@@ -96,11 +100,25 @@ def start(args: list[str], env: dict[str, str], workdir: Path) -> subprocess.Pop
     return subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def load(spec: dict[str, Any]) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "bench.load", json.dumps(spec)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, check=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+PAYME_AUTH = "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()
+
+
+async def pending_payme_orders(url: str) -> list[str]:
+    """Payments the create cells left pending: the payme cells pay them."""
+    query = "SELECT id FROM payments WHERE provider = 'payme' AND status = 'pending'"
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1])
+        try:
+            return [r[0] for r in conn.execute(query).fetchall()]
+        finally:
+            conn.close()
+    pg = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgres"))
+    try:
+        return [r[0] for r in await pg.fetch(query)]
+    finally:
+        await pg.close()
 
 
 async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
@@ -130,13 +148,17 @@ async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
     return {"lost": lost, "doubled": doubled}
 
 
-def run_cell(base: str, scenario: str, clients: int, token: str, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
-    spec = {"base": base, "scenario": scenario, "clients": clients, "seconds": SECONDS, "token": token,
-            "payme_auth": "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode(),
-            "prepare": 800, "return_paid": scenario == "cycle"}
-    result = load(spec)
+def run_cell(base: str, scenario: str, clients: int, token: str, proc: subprocess.Popen[bytes],
+             **extra: Any) -> dict[str, Any]:
+    result = drive(base, scenario, clients, SECONDS, token=token, payme_auth=PAYME_AUTH, **extra)
     result["rss_mb"] = rss_mb(proc.pid)
+    settle()
     return result
+
+
+def settle() -> None:
+    """wrk stops with requests still queued in the server; the next cell starts after them."""
+    time.sleep(SETTLE_SECONDS)
 
 
 def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
@@ -156,9 +178,16 @@ def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/ready")
         token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
+        read_id = ""
         for scenario in SCENARIOS:
             for clients in CLIENTS:
-                result = run_cell(base, scenario, clients, token, proc)
+                extra: dict[str, Any] = {}
+                if scenario == "payme":
+                    extra["orders"] = asyncio.run(pending_payme_orders(url))
+                if scenario == "read":
+                    read_id = read_id or asyncio.run(pending_payme_orders(url))[0]
+                    extra["read_id"] = read_id
+                result = run_cell(base, scenario, clients, token, proc, **extra)
                 if scenario == "cycle":
                     result.update(asyncio.run(verify_cycle(url, result["paid"])))
                 result.pop("paid", None)
@@ -237,12 +266,11 @@ def bench_peer(workers: int) -> list[dict[str, Any]]:
     try:
         wait_ready(f"http://127.0.0.1:{port}/payme/update/")
         for clients in CLIENTS:
-            orders = asyncio.run(peer_orders(name, 800))
-            spec = {"base": f"http://127.0.0.1:{port}", "scenario": "payme", "clients": clients,
-                    "seconds": SECONDS, "orders": orders, "payme_path": "/payme/update/",
-                    "payme_auth": "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()}
-            result = load(spec)
+            orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
+            result = drive(f"http://127.0.0.1:{port}", "payme", clients, SECONDS, payme_auth=PAYME_AUTH,
+                           payme_path="/payme/update/", orders=orders)
             result["rss_mb"] = rss_mb(proc.pid)
+            settle()
             result.pop("paid", None)
             result.update(target="peer", database="postgresql", workers=workers)
             print(json.dumps(result), flush=True)

@@ -14,6 +14,8 @@ import jwt
 
 ALGORITHM = "HS256"
 API_KEY_PREFIX = "kassa_sk_"
+# The ASGI scope entry where the rate limiter leaves the token it verified for this request.
+VERIFIED_PRINCIPAL = "kassa.principal"
 
 
 class Role(StrEnum):

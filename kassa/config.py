@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./kassa.db"
+    # Transactions a process runs at once (PostgreSQL), each on a kept-open connection;
+    # further requests queue for one (see kassa.db.session).
+    database_pool_size: int = Field(default=10, ge=1, le=200)
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     encryption_key: SecretStr | None = None  # defaults to a key derived from SECRET_KEY

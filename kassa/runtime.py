@@ -44,7 +44,7 @@ class Runtime:
             )
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(settings.database_url, pool_size=settings.database_pool_size),
             http=client,
             providers=build_registry(settings, client),
             box=SecretBox(settings.at_rest_key),

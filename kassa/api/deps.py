@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from kassa.auth import InvalidToken, Principal, Role, read_token
+from kassa.auth import VERIFIED_PRINCIPAL, InvalidToken, Principal, Role, read_token
 from kassa.errors import Forbidden, Unauthorized
 from kassa.runtime import Runtime
 from kassa.services.api_keys import principal_for_key
@@ -19,7 +19,9 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are `async def` even when they never await: FastAPI runs a plain `def` in
+# its thread pool, and a thread hop per request costs more than most of the request.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -28,6 +30,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def optional_principal(
+    request: Request,
     rt: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
@@ -38,6 +41,9 @@ async def optional_principal(
             raise Unauthorized("invalid API key")
         return principal
     if credentials is not None:
+        verified = request.scope.get(VERIFIED_PRINCIPAL)  # the rate limiter read it already
+        if isinstance(verified, Principal):
+            return verified
         try:
             return read_token(rt.settings.signing_key, credentials.credentials)
         except InvalidToken as exc:
@@ -67,7 +73,7 @@ async def current_user(principal: CurrentPrincipal) -> Principal:
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> PageParams:

@@ -15,6 +15,9 @@ from sqlalchemy.exc import (
     OperationalError,
     StatementError,
 )
+from sqlalchemy.exc import (
+    TimeoutError as PoolTimeout,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kassa.api.problems import problem
@@ -84,7 +87,7 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
 
 
 def _database_unavailable(exc: Exception) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError):
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         return True
     if not isinstance(exc, DBAPIError):
         return False
@@ -133,3 +136,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(StatementError, database_error)
+    app.add_exception_handler(PoolTimeout, database_error)  # every connection busy too long

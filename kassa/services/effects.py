@@ -6,18 +6,27 @@ so each effect happens exactly once per move.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kassa.db.base import utcnow
-from kassa.db.models import Invoice, InvoiceCounter, Payment, Subscription, Tariff, WalletEntry
+from kassa.db.base import UTCDateTime, utcnow
+from kassa.db.models import (
+    Invoice,
+    InvoiceCounter,
+    Payment,
+    Subscription,
+    Tariff,
+    WalletEntry,
+    new_id,
+)
 from kassa.domain.states import PaymentStatus
 from kassa.domain.subscriptions import next_period
 from kassa.schemas import InvoiceOut, SubscriptionOut
 from kassa.services import outbox
-from kassa.services.sql import insert_ignore
+from kassa.services.sql import dialect_insert, insert_ignore
 
 
 async def on_succeeded(session: AsyncSession, payment: Payment, paid_at: datetime) -> None:
@@ -144,27 +153,62 @@ async def _wallet_entry(
 
 
 async def _next_invoice_number(session: AsyncSession, year: int) -> str:
-    """Gap-free per year: the counter row is locked until this transaction ends."""
-    await insert_ignore(
-        session,
-        InvoiceCounter.__table__,  # type: ignore[arg-type]
-        {"year": year, "last_number": 0},
+    """Gap-free per year: one upsert takes the next number and locks the year's counter row
+    until this transaction ends, so numbers are issued in commit order without holes."""
+    counter = InvoiceCounter.__table__
+    statement = (
+        dialect_insert(session)(counter)
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[counter.c.year], set_={"last_number": counter.c.last_number + 1}
+        )
+        .returning(counter.c.last_number)
     )
-    result = await session.execute(
-        update(InvoiceCounter)
-        .where(InvoiceCounter.year == year)
-        .values(last_number=InvoiceCounter.last_number + 1)
-        .returning(InvoiceCounter.last_number)
-    )
-    return f"INV-{year}-{result.scalar_one():06d}"
+    number = (await session.execute(statement)).scalar_one()
+    return f"INV-{year}-{number:06d}"
+
+
+# PostgreSQL: the counter, the invoice and its event in one statement. Every succeeded
+# payment waits for the year's counter row, so the time between taking it and COMMIT is the
+# ceiling on payments a second; here that time is one statement.
+_ISSUE_NUMBERED = text(
+    """
+WITH taken AS (
+    INSERT INTO invoice_counters (year, last_number) VALUES (:year, 1)
+    ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number + 1
+    RETURNING last_number
+), issued AS (
+    INSERT INTO invoices (id, number, payment_id, user_id, amount, currency, status,
+                          description, issued_at, paid_at)
+    SELECT CAST(:id AS VARCHAR),
+           'INV-' || CAST(:year AS TEXT) || '-'
+               || lpad(last_number::text, greatest(6, length(last_number::text)), '0'),
+           CAST(:payment_id AS VARCHAR), CAST(:user_id AS VARCHAR), CAST(:amount AS BIGINT),
+           CAST(:currency AS VARCHAR), 'paid', CAST(:description AS TEXT),
+           CAST(:issued_at AS TIMESTAMPTZ), CAST(:paid_at AS TIMESTAMPTZ)
+    FROM taken
+    RETURNING number
+)
+INSERT INTO outbox_events (id, type, data, created_at)
+SELECT CAST(:event_id AS VARCHAR), 'invoice.paid',
+       CAST(CAST(:data AS JSONB) || jsonb_build_object('number', number) AS JSON),
+       CAST(:created_at AS TIMESTAMPTZ)
+FROM issued
+"""
+).bindparams(
+    bindparam("issued_at", type_=UTCDateTime()),
+    bindparam("paid_at", type_=UTCDateTime()),
+    bindparam("created_at", type_=UTCDateTime()),
+)
 
 
 async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datetime) -> None:
-    existing = await session.scalar(select(Invoice.id).where(Invoice.payment_id == payment.id))
-    if existing is not None:
-        return
-    invoice = Invoice(
-        number=await _next_invoice_number(session, paid_at.year),
+    # A payment succeeds once (no state leads back to pending or processing), so it gets one
+    # invoice; the unique payment_id refuses a second should that ever change. The number is
+    # taken last, keeping the counter's lock to the end of the transaction short.
+    invoice = InvoiceOut(
+        id=new_id("inv"),
+        number="",
         payment_id=payment.id,
         user_id=payment.user_id,
         amount=payment.amount,
@@ -174,8 +218,20 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
         issued_at=paid_at,
         paid_at=paid_at,
     )
-    session.add(invoice)
-    await session.flush()
-    outbox.enqueue(
-        session, "invoice.paid", InvoiceOut.model_validate(invoice).model_dump(mode="json")
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        await session.flush()  # everything else first: the counter's lock is taken last
+        fields = invoice.model_dump(exclude={"number", "status"})
+        await session.execute(
+            _ISSUE_NUMBERED,
+            {
+                **fields,
+                "year": paid_at.year,
+                "event_id": new_id("evt"),
+                "data": json.dumps(invoice.model_dump(mode="json")),
+                "created_at": utcnow(),
+            },
+        )
+        return
+    invoice.number = await _next_invoice_number(session, paid_at.year)
+    session.add(Invoice(**invoice.model_dump()))
+    outbox.enqueue(session, "invoice.paid", invoice.model_dump(mode="json"))

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.models import Payment, PaymeTransaction, ProviderKey
@@ -70,9 +70,14 @@ class PaymeMerchantApi:
 
     # -- orders ------------------------------------------------------------------------
 
-    async def _order(self, session: AsyncSession, params: dict[str, Any]) -> Payment:
+    async def _order(
+        self, session: AsyncSession, params: dict[str, Any], *, lock: bool = True
+    ) -> Payment:
         order_id = p.require_account(params, self.field)
-        payment = await lock_payment(session, payment_id=order_id)
+        if lock:
+            payment = await lock_payment(session, payment_id=order_id)
+        else:
+            payment = await session.get(Payment, order_id[:64])
         if payment is None or payment.provider != PROVIDER:
             raise PaymeError(p.ORDER_NOT_FOUND, self.field)
         return payment
@@ -84,22 +89,21 @@ class PaymeMerchantApi:
         return amount
 
     async def _open_transaction(
-        self, session: AsyncSession, payment: Payment, except_id: str | None = None
+        self, session: AsyncSession, payment: Payment
     ) -> PaymeTransaction | None:
         query = select(PaymeTransaction).where(
             PaymeTransaction.payment_id == payment.id,
             PaymeTransaction.state.in_([TxState.CREATED, TxState.PERFORMED]),
         )
-        if except_id is not None:
-            query = query.where(PaymeTransaction.payme_id != except_id)
         return (await session.execute(query.limit(1))).scalar_one_or_none()
 
-    async def _ensure_payable(
-        self, session: AsyncSession, payment: Payment, except_id: str | None = None
-    ) -> None:
+    async def _ensure_payable(self, session: AsyncSession, payment: Payment) -> None:
+        self._refuse_unpayable(payment, await self._open_transaction(session, payment))
+
+    def _refuse_unpayable(self, payment: Payment, other: PaymeTransaction | None) -> None:
+        """An order is payable while open and without another live Payme transaction."""
         if PaymentStatus(payment.status) not in OPEN_STATUSES:
             raise PaymeError(p.ORDER_NOT_PAYABLE, self.field)
-        other = await self._open_transaction(session, payment, except_id)
         if other is not None:
             code = (
                 p.ORDER_NOT_PAYABLE
@@ -108,27 +112,43 @@ class PaymeMerchantApi:
             )
             raise PaymeError(code, self.field)
 
-    async def _transaction(self, session: AsyncSession, params: dict[str, Any]) -> PaymeTransaction:
-        """Find by Payme id, lock its payment, then read the transaction under that lock."""
+    async def _transaction(
+        self, session: AsyncSession, params: dict[str, Any]
+    ) -> tuple[Payment, PaymeTransaction]:
+        """Lock the payment of the Payme transaction `id` (found and locked in one statement:
+        a transaction's payment never changes), then read the transaction under that lock."""
         payme_id = p.require_str(params, "id")
-        found = await session.scalar(
-            select(PaymeTransaction.payment_id).where(PaymeTransaction.payme_id == payme_id)
+        owner = (
+            select(PaymeTransaction.payment_id)
+            .where(PaymeTransaction.payme_id == payme_id)
+            .scalar_subquery()
         )
-        if found is None:
+        payment = (
+            await session.execute(
+                select(Payment)
+                .where(Payment.id == owner)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        if payment is None:
             raise PaymeError(p.TX_NOT_FOUND, "id")
-        await lock_payment(session, payment_id=found)
         tx = (
             await session.execute(
                 select(PaymeTransaction)
                 .where(PaymeTransaction.payme_id == payme_id)
-                .with_for_update()
                 .execution_options(populate_existing=True)
             )
         ).scalar_one()
-        return tx
+        return payment, tx
 
     async def _move(
-        self, session: AsyncSession, tx: PaymeTransaction, status: PaymentStatus, **extra: Any
+        self,
+        session: AsyncSession,
+        payment: Payment,
+        tx: PaymeTransaction,
+        status: PaymentStatus,
+        **extra: Any,
     ) -> None:
         await apply_update(
             session,
@@ -143,19 +163,24 @@ class PaymeMerchantApi:
             ),
             actor=ACTOR,
             operation="webhook",
+            locked=payment,
         )
 
-    async def _cancel_tx(self, session: AsyncSession, tx: PaymeTransaction, reason: int) -> None:
+    async def _cancel_tx(
+        self, session: AsyncSession, payment: Payment, tx: PaymeTransaction, reason: int
+    ) -> None:
         performed = tx.state == TxState.PERFORMED
         tx.state = TxState.CANCELLED_AFTER_PERFORM if performed else TxState.CANCELLED
         tx.reason = reason
         tx.cancel_time = now_ms()
-        await session.flush()
         if performed:
-            await self._move(session, tx, PaymentStatus.REFUNDED, refunded_amount=tx.amount)
+            await self._move(
+                session, payment, tx, PaymentStatus.REFUNDED, refunded_amount=tx.amount
+            )
         else:
             await self._move(
                 session,
+                payment,
                 tx,
                 PaymentStatus.CANCELLED,
                 failure_code=f"payme_reason_{reason}",
@@ -165,7 +190,8 @@ class PaymeMerchantApi:
     # -- methods -----------------------------------------------------------------------
 
     async def check_perform(self, session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        payment = await self._order(session, params)
+        # Advice only, so no lock: CreateTransaction checks again under the payment's lock.
+        payment = await self._order(session, params, lock=False)
         self._check_amount(payment, params)
         await self._ensure_payable(session, payment)
         return {"allow": True}
@@ -175,22 +201,35 @@ class PaymeMerchantApi:
         payme_time = p.require_int(params, "time")
         payment = await self._order(session, params)
         amount = self._check_amount(payment, params)
-        tx = (
-            await session.execute(
-                select(PaymeTransaction)
-                .where(PaymeTransaction.payme_id == payme_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
+        # This Payme id and the order's live transactions, in one read under the order's lock.
+        found = (
+            (
+                await session.execute(
+                    select(PaymeTransaction)
+                    .where(
+                        or_(
+                            PaymeTransaction.payme_id == payme_id,
+                            and_(
+                                PaymeTransaction.payment_id == payment.id,
+                                PaymeTransaction.state.in_([TxState.CREATED, TxState.PERFORMED]),
+                            ),
+                        )
+                    )
+                    .execution_options(populate_existing=True)
+                )
             )
-        ).scalar_one_or_none()
+            .scalars()
+            .all()
+        )
+        tx = next((row for row in found if row.payme_id == payme_id), None)
         if tx is not None:
             if tx.payment_id != payment.id or tx.state != TxState.CREATED:
                 raise PaymeError(p.CANNOT_PERFORM, "id")
             if _expired(tx, now_ms()):
-                await self._cancel_tx(session, tx, p.CancelReason.TIMEOUT)
+                await self._cancel_tx(session, payment, tx, p.CancelReason.TIMEOUT)
                 raise _after_commit(p.CANNOT_PERFORM, "id")
             return _created(tx)
-        await self._ensure_payable(session, payment, except_id=payme_id)
+        self._refuse_unpayable(payment, next(iter(found), None))
         tx = PaymeTransaction(
             payme_id=payme_id,
             payment_id=payment.id,
@@ -205,12 +244,11 @@ class PaymeMerchantApi:
             receivers=None,
         )
         session.add(tx)
-        await session.flush()
-        await self._move(session, tx, PaymentStatus.PROCESSING)
+        await self._move(session, payment, tx, PaymentStatus.PROCESSING)
         return _created(tx)
 
     async def perform(self, session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
-        tx = await self._transaction(session, params)
+        payment, tx = await self._transaction(session, params)
         if tx.state == TxState.PERFORMED:
             return {
                 "transaction": tx.payment_id,
@@ -220,23 +258,22 @@ class PaymeMerchantApi:
         if tx.state != TxState.CREATED:
             raise PaymeError(p.CANNOT_PERFORM, "id")
         if _expired(tx, now_ms()):
-            await self._cancel_tx(session, tx, p.CancelReason.TIMEOUT)
+            await self._cancel_tx(session, payment, tx, p.CancelReason.TIMEOUT)
             raise _after_commit(p.CANNOT_PERFORM, "id")
-        payment = await session.get(Payment, tx.payment_id)
-        assert payment is not None
         if PaymentStatus(payment.status) not in OPEN_STATUSES:
             raise PaymeError(p.CANNOT_PERFORM, "id")
         tx.state = TxState.PERFORMED
         tx.perform_time = now_ms()
-        await session.flush()
-        await self._move(session, tx, PaymentStatus.SUCCEEDED, amount=tx.amount, currency="UZS")
+        await self._move(
+            session, payment, tx, PaymentStatus.SUCCEEDED, amount=tx.amount, currency="UZS"
+        )
         return {"transaction": tx.payment_id, "perform_time": tx.perform_time, "state": tx.state}
 
     async def cancel(self, session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
         reason = p.require_int(params, "reason")
-        tx = await self._transaction(session, params)
+        payment, tx = await self._transaction(session, params)
         if tx.state in (TxState.CREATED, TxState.PERFORMED):
-            await self._cancel_tx(session, tx, reason)
+            await self._cancel_tx(session, payment, tx, reason)
         return {"transaction": tx.payment_id, "cancel_time": tx.cancel_time, "state": tx.state}
 
     async def check(self, session: AsyncSession, params: dict[str, Any]) -> dict[str, Any]:
@@ -312,7 +349,7 @@ class PaymeMerchantApi:
             raise PaymeError(
                 p.INVALID_PARAMS, "type" if kind not in ("PERFORM", "CANCEL") else "fiscal_data"
             )
-        tx = await self._transaction(session, params)
+        _, tx = await self._transaction(session, params)
         if kind == "PERFORM":
             tx.fiscal_perform = data
         else:

@@ -46,11 +46,10 @@ class RateLimiter:
     async def _incr(self, name: str, window: int) -> int:
         if self.redis is not None:
             try:
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    pipe.incr(name)
-                    pipe.expire(name, window + 1)
-                    count, _ = await pipe.execute()
-                return int(count)
+                count = int(await self.redis.incr(name))
+                if count == 1:  # the window's first hit sets its end; later ones need one command
+                    await self.redis.expire(name, window + 1)
+                return count
             except Exception as exc:
                 log.warning("rate_limit.redis_unavailable", error=type(exc).__name__)
                 return 0

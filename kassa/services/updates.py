@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
@@ -99,9 +98,16 @@ def _amount_mismatch(payment: Payment, update: ProviderUpdate) -> str | None:
 
 
 async def apply_update(
-    session: AsyncSession, update: ProviderUpdate, *, actor: Actor, operation: str = "webhook"
+    session: AsyncSession,
+    update: ProviderUpdate,
+    *,
+    actor: Actor,
+    operation: str = "webhook",
+    locked: Payment | None = None,
 ) -> UpdateResult:
-    payment = await lock_payment(
+    """`locked` is the update's payment when the caller already holds its row lock in this
+    transaction (the Payme Merchant API does); otherwise the payment is locked here."""
+    payment = locked or await lock_payment(
         session,
         payment_id=update.payment_id,
         provider=update.provider,
@@ -114,6 +120,9 @@ async def apply_update(
     def finish(outcome: Outcome, reason: str | None = None) -> UpdateResult:
         return UpdateResult(outcome, payment, previous, reason)
 
+    # The decision reads only the locked row, so it is made before the event is claimed and
+    # written with the claim: one statement, and a duplicate still changes nothing.
+    outcome, reason, target, refunded = _decide(payment, update)
     claimed = await insert_ignore(
         session,
         ProviderEvent.__table__,  # type: ignore[arg-type]
@@ -121,32 +130,12 @@ async def apply_update(
             "provider": update.provider,
             "event_id": update.event_id,
             "payment_id": payment.id,
-            "outcome": "claimed",
+            "outcome": outcome.value,
             "received_at": utcnow(),
         },
     )
     if not claimed:
         return finish(Outcome.DUPLICATE)
-
-    problem: str | None = None
-    if update.provider != payment.provider:
-        problem = f"update from {update.provider} for a {payment.provider} payment"
-    elif update.status is PaymentStatus.SUCCEEDED:
-        problem = _amount_mismatch(payment, update)
-    target, refunded = _target_status(payment, update)
-    if problem is None and update.refunded_amount and update.refunded_amount > payment.amount:
-        problem = f"provider reports {update.refunded_amount} refunded of {payment.amount}"
-
-    if problem is not None:
-        outcome, reason = Outcome.REJECTED, problem
-    elif target is previous and refunded == payment.refunded_amount:
-        outcome, reason = Outcome.IGNORED, f"already {previous.value}"
-    elif not can_move(previous, target):
-        outcome, reason = Outcome.IGNORED, f"{previous.value} cannot move to {target.value}"
-    else:
-        outcome, reason = Outcome.APPLIED, None
-
-    await _mark_event(session, update, outcome)
     PAYMENT_UPDATES.labels(update.provider, outcome.value).inc()
     if outcome is not Outcome.APPLIED:
         audit.record(
@@ -171,12 +160,26 @@ async def apply_update(
     return finish(Outcome.APPLIED)
 
 
-async def _mark_event(session: AsyncSession, update: ProviderUpdate, outcome: Outcome) -> None:
-    await session.execute(
-        sa_update(ProviderEvent)
-        .where(ProviderEvent.provider == update.provider, ProviderEvent.event_id == update.event_id)
-        .values(outcome=outcome.value)
-    )
+def _decide(
+    payment: Payment, update: ProviderUpdate
+) -> tuple[Outcome, str | None, PaymentStatus, int]:
+    """What the update does to the payment: the outcome, why, and the target state."""
+    previous = PaymentStatus(payment.status)
+    problem: str | None = None
+    if update.provider != payment.provider:
+        problem = f"update from {update.provider} for a {payment.provider} payment"
+    elif update.status is PaymentStatus.SUCCEEDED:
+        problem = _amount_mismatch(payment, update)
+    target, refunded = _target_status(payment, update)
+    if problem is None and update.refunded_amount and update.refunded_amount > payment.amount:
+        problem = f"provider reports {update.refunded_amount} refunded of {payment.amount}"
+    if problem is not None:
+        return Outcome.REJECTED, problem, target, refunded
+    if target is previous and refunded == payment.refunded_amount:
+        return Outcome.IGNORED, f"already {previous.value}", target, refunded
+    if not can_move(previous, target):
+        return Outcome.IGNORED, f"{previous.value} cannot move to {target.value}", target, refunded
+    return Outcome.APPLIED, None, target, refunded
 
 
 async def _move(

@@ -1,0 +1,80 @@
+"""The load generator: wrk (Debian's package), one connection a thread, walking a scenario
+written in bench/wrk/kassa.lua. A C driver leaves the 2 cores to the servers under test; the
+Python driver kassa used before saturated first and capped every cell at ~135 requests/s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SCRIPT = Path(__file__).resolve().parent / "wrk" / "kassa.lua"
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (the benchmark's load generator)")
+    return found
+
+
+def drive(
+    base: str,
+    scenario: str,
+    clients: int,
+    seconds: float,
+    *,
+    token: str = "",
+    payme_auth: str = "",
+    payme_path: str = "/webhooks/payme",
+    orders: list[str] | None = None,
+    read_id: str = "",
+) -> dict[str, Any]:
+    """Runs one cell; returns throughput, latency percentiles, errors and (cycle) paid ids."""
+    with tempfile.TemporaryDirectory() as tmp:
+        orders_file = Path(tmp) / "orders.txt"
+        orders_file.write_text("\n".join(orders or []) + "\n")
+        env = {
+            **os.environ,
+            "BENCH_SCENARIO": scenario,
+            "BENCH_TOKEN": token,
+            "BENCH_PAYME_AUTH": payme_auth,
+            "BENCH_PAYME_PATH": payme_path,
+            "BENCH_ORDERS": str(orders_file),
+            "BENCH_READ_ID": read_id,
+            "BENCH_OUT": tmp,
+            "BENCH_THREADS": str(clients),
+            "BENCH_RUN": str(int(time.time() * 1000) % 2**31),
+        }
+        done = subprocess.run(
+            [wrk_binary(), "-t", str(clients), "-c", str(clients), "-d", f"{seconds:g}s",
+             "--timeout", "30s", "-s", str(SCRIPT), base],
+            env=env, capture_output=True, text=True, timeout=seconds + 120, check=True,
+        )
+        line = next(row for row in reversed(done.stdout.splitlines()) if row.startswith("{"))
+        raw = json.loads(line)
+        paid = [row for f in Path(tmp).glob("*.txt") if f.name != "orders.txt"
+                for row in f.read_text().split()]
+    elapsed = raw["duration_us"] / 1e6
+    transport = sum(raw[k] for k in ("connect", "read", "write", "timeout"))
+    return {
+        "scenario": scenario,
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "requests": raw["requests"],
+        "units": raw["units"],
+        "errors": raw["status"] + transport + raw["rpc_errors"],
+        "starved": raw["starved"],
+        "rps": round(raw["requests"] / elapsed, 1),
+        "units_per_s": round(raw["units"] / elapsed, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p95_ms": round(raw["p95_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "paid": paid,
+    }
