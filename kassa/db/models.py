@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +62,18 @@ class Tariff(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+OPEN_PAYMENT = "status IN ('pending', 'processing')"
+HAS_ORGANIZATION = "organization_id IS NOT NULL"
+HAS_SHOP = "shop_id IS NOT NULL"
+HAS_TARIFF = "tariff_id IS NOT NULL"
+UNPUBLISHED = "published_at IS NULL"
+
+
+def _where(predicate: str) -> dict[str, Any]:
+    """A partial index's predicate, for both databases kassa runs on."""
+    return {"postgresql_where": text(predicate), "sqlite_where": text(predicate)}
+
+
 class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
@@ -68,22 +81,26 @@ class Payment(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refund_le"),
         Index("ix_payments_user_created", "user_id", "created_at"),
-        Index("ix_payments_status_updated", "status", "updated_at"),
         Index("ix_payments_created", "created_at"),
-        Index("ix_payments_next_check", "status", "next_check_at"),
+        # Partial indexes: a status change rewrites a payment's entry in every index whose
+        # predicate it meets, so indexes hold only the rows their queries look for.
+        Index("ix_payments_next_check", "next_check_at", **_where(OPEN_PAYMENT)),
+        Index("ix_payments_organization_id", "organization_id", **_where(HAS_ORGANIZATION)),
+        Index("ix_payments_shop_id", "shop_id", **_where(HAS_SHOP)),
+        Index("ix_payments_tariff_id", "tariff_id", **_where(HAS_TARIFF)),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pay"))
     user_id: Mapped[str] = mapped_column(String(200))
-    organization_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(200))
     provider: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     purpose: Mapped[str] = mapped_column(String(20), default="one_off")
-    tariff_id: Mapped[str | None] = mapped_column(ForeignKey("tariffs.id"), index=True)
-    shop_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    tariff_id: Mapped[str | None] = mapped_column(ForeignKey("tariffs.id"))
+    shop_id: Mapped[str | None] = mapped_column(String(100))
     organization_bin: Mapped[str | None] = mapped_column(String(12))
     description: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
@@ -235,7 +252,8 @@ class OutboxEvent(Base):
     """Downstream events, written in the transaction that caused them."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_pending", "published_at", "seq"),)
+    # The relay reads unpublished events in order; published ones leave the index.
+    __table_args__ = (Index("ix_outbox_events_pending", "seq", **_where(UNPUBLISHED)),)
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: new_id("evt"))

@@ -52,13 +52,15 @@ class Database:
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
-            # WAL and the write lock do the coordination; connections are pooled, as opening
-            # one (and setting its pragmas) costs more than most statements.
+            # WAL and the write lock do the coordination. One pooled connection a process:
+            # every transaction takes the write lock anyway, and waiting for the connection
+            # queues requests in order, where SQLite's busy handler (polling with sleeps)
+            # would serve them by luck and leave some waiting for seconds.
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url:
                 kwargs["poolclass"] = NullPool
             else:
-                kwargs.update(pool_size=5, max_overflow=20)
+                kwargs.update(pool_size=1, max_overflow=0, pool_timeout=POOL_WAIT_SECONDS)
         else:
             # The pool is also the admission queue: at most `pool_size` transactions run at
             # once a process, the rest wait their turn. More would not finish sooner on a

@@ -378,12 +378,17 @@ _KEY_CACHE: dict[int, tuple[float, list[str]]] = {}
 KEY_CACHE_SECONDS = 5.0  # a ChangePassword reaches every process within this
 
 
-async def current_keys(rt: Runtime, session: AsyncSession) -> list[str]:
-    """The keys Payme may authenticate with: the newest rotated key, else the configured one."""
+async def current_keys(rt: Runtime, session: AsyncSession | None = None) -> list[str]:
+    """The keys Payme may authenticate with: the newest rotated key, else the configured one.
+    Read in `session` when given, else in a transaction of its own (on a cache miss only)."""
     cached = _KEY_CACHE.get(id(rt))
     if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
         return cached[1]
-    keys = await _read_keys(rt, session)
+    if session is None:
+        async with rt.db.transaction() as own:
+            keys = await _read_keys(rt, own)
+    else:
+        keys = await _read_keys(rt, session)
     _KEY_CACHE[id(rt)] = (time.monotonic(), keys)
     return keys
 
