@@ -62,6 +62,9 @@ test-postgres: install
 	fi
 
 bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+		|| echo "wrk missing: install Debian's wrk package for the benchmark"; }
 	$(BIN)/python -m bench.run
 
 chaos: install

@@ -1,9 +1,12 @@
-"""`make bench`: kassa against the floor (one INSERT + COMMIT per request) on SQLite and
-PostgreSQL, at 1 and 2 uvicorn workers and 1/16/64/256 concurrent clients; the load comes
-from a separate process (bench/load.py). Prints a table and writes docs/benchmarks.md.
+"""`make bench`: kassa against the floor (one INSERT + COMMIT per request) and against the
+payme-pkg peer, on SQLite and PostgreSQL, at 1 and 2 uvicorn workers and 1/16/64/256
+concurrent clients; the load comes from wrk in a separate process (bench/drive.py). Prints a
+table and writes docs/benchmarks.md.
 
-BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS (default "1,16,64,256")
-and BENCH_DATABASES ("sqlite,postgresql") narrow the run.
+BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS ("1,16,64,256"),
+BENCH_DATABASES ("sqlite,postgresql"), BENCH_WORKERS ("1,2"), BENCH_SCENARIOS
+("create,payme,read,cycle") and BENCH_PEER ("1") narrow the run; BENCH_OUTPUT names the
+Markdown file ("-" for none).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import asyncpg
 import httpx
 
 from bench.drive import drive
-
 from kassa.auth import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -294,10 +296,11 @@ def report(results: list[dict[str, Any]]) -> str:
         if p and r["target"] == "kassa" and r["scenario"] == "payme" and p["units_per_s"]:
             ratio = f"{r['units_per_s'] / p['units_per_s']:.1f}x the peer"
         integrity = f"{r['lost']} / {r['doubled']}" if "lost" in r else ""
+        errors = f"{r['errors']} (+{r['starved']} idle)" if r.get("starved") else str(r["errors"])
         name = {"kassa": r["scenario"], "floor": "floor (INSERT+COMMIT)",
                 "peer": "payme-pkg peer (Django)"}[r["target"]]
         lines.append(f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
-                     f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+                     f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errors} | "
                      f"{r['rss_mb']} | {ratio} | {integrity} |")
     return "\n".join(lines)
 
@@ -316,15 +319,19 @@ def main() -> None:
     print(table)
     header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "
               f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}); "
-              f"{SECONDS:g} s a cell, load from a separate process (bench/load.py).\n\n"
+              f"{SECONDS:g} s a cell, load from wrk in a separate process, one connection a client "
+              "(bench/drive.py, bench/wrk/kassa.lua).\n\n"
               "Scenarios: **create** = POST /api/v1/payments with an Idempotency-Key; **cycle** = create, then "
               "Payme's CheckPerformTransaction, CreateTransaction and PerformTransaction with Create and Perform "
-              "each sent twice at once (units = payments paid); **payme** = the Merchant API cycle alone on "
+              "each sent twice (units = payments paid); **payme** = the Merchant API cycle alone on "
               "prepared payments (units = payments paid); **read** = GET /api/v1/payments/{id}; **floor** = a "
               "bare ASGI endpoint doing one INSERT + COMMIT on the same database. *vs floor* is create/s over "
               "floor/s at the same database, workers and clients. *lost / doubled* counts cycle payments not "
               "succeeded and payments with more than one invoice or Payme transaction.\n\n")
-    target = ROOT / "docs" / "benchmarks.md"
+    output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
+    if output == "-":
+        return
+    target = Path(output)
     notes = ""  # the hand-written reading of the figures survives a new run
     if target.exists() and "## Reading these figures" in (old := target.read_text()):
         notes = "## Reading these figures" + old.split("## Reading these figures", 1)[1].split("| database |")[0]

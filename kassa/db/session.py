@@ -8,12 +8,14 @@ through the busy timeout instead of failing at commit.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -48,6 +50,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
+        self.slots = pool_size  # transactions at once: the pool's connections
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
@@ -58,8 +62,10 @@ class Database:
             # would serve them by luck and leave some waiting for seconds.
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url:
+                self.slots = 1
                 kwargs["poolclass"] = NullPool
             else:
+                self.slots = 1
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=POOL_WAIT_SECONDS)
         else:
             # The pool is also the admission queue: at most `pool_size` transactions run at
@@ -87,8 +93,27 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessionmaker() as session, session.begin():
+        async with self._turn(), self.sessionmaker() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Waits, first come first served, for one of the pool's connections. The pool's
+        own queue lets a newcomer take a connection just returned ahead of the requests
+        already waiting, which under load left some of them waiting for seconds."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Semaphore(self.slots))
+        turns = self._turns[1]
+        try:
+            async with asyncio.timeout(POOL_WAIT_SECONDS):
+                await turns.acquire()
+        except TimeoutError as exc:
+            raise PoolTimeout("no database connection became free in time") from exc
+        try:
+            yield
+        finally:
+            turns.release()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

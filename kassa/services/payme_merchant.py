@@ -1,9 +1,11 @@
 """The Payme Merchant API: Payme's calls to kassa, kept as Payme transactions.
 
-Each method runs in one transaction that locks the order's payment row first (then the
-Payme transaction), so concurrent Create/Perform/Cancel for one order are serialised; the
-Payme id is unique; every move of the payment goes through `apply_update`; and every
-answer to a repeated call is read back from storage, so repeats are identical.
+Each method runs in one transaction. Those that change anything lock the order's payment
+row first and read its Payme transactions under that lock, so concurrent Create, Perform
+and Cancel for one order are serialised (CheckPerformTransaction, which only advises,
+reads without it); the Payme id is unique; every move of the payment goes through
+`apply_update`, handed the row already locked; and every answer to a repeated call is read
+back from storage, so repeats are identical.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class PaymeMerchantApi:
         if lock:
             payment = await lock_payment(session, payment_id=order_id)
         else:
-            payment = await session.get(Payment, order_id[:64])
+            payment = await session.get(Payment, order_id)
         if payment is None or payment.provider != PROVIDER:
             raise PaymeError(p.ORDER_NOT_FOUND, self.field)
         return payment

@@ -1,0 +1,55 @@
+"""Transactions beyond the pool's connections wait their turn, first come first served: a
+request that asks just as a connection comes back must not overtake those already waiting
+(SQLAlchemy's pool alone lets it, which under load kept some requests waiting for seconds)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import event, text
+
+from kassa.config import Settings
+from kassa.db.session import Database
+from kassa.runtime import Runtime
+
+
+async def test_waiting_transactions_are_served_in_arrival_order(
+    runtime: Runtime, settings: Settings
+) -> None:
+    db = Database(settings.database_url, pool_size=1)
+    served: list[str] = []
+    holding, let_go = asyncio.Event(), asyncio.Event()
+    newcomers: list[asyncio.Task[None]] = []
+
+    async def then(name: str) -> None:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT 1"))
+            served.append(name)
+
+    async def first() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT 1"))
+            holding.set()
+            await let_go.wait()
+        served.append("first")
+
+    def newcomer_at_checkin(*_: Any) -> None:
+        # The moment the first connection comes back, before any waiter has run.
+        if let_go.is_set() and not newcomers:
+            newcomers.append(asyncio.get_running_loop().create_task(then("newcomer")))
+
+    event.listen(db.engine.sync_engine.pool, "checkin", newcomer_at_checkin)
+    try:
+        holder = asyncio.create_task(first())
+        await holding.wait()
+        queued = []
+        for name in ("second", "third", "fourth"):
+            queued.append(asyncio.create_task(then(name)))
+            await asyncio.sleep(0.01)  # arrive one after another
+        let_go.set()
+        await asyncio.wait_for(asyncio.gather(holder, *queued), timeout=30)
+        await asyncio.wait_for(asyncio.gather(*newcomers), timeout=30)
+    finally:
+        await db.dispose()
+    assert served == ["first", "second", "third", "fourth", "newcomer"]
