@@ -82,6 +82,7 @@ class Payment(Base):
         CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refund_le"),
         Index("ix_payments_user_created", "user_id", "created_at"),
         Index("ix_payments_created", "created_at"),
+        Index("ix_payments_status_created", "status", "created_at"),  # the statistics
         # Partial indexes: a status change rewrites a payment's entry in every index whose
         # predicate it meets, so indexes hold only the rows their queries look for.
         Index("ix_payments_next_check", "next_check_at", **_where(OPEN_PAYMENT)),
