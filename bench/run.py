@@ -150,12 +150,19 @@ async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
     return {"lost": lost, "doubled": doubled}
 
 
-def run_cell(base: str, scenario: str, clients: int, token: str, proc: subprocess.Popen[bytes],
-             **extra: Any) -> dict[str, Any]:
-    result = drive(base, scenario, clients, SECONDS, token=token, payme_auth=PAYME_AUTH, **extra)
+def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[bytes], **extra: Any) -> dict[str, Any]:
+    """One cell against a running server: the load, then the server's memory, then a pause."""
+    result = drive(base, scenario, clients, SECONDS, payme_auth=PAYME_AUTH, **extra)
     result["rss_mb"] = rss_mb(proc.pid)
     settle()
     return result
+
+
+def keep(result: dict[str, Any], results: list[dict[str, Any]], **labels: Any) -> None:
+    result.pop("paid", None)
+    result.update(labels)
+    print(json.dumps(result), flush=True)
+    results.append(result)
 
 
 def settle() -> None:
@@ -189,13 +196,10 @@ def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
                 if scenario == "read":
                     read_id = read_id or asyncio.run(pending_payme_orders(url))[0]
                     extra["read_id"] = read_id
-                result = run_cell(base, scenario, clients, token, proc, **extra)
+                result = run_cell(base, scenario, clients, proc, token=token, **extra)
                 if scenario == "cycle":
                     result.update(asyncio.run(verify_cycle(url, result["paid"])))
-                result.pop("paid", None)
-                result.update(target="kassa", database=kind, workers=workers)
-                print(json.dumps(result), flush=True)
-                results.append(result)
+                keep(result, results, target="kassa", database=kind, workers=workers)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -213,11 +217,7 @@ def bench_floor(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/")
         for clients in CLIENTS:
-            result = run_cell(base, "floor", clients, "", proc)
-            result.pop("paid", None)
-            result.update(target="floor", database=kind, workers=workers)
-            print(json.dumps(result), flush=True)
-            results.append(result)
+            keep(run_cell(base, "floor", clients, proc), results, target="floor", database=kind, workers=workers)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -269,14 +269,9 @@ def bench_peer(workers: int) -> list[dict[str, Any]]:
         wait_ready(f"http://127.0.0.1:{port}/payme/update/")
         for clients in CLIENTS:
             orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
-            result = drive(f"http://127.0.0.1:{port}", "payme", clients, SECONDS, payme_auth=PAYME_AUTH,
-                           payme_path="/payme/update/", orders=orders)
-            result["rss_mb"] = rss_mb(proc.pid)
-            settle()
-            result.pop("paid", None)
-            result.update(target="peer", database="postgresql", workers=workers)
-            print(json.dumps(result), flush=True)
-            results.append(result)
+            result = run_cell(f"http://127.0.0.1:{port}", "payme", clients, proc, payme_path="/payme/update/",
+                              orders=orders)
+            keep(result, results, target="peer", database="postgresql", workers=workers)
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -50,10 +50,10 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
-        self.slots = pool_size  # transactions at once: the pool's connections
+        self.dialect = make_url(url).get_backend_name()
+        # Transactions at once: the pool's connections (SQLite's single one).
+        self.slots = 1 if self.dialect == "sqlite" else pool_size
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
-        parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             # WAL and the write lock do the coordination. One pooled connection a process:
@@ -62,10 +62,8 @@ class Database:
             # would serve them by luck and leave some waiting for seconds.
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             if ":memory:" in url:
-                self.slots = 1
                 kwargs["poolclass"] = NullPool
             else:
-                self.slots = 1
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=POOL_WAIT_SECONDS)
         else:
             # The pool is also the admission queue: at most `pool_size` transactions run at
