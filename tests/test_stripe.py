@@ -231,3 +231,17 @@ async def test_stripe_errors_are_provider_errors(client: httpx.AsyncClient) -> N
     assert too_big.status_code == 502
     items = (await client.get("/api/v1/payments", headers=bearer(user))).json()["items"]
     assert items[0]["status"] == "failed" and items[1]["status"] == "pending"
+
+
+async def test_a_declined_card_then_a_good_one_is_a_paid_payment(client: httpx.AsyncClient) -> None:
+    """Stripe's payment_failed is not final: the customer tries another card on the same
+    PaymentIntent and Stripe holds the money, so kassa must credit it."""
+    payment, org, user = await topup(client)
+    declined = await client.post(payment["checkout_url"], data={"action": "decline"})
+    assert "declined" in declined.text
+    assert (await status(client, payment, user, org))["status"] == "failed"
+    paid = await client.post(payment["checkout_url"], data={"action": "pay"})
+    assert "successful" in paid.text
+    after = await status(client, payment, user, org)
+    assert after["status"] == "succeeded" and after["paid_at"]
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 5_000}]

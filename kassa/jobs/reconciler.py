@@ -20,6 +20,7 @@ from kassa.domain.updates import ProviderUpdate
 from kassa.logging import describe_exception, get_logger
 from kassa.observability import RECONCILER_RUNS
 from kassa.providers.base import NothingToPoll, ProviderFailure
+from kassa.providers.plugins import all_plugins, state_graph
 from kassa.runtime import Runtime
 from kassa.services import audit
 from kassa.services.context import Actor
@@ -31,6 +32,9 @@ ACTOR = Actor.system("reconciler")
 BATCH = 50
 LEASE = timedelta(minutes=2)
 MAX_INTERVAL = 3600.0
+# Statuses some provider can still move to paid (Stripe's declined intents included); a
+# payment is polled while its own provider's graph says it is open.
+POLLED_STATUSES = OPEN_STATUSES.union(*(p.graph.open_statuses for p in all_plugins()))
 
 
 async def _claim(rt: Runtime) -> list[Payment]:
@@ -41,7 +45,7 @@ async def _claim(rt: Runtime) -> list[Payment]:
                 await session.execute(
                     select(Payment)
                     .where(
-                        Payment.status.in_([s.value for s in OPEN_STATUSES]),
+                        Payment.status.in_([s.value for s in POLLED_STATUSES]),
                         Payment.next_check_at <= now,
                     )
                     .order_by(Payment.next_check_at)
@@ -86,6 +90,9 @@ async def _expire(rt: Runtime, payment: Payment) -> None:
 
 async def reconcile(rt: Runtime, payment: Payment) -> str:
     """One look at one payment; returns what happened (for logs and metrics)."""
+    if not state_graph(payment.provider).is_open(PaymentStatus(payment.status)):
+        await _schedule(rt, payment.id, None)  # finished: nothing more to ask
+        return payment.status
     deadline = payment.created_at + timedelta(hours=rt.settings.pending_payment_ttl_hours)
     overdue = utcnow() >= deadline
     provider = await provider_for(rt, payment)
@@ -115,9 +122,10 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
         )
         return "retry"
     moved = await _apply(rt, update)
-    if PaymentStatus(moved.status) not in OPEN_STATUSES:
+    if not state_graph(moved.provider).is_open(PaymentStatus(moved.status)):
+        await _schedule(rt, payment.id, None)
         return moved.status
-    if overdue and moved.status == PaymentStatus.PENDING:
+    if overdue and moved.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
         try:
             await _apply(rt, await provider.cancel(request))
         except ProviderFailure as exc:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from kassa.domain.states import BASE_GRAPH, StateGraph
 from kassa.providers.registry import ProviderPlugin
 
 
@@ -12,3 +15,13 @@ def all_plugins() -> list[ProviderPlugin]:
     from kassa.providers.yookassa.plugin import PLUGIN as YOOKASSA
 
     return [PAYME, KASPI, STRIPE, YOOKASSA]
+
+
+@cache
+def _graphs() -> dict[str, StateGraph]:
+    return {plugin.name: plugin.graph for plugin in all_plugins()}
+
+
+def state_graph(provider: str) -> StateGraph:
+    """The provider's declared graph (the base graph for a name kassa does not know)."""
+    return _graphs().get(provider, BASE_GRAPH)

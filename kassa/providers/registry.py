@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from kassa.config import Settings
+from kassa.domain.states import BASE_GRAPH, StateGraph
 from kassa.providers.base import Credentials, PaymentProvider
 
 
@@ -29,6 +30,8 @@ class ProviderPlugin:
     name: str
     factory: ProviderFactory
     default_credentials: CredentialsFromSettings
+    # kassa's state graph for this provider's payments, as the provider documents its own
+    graph: StateGraph = BASE_GRAPH
 
 
 class ProviderRegistry:

@@ -14,7 +14,7 @@ from kassa.auth import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, Payment, Tariff, new_id
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
-from kassa.domain.states import PaymentStatus, is_open
+from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
 from kassa.logging import get_logger
@@ -27,6 +27,7 @@ from kassa.providers.base import (
     PaymentRequest,
     ProviderFailure,
 )
+from kassa.providers.plugins import state_graph
 from kassa.runtime import Runtime
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
@@ -374,7 +375,7 @@ async def list_events(
 async def cancel_payment(rt: Runtime, principal: Principal, payment_id: str) -> Payment:
     async with rt.db.transaction() as session:
         payment = access.ensure_can_act(principal, await session.get(Payment, payment_id))
-    if not is_open(PaymentStatus(payment.status)):
+    if not state_graph(payment.provider).is_open(PaymentStatus(payment.status)):
         raise InvalidState(f"a {payment.status} payment cannot be cancelled")
     provider = await provider_for(rt, payment)
     actor = actor_of(principal)

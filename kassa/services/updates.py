@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kassa.db.base import utcnow
 from kassa.db.models import Payment, ProviderEvent
 from kassa.domain.refunds import status_after_refunds
-from kassa.domain.states import PAID_STATUSES, PaymentStatus, can_move
+from kassa.domain.states import PAID_STATUSES, REFUNDED_STATUSES, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate
 from kassa.errors import NotFound
 from kassa.logging import get_logger
 from kassa.observability import PAYMENT_MOVES, PAYMENT_UPDATES
+from kassa.providers.plugins import state_graph
 from kassa.schemas import PaymentOut
 from kassa.services import audit, effects, outbox
 from kassa.services.context import Actor
@@ -75,12 +76,22 @@ async def lock_payment(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    outcome: Outcome
+    reason: str | None
+    target: PaymentStatus
+    refunded: int
+    # the provider reports a refund of a payment kassa has not yet seen paid: the money
+    # arrived first, so the payment moves through `succeeded` (with its effects) on the way
+    through_success: bool = False
+
+
 def _target_status(payment: Payment, update: ProviderUpdate) -> tuple[PaymentStatus, int]:
     """The status the update asks for, and the refunded total it implies."""
-    current = PaymentStatus(payment.status)
     refunded = payment.refunded_amount
-    wants_refund = update.status in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-    if wants_refund or (update.refunded_amount and current in PAID_STATUSES):
+    wants_refund = update.status in REFUNDED_STATUSES or bool(update.refunded_amount)
+    if wants_refund:
         reported = update.refunded_amount
         if reported is None:
             reported = payment.amount if update.status is PaymentStatus.REFUNDED else refunded
@@ -122,7 +133,8 @@ async def apply_update(
 
     # The decision reads only the locked row, so it is made before the event is claimed and
     # written with the claim: one statement, and a duplicate still changes nothing.
-    outcome, reason, target, refunded = _decide(payment, update)
+    decision = _decide(payment, update, state_graph(payment.provider))
+    outcome, reason = decision.outcome, decision.reason
     claimed = await insert_ignore(
         session,
         ProviderEvent.__table__,  # type: ignore[arg-type]
@@ -156,30 +168,54 @@ async def apply_update(
         )
         return finish(outcome, reason)
 
-    await _move(session, payment, update, target, refunded, actor=actor, operation=operation)
+    if decision.through_success:
+        await _move(
+            session,
+            payment,
+            update,
+            PaymentStatus.SUCCEEDED,
+            payment.refunded_amount,
+            actor=actor,
+            operation=operation,
+        )
+    await _move(
+        session,
+        payment,
+        update,
+        decision.target,
+        decision.refunded,
+        actor=actor,
+        operation=operation,
+    )
     return finish(Outcome.APPLIED)
 
 
-def _decide(
-    payment: Payment, update: ProviderUpdate
-) -> tuple[Outcome, str | None, PaymentStatus, int]:
+def _decide(payment: Payment, update: ProviderUpdate, graph: StateGraph) -> _Decision:
     """What the update does to the payment: the outcome, why, and the target state."""
     previous = PaymentStatus(payment.status)
+    target, refunded = _target_status(payment, update)
+    through_success = (
+        target in REFUNDED_STATUSES
+        and previous not in PAID_STATUSES
+        and graph.can_move(previous, PaymentStatus.SUCCEEDED)
+    )
     problem: str | None = None
     if update.provider != payment.provider:
         problem = f"update from {update.provider} for a {payment.provider} payment"
-    elif update.status is PaymentStatus.SUCCEEDED:
+    elif update.status is PaymentStatus.SUCCEEDED or through_success:
         problem = _amount_mismatch(payment, update)
-    target, refunded = _target_status(payment, update)
     if problem is None and update.refunded_amount and update.refunded_amount > payment.amount:
         problem = f"provider reports {update.refunded_amount} refunded of {payment.amount}"
     if problem is not None:
-        return Outcome.REJECTED, problem, target, refunded
+        return _Decision(Outcome.REJECTED, problem, target, refunded)
     if target is previous and refunded == payment.refunded_amount:
-        return Outcome.IGNORED, f"already {previous.value}", target, refunded
-    if not can_move(previous, target):
-        return Outcome.IGNORED, f"{previous.value} cannot move to {target.value}", target, refunded
-    return Outcome.APPLIED, None, target, refunded
+        return _Decision(Outcome.IGNORED, f"already {previous.value}", target, refunded)
+    if through_success:
+        return _Decision(Outcome.APPLIED, None, target, refunded, through_success=True)
+    if not graph.can_move(previous, target):
+        reason = f"{previous.value} cannot move to {target.value}"
+        return _Decision(Outcome.IGNORED, reason, target, refunded)
+    return _Decision(Outcome.APPLIED, None, target, refunded)
 
 
 async def _move(

@@ -6,17 +6,9 @@ from typing import Any
 
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
+from kassa.providers.stripe.states import PI_STATUSES
 
 S = PaymentStatus
-PI_STATUSES: dict[str, PaymentStatus] = {
-    "requires_payment_method": S.PENDING,
-    "requires_confirmation": S.PENDING,
-    "requires_action": S.PROCESSING,
-    "processing": S.PROCESSING,
-    "requires_capture": S.PROCESSING,
-    "succeeded": S.SUCCEEDED,
-    "canceled": S.CANCELLED,
-}
 HANDLED_EVENTS = frozenset(
     {
         "payment_intent.succeeded",
@@ -65,6 +57,8 @@ def event_update(event: dict[str, Any]) -> ProviderUpdate | None:
             event_id=str(event["id"]),
             provider_payment_id=str(obj["payment_intent"]),
             status=S.PARTIALLY_REFUNDED,
+            # the charge says what was captured: checked if this arrives before the success
+            amount=int(obj.get("amount_captured") or obj.get("amount") or 0) or None,
             refunded_amount=int(obj.get("amount_refunded") or 0),
             currency=str(obj.get("currency", "")).upper() or None,
             raw={"charge": obj.get("id")},

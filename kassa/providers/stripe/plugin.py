@@ -5,6 +5,7 @@ from __future__ import annotations
 from kassa.config import Settings
 from kassa.providers.base import Credentials, PaymentProvider
 from kassa.providers.registry import ProviderContext, ProviderPlugin
+from kassa.providers.stripe.states import GRAPH
 
 
 def settings_credentials(settings: Settings) -> Credentials:
@@ -21,4 +22,6 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
     return StripeProvider(ctx)
 
 
-PLUGIN = ProviderPlugin(name="stripe", factory=factory, default_credentials=settings_credentials)
+PLUGIN = ProviderPlugin(
+    name="stripe", factory=factory, default_credentials=settings_credentials, graph=GRAPH
+)
