@@ -1,56 +1,47 @@
-"""Stricter limits for senders that fail webhook authentication: after too many failures a
-minute, an address is answered 429 before anything is verified or read.
+"""What a webhook does with a call that failed verification: count it against its sender
+and, past the limit, answer 429 so a forger learns nothing more for a while.
 
-The shared counter (Redis, when set) is read only for addresses this process has itself seen
-fail within the window: a provider that always authenticates costs no extra round trip, and
-an attacker spread over several processes gains at most one attempt a process.
+Verification always comes first, and only a call that failed it is ever counted or refused:
+a genuine provider's delivery is never throttled, whatever others sent from the same or
+any other address. The sender is the resolved one (after `TRUSTED_PROXIES`), so forgeries
+relayed by our own proxy are not charged to the proxy, nor to the provider behind it.
+Payme's protocol wants HTTP 200 with a JSON-RPC error for every answer, so its webhook
+passes `throttle=False`: counted for the metrics, answered as Payme expects.
 """
 
 from __future__ import annotations
 
-import time
-
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from kassa.api.problems import problem
 from kassa.observability import WEBHOOK_REJECTED
 from kassa.runtime import Runtime
+from kassa.webhooks.client_ip import Address, parse_networks, sender_address
 
 
-def _key(request: Request, provider: str) -> str:
-    return f"whfail:{provider}:{request.client.host if request.client else '-'}"
+def resolved_sender(rt: Runtime, request: Request) -> Address | None:
+    return sender_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        parse_networks(rt.settings.trusted_proxies),
+    )
 
 
-WINDOW_SECONDS = 60.0
-_MAX_TRACKED = 10_000
-_recent_failures: dict[str, float] = {}  # key -> when this process last saw it fail
-
-
-def _failed_lately(key: str) -> bool:
-    seen = _recent_failures.get(key)
-    return seen is not None and time.monotonic() - seen < WINDOW_SECONDS
-
-
-async def refused_sender(rt: Runtime, request: Request, provider: str) -> JSONResponse | None:
-    key = _key(request, provider)
-    if not _failed_lately(key):
-        return None
-    if await rt.limiter.count(key) >= rt.settings.webhook_failures_per_minute:
-        return problem(
-            429,
-            "rate_limited",
-            "Too many requests",
-            "too many unauthentic webhook calls from this address",
-            headers={"Retry-After": "60"},
-        )
-    return None
-
-
-async def record_failure(rt: Runtime, request: Request, provider: str) -> None:
+async def unverified(
+    rt: Runtime, request: Request, provider: str, answer: Response, *, throttle: bool = True
+) -> Response:
+    """The answer to a call that failed verification: `answer`, or 429 past the limit."""
     WEBHOOK_REJECTED.labels(provider).inc()
-    key = _key(request, provider)
-    if len(_recent_failures) >= _MAX_TRACKED:
-        _recent_failures.clear()
-    _recent_failures[key] = time.monotonic()
-    await rt.limiter.hit(key, rt.settings.webhook_failures_per_minute)
+    key = f"whfail:{provider}:{resolved_sender(rt, request) or '-'}"
+    verdict = await rt.limiter.hit(key, rt.settings.webhook_failures_per_minute)
+    if verdict.allowed or not throttle:
+        return answer
+    refused: JSONResponse = problem(
+        429,
+        "rate_limited",
+        "Too many requests",
+        "too many unauthentic webhook calls from this address",
+        headers={"Retry-After": str(verdict.retry_after)},
+    )
+    return refused

@@ -16,7 +16,7 @@ from kassa.providers.payme import protocol as p
 from kassa.providers.payme.protocol import PaymeError
 from kassa.runtime import Runtime
 from kassa.services.payme_merchant import PaymeMerchantApi, current_keys
-from kassa.webhooks.guard import record_failure, refused_sender
+from kassa.webhooks.guard import unverified
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger(__name__)
@@ -65,8 +65,6 @@ async def _authorised(rt: Runtime, header: str | None) -> bool:
 )
 async def payme_merchant_api(request: Request) -> JSONResponse:
     rt: Runtime = request.app.state.runtime
-    if (refused := await refused_sender(rt, request, "payme")) is not None:
-        return refused
     try:
         rpc = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
@@ -75,9 +73,10 @@ async def payme_merchant_api(request: Request) -> JSONResponse:
     if isinstance(request_id, dict | list):
         request_id = None
     if not await _authorised(rt, request.headers.get("authorization")):
-        await record_failure(rt, request, "payme")
         log.warning("payme.unauthorised", client=request.client.host if request.client else None)
-        return _answer(request_id, error=PaymeError(p.INSUFFICIENT_PRIVILEGE))
+        refusal = _answer(request_id, error=PaymeError(p.INSUFFICIENT_PRIVILEGE))
+        await unverified(rt, request, "payme", refusal, throttle=False)
+        return refusal
     if not isinstance(rpc, dict):
         return _answer(None, error=PaymeError(p.INVALID_REQUEST))
     method, params = rpc.get("method"), rpc.get("params")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from kassa.api.problems import problem, problem_responses
 from kassa.errors import NotFound
@@ -15,7 +15,7 @@ from kassa.providers.stripe.mapping import event_update
 from kassa.runtime import Runtime
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
-from kassa.webhooks.guard import record_failure, refused_sender
+from kassa.webhooks.guard import unverified
 
 router = APIRouter(tags=["webhooks"])
 WEBHOOK_ERRORS = problem_responses(400, 429)
@@ -29,10 +29,8 @@ TOLERANCE = 300
     path="/webhooks/stripe",
     summary="Stripe events (Stripe-Signature verified)",
 )
-async def stripe_webhook(request: Request) -> JSONResponse:
+async def stripe_webhook(request: Request) -> Response:
     rt: Runtime = request.app.state.runtime
-    if (refused := await refused_sender(rt, request, "stripe")) is not None:
-        return refused
     import stripe  # the SDK loads on first use
 
     payload = await request.body()
@@ -46,13 +44,17 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         )
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
-        await record_failure(rt, request, "stripe")
         log.warning("stripe.unverified", client=request.client.host if request.client else None)
-        return problem(
-            400,
-            "validation_error",
-            "Invalid signature",
-            "the Stripe-Signature header does not verify this body",
+        return await unverified(
+            rt,
+            request,
+            "stripe",
+            problem(
+                400,
+                "validation_error",
+                "Invalid signature",
+                "the Stripe-Signature header does not verify this body",
+            ),
         )
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         return problem(400, "validation_error", "Invalid event", "not a Stripe event")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from kassa.api.problems import problem, problem_responses
@@ -19,14 +19,14 @@ from kassa.runtime import Runtime
 from kassa.services import audit, merchants
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
-from kassa.webhooks.client_ip import in_networks, parse_networks, sender_address
-from kassa.webhooks.guard import record_failure, refused_sender
+from kassa.webhooks.client_ip import in_networks, parse_networks
+from kassa.webhooks.guard import resolved_sender, unverified
 
 router = APIRouter(tags=["webhooks"])
 WEBHOOK_ERRORS = problem_responses(400, 403, 429, 503)
 log = get_logger(__name__)
 ACTOR = Actor.provider("yookassa")
-# YooKassa's published notification sources (as its SDK's SecurityHelper lists them).
+# YooKassa's published notification sources.
 YOOKASSA_NETWORKS = parse_networks(
     [
         "185.71.76.0/27",
@@ -35,10 +35,10 @@ YOOKASSA_NETWORKS = parse_networks(
         "77.75.156.11/32",
         "77.75.156.35/32",
         "77.75.154.128/25",
-        "2a02:5180:0:1509::/64",
-        "2a02:5180:0:2655::/64",
-        "2a02:5180:0:1533::/64",
-        "2a02:5180:0:2669::/64",
+        # YooKassa's documentation lists the whole /32 ("IP addresses and subnets" of the
+        # notifications page, https://yookassa.ru/developers/using-api/webhooks); the SDK's
+        # SecurityHelper knows only four /64s inside it.
+        "2a02:5180::/32",
     ]
 )
 LOOPBACK = parse_networks(["127.0.0.0/8", "::1/128"])
@@ -52,21 +52,19 @@ EVENTS = frozenset(
     summary="YooKassa notifications (sender IP checked, object re-read)",
     responses=WEBHOOK_ERRORS,
 )
-async def yookassa_webhook(request: Request) -> JSONResponse:
+async def yookassa_webhook(request: Request) -> Response:
     rt: Runtime = request.app.state.runtime
-    if (refused := await refused_sender(rt, request, "yookassa")) is not None:
-        return refused
-    sender = sender_address(
-        request.client.host if request.client else None,
-        request.headers.get("x-forwarded-for"),
-        parse_networks(rt.settings.trusted_proxies),
-    )
+    sender = resolved_sender(rt, request)
     allowed = YOOKASSA_NETWORKS + (LOOPBACK if rt.settings.is_sandbox else [])
     if sender is None or not in_networks(sender, allowed):
-        await record_failure(rt, request, "yookassa")
         log.warning("yookassa.foreign_sender", sender=str(sender))
-        return problem(
-            403, "forbidden", "Not allowed", "notifications are accepted from YooKassa only"
+        return await unverified(
+            rt,
+            request,
+            "yookassa",
+            problem(
+                403, "forbidden", "Not allowed", "notifications are accepted from YooKassa only"
+            ),
         )
     try:
         body = json.loads(await request.body())
