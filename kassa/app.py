@@ -23,6 +23,7 @@ from kassa.api import (
     payments,
     tariffs,
 )
+from kassa.api.json_depth import JsonDepthLimit
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.config import Settings
 from kassa.jobs.runner import run_jobs
@@ -115,6 +116,7 @@ def create_app(
     app.add_middleware(ErrorShield)
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(JsonDepthLimit)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     return app

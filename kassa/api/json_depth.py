@@ -1,0 +1,82 @@
+"""Refuses JSON bodies nested deeper than kassa's objects ever are, before anything parses
+them: Python's parser recurses, and a body of 100 000 brackets would otherwise end in a
+RecursionError (a 500) in whichever handler reads it first.
+
+The check is cheap where it matters: a body with fewer brackets than the limit cannot be
+too deep, and only the rare body with many brackets is scanned (strings removed first).
+Form and multipart bodies are left alone: they are not JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kassa.api.problems import problem
+
+MAX_DEPTH = 64
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_JSON = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+# Payme's protocol answers everything with HTTP 200 and a JSON-RPC error (-32700: parse error)
+_JSON_RPC_PATHS = ("/webhooks/payme",)
+
+
+def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    outside_strings = _STRING.sub(b"", body)
+    steps = (_BRACKETS[b] for b in outside_strings if b in _BRACKETS)
+    return max(accumulate(steps, initial=0)) > limit
+
+
+def _refusal(path: str) -> JSONResponse:
+    if path in _JSON_RPC_PATHS:
+        return JSONResponse(
+            {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}
+        )
+    return problem(
+        422,
+        "validation_error",
+        "Invalid body",
+        f"JSON may be nested at most {MAX_DEPTH} levels deep",
+    )
+
+
+class JsonDepthLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+        if content_type.startswith(_NOT_JSON):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left (or BodyLimit refused)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        if too_deep(body):
+            await _refusal(scope["path"])(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)

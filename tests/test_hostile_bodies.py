@@ -1,0 +1,60 @@
+"""Hostile bodies are refused cleanly everywhere: 100 000 levels of JSON nesting on every
+POST, PUT and PATCH route and webhook is a 4xx (Payme: its JSON-RPC parse error, HTTP 200),
+never a 500, and changes nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from kassa.api.json_depth import MAX_DEPTH, too_deep
+from tests.conftest import bearer
+
+DEPTH = 100_000
+NESTED_LISTS = b"[" * DEPTH + b"]" * DEPTH
+NESTED_OBJECTS = b'{"a":' * DEPTH + b"1" + b"}" * DEPTH
+
+
+def test_the_depth_check_reads_json_as_json() -> None:
+    assert not too_deep(b'{"a": [1, 2, {"b": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}]}')
+    assert not too_deep(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH)
+    assert too_deep(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
+    assert not too_deep(b"[" + b"[]," * 5000 + b"[]]")  # many brackets, shallow
+    assert too_deep(NESTED_OBJECTS)
+
+
+async def _writable_routes(client: httpx.AsyncClient) -> list[tuple[str, str]]:
+    spec: dict[str, Any] = (await client.get("/openapi.json")).json()
+    routes = []
+    for path, operations in spec["paths"].items():
+        for method in operations:
+            if method in ("post", "put", "patch"):
+                routes.append((method.upper(), re.sub(r"\{[^}]+\}", "x1", path)))
+    return routes
+
+
+async def test_deep_nesting_is_refused_on_every_route(client: httpx.AsyncClient) -> None:
+    routes = await _writable_routes(client)
+    routes += [("POST", "/webhooks/click"), ("POST", "/sandbox/clock/advance"),
+               ("PUT", "/sandbox/stripe/_faults"), ("POST", "/sandbox/stripe/_dashboard/refund")]
+    assert len(routes) > 20 and ("POST", "/api/v1/payments") in routes
+    headers = {**bearer("admin-1", role="admin"), "Content-Type": "application/json"}
+    for method, path in routes:
+        for body in (NESTED_LISTS, NESTED_OBJECTS):
+            response = await client.request(method, path, content=body, headers=headers)
+            assert response.status_code < 500, (method, path, response.status_code, response.text[:200])
+            if path == "/webhooks/payme":
+                assert response.status_code == 200 and response.json()["error"]["code"] == -32700
+            else:
+                assert 400 <= response.status_code < 500, (method, path, response.status_code)
+
+
+async def test_a_refused_body_changes_nothing(client: httpx.AsyncClient) -> None:
+    admin = bearer("admin-1", role="admin")
+    before = (await client.get("/api/v1/payments", headers=admin)).json()["total"]
+    response = await client.post("/api/v1/payments", content=NESTED_OBJECTS,
+                                 headers={**admin, "Content-Type": "application/json"})
+    assert response.status_code == 422 and response.json()["code"] == "validation_error"
+    assert (await client.get("/api/v1/payments", headers=admin)).json()["total"] == before
