@@ -95,6 +95,13 @@ class RefundNotSupported(ProviderFailure):
         super().__init__(message, retryable=False, code="refund_not_supported")
 
 
+class CancelNotSupported(ProviderFailure):
+    """The provider cannot cancel the payment in its present state (it expires there)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False, code="cancel_not_supported")
+
+
 class NothingToPoll(ProviderFailure):
     """The provider pushes this payment's state to kassa; there is nothing to ask."""
 

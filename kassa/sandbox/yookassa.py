@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +23,15 @@ from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _after(*, days: int) -> str:
+    moment = datetime.now(UTC) + timedelta(days=days)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# The sandbox shop's fee: income_amount is what the shop receives after it.
+COMMISSION = Decimal("0.035")
 
 
 def _error(status: int, code: str, description: str, parameter: str | None = None) -> JSONResponse:
@@ -153,6 +162,47 @@ def build(rt: Runtime) -> FastAPI:
         state.payments[pid] = payment
         return keep(request, body, JSONResponse(public(payment)), failure)
 
+    def authorise(payment: dict[str, Any]) -> None:
+        """The customer paid: the card and the authorisation, as YooKassa reports them on a
+        paid payment (the `payment.waiting_for_capture` example of
+        https://yookassa.ru/developers/using-api/webhooks; the SDK's PaymentResponse)."""
+        payment.update(
+            paid=True,
+            payment_method={
+                "type": "bank_card",
+                "id": payment["id"],
+                "saved": False,
+                "title": "Bank card *4477",
+                "card": {
+                    "first6": "555555",
+                    "last4": "4477",
+                    "expiry_month": "01",
+                    "expiry_year": "2030",
+                    "card_type": "MasterCard",
+                    "issuer_country": "RU",
+                },
+            },
+            authorization_details={
+                "rrn": f"{uuid.uuid4().int % 10**12:012d}",
+                "auth_code": f"{uuid.uuid4().int % 10**6:06d}",
+                "three_d_secure": {"applied": False},
+            },
+        )
+
+    def succeed(payment: dict[str, Any]) -> None:
+        value = Decimal(payment["amount"]["value"])
+        fee = (value * COMMISSION).quantize(Decimal("0.01"))
+        payment.pop("expires_at", None)
+        payment.update(
+            status="succeeded",
+            refundable=True,
+            captured_at=_now(),
+            income_amount={
+                "value": f"{value - fee:.2f}",
+                "currency": payment["amount"]["currency"],
+            },
+        )
+
     def public(payment: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in payment.items() if not k.startswith("_")}
 
@@ -187,7 +237,22 @@ def build(rt: Runtime) -> FastAPI:
                 _error(400, "invalid_request", "Payment is not waiting for capture"),
                 None,
             )
-        payment.update(status="succeeded", paid=True, refundable=True, captured_at=_now())
+        authorised = Decimal(payment["amount"]["value"])
+        asked = money((body or {}).get("amount")) if (body or {}).get("amount") else None
+        if asked is not None and (
+            asked[1] != payment["amount"]["currency"] or not 0 < asked[0] <= authorised
+        ):
+            return keep(
+                request,
+                body,
+                _error(400, "invalid_request", "Invalid capture amount", "amount"),
+                None,
+            )
+        if asked is not None:
+            # A partial capture: the rest goes back to the payer, and the payment's amount
+            # becomes what was captured (https://yookassa.ru/developers/api#capture_payment).
+            payment["amount"] = {"value": f"{asked[0]:.2f}", "currency": asked[1]}
+        succeed(payment)
         later(state.tasks, notify("payment.succeeded", public(payment)))
         return keep(request, body, JSONResponse(public(payment)), failure)
 
@@ -201,9 +266,20 @@ def build(rt: Runtime) -> FastAPI:
         payment = state.payments.get(pid)
         if payment is None:
             return _error(404, "not_found", "Payment not found")
-        if payment["status"] not in ("pending", "waiting_for_capture"):
+        if payment["status"] != "waiting_for_capture":
+            # YooKassa cancels only authorised two-step payments; an unpaid one expires by
+            # itself ("Отмена платежа": only `waiting_for_capture`,
+            # https://yookassa.ru/developers/api#cancel_payment).
             return keep(
-                request, body, _error(400, "invalid_request", "Payment cannot be canceled"), None
+                request,
+                body,
+                _error(
+                    400,
+                    "invalid_request",
+                    f"Payment in status {payment['status']} can't be canceled. "
+                    "Only payments in status waiting_for_capture can be canceled",
+                ),
+                None,
             )
         payment.update(
             status="canceled",
@@ -277,11 +353,12 @@ def build(rt: Runtime) -> FastAPI:
             )
             await notify("payment.canceled", public(payment))
             return page(request, payment, "Payment declined: insufficient funds.")
+        authorise(payment)
         if payment["_capture"]:
-            payment.update(status="succeeded", paid=True, refundable=True, captured_at=_now())
+            succeed(payment)
             await notify("payment.succeeded", public(payment))
             return page(request, payment, "Payment successful.")
-        payment.update(status="waiting_for_capture", paid=True)
+        payment.update(status="waiting_for_capture", expires_at=_after(days=7))
         await notify("payment.waiting_for_capture", public(payment))
         return page(request, payment, "Payment authorised; awaiting capture.")
 

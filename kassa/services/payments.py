@@ -20,6 +20,7 @@ from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, Valid
 from kassa.logging import get_logger
 from kassa.money import MoneyError, check_amount, normalise_currency
 from kassa.providers.base import (
+    CancelNotSupported,
     Capturable,
     Credentials,
     NothingToPoll,
@@ -381,6 +382,8 @@ async def cancel_payment(rt: Runtime, principal: Principal, payment_id: str) -> 
     actor = actor_of(principal)
     try:
         update = await provider.cancel(await request_for(rt, payment))
+    except CancelNotSupported as exc:
+        raise InvalidState(exc.message) from exc
     except ProviderFailure as exc:
         raise await provider_failed(rt, payment, exc, actor=actor, operation="cancel") from exc
     async with rt.db.transaction() as session:

@@ -34,7 +34,8 @@ def payment_update(payment: dict[str, Any], event_prefix: str) -> ProviderUpdate
     refunded, _ = _minor(payment.get("refunded_amount"))
     details = payment.get("cancellation_details") or {}
     metadata = payment.get("metadata") or {}
-    if status is S.SUCCEEDED and refunded and refunded > 0:
+    paid = status is S.SUCCEEDED
+    if paid and refunded and refunded > 0:
         status = S.PARTIALLY_REFUNDED
     return ProviderUpdate(
         provider="yookassa",
@@ -42,8 +43,9 @@ def payment_update(payment: dict[str, Any], event_prefix: str) -> ProviderUpdate
         payment_id=metadata.get("payment_id") or None,
         provider_payment_id=str(payment["id"]),
         status=status,
-        amount=amount if status is S.SUCCEEDED else None,
-        currency=currency if status is S.SUCCEEDED else None,
+        # what was captured, whenever the payment is paid (checked before it counts as paid)
+        amount=amount if paid else None,
+        currency=currency if paid else None,
         refunded_amount=refunded if refunded and refunded > 0 else None,
         failure_code=details.get("reason") if status is S.CANCELLED else None,
         failure_message=f"cancelled by {details.get('party')}" if details else None,

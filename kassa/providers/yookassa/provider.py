@@ -11,7 +11,13 @@ from yookassa import Refund as YooRefund
 
 from kassa.domain.updates import ProviderUpdate
 from kassa.money import to_decimal_string
-from kassa.providers.base import PaymentRequest, ProviderFailure, ProviderPayment, ProviderRefund
+from kassa.providers.base import (
+    CancelNotSupported,
+    PaymentRequest,
+    ProviderFailure,
+    ProviderPayment,
+    ProviderRefund,
+)
 from kassa.providers.registry import ProviderContext
 from kassa.providers.yookassa import sdk
 from kassa.providers.yookassa.mapping import payment_update
@@ -83,7 +89,16 @@ class YooKassaProvider:
         return await self.read(self._require_id(request), "poll")
 
     async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
+        """YooKassa cancels only `waiting_for_capture` payments; a `pending` one cannot be
+        cancelled by the shop and expires by itself (https://yookassa.ru/developers/api#cancel_payment)."""
         pid = self._require_id(request)
+        current = await self._payment("read", lambda: YooPayment.find_one(pid))
+        if current.get("status") == "pending":
+            raise CancelNotSupported(
+                "YooKassa cannot cancel a payment the customer has not paid; it expires by itself"
+            )
+        if current.get("status") != "waiting_for_capture":
+            return payment_update(current, "cancel")
         data = await self._payment("cancel", lambda: YooPayment.cancel(pid, f"kassa-cancel-{pid}"))
         return payment_update(data, "cancel")
 
