@@ -114,7 +114,7 @@ def create_app(
             ],
         )
     app.add_middleware(ErrorShield)
-    app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter)
+    app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(JsonDepthLimit)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -108,7 +108,17 @@ def token(
 
 
 @api_key_app.command("create")
-def api_key_create(name: Annotated[str, typer.Argument(help="the service's name")]) -> None:
+def api_key_create(
+    name: Annotated[str, typer.Argument(help="the service's name")],
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--rate-limit",
+            min=1,
+            help="requests a minute for this key (default: RATE_LIMIT_SERVICE_PER_MINUTE)",
+        ),
+    ] = None,
+) -> None:
     """Print a new service API key (shown once; only its digest is stored)."""
     from kassa.db.migrate import upgrade
     from kassa.db.session import Database
@@ -120,7 +130,7 @@ def api_key_create(name: Annotated[str, typer.Argument(help="the service's name"
     async def main() -> str:
         db = Database(settings.database_url)
         try:
-            _, key = await create_api_key(db, name)
+            _, key = await create_api_key(db, name, rate_limit_per_minute=rate_limit)
         finally:
             await db.dispose()
         return key

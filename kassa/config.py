@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_FILE = Path(".kassa-secret")
+MIN_SECRET_KEY_BYTES = 32  # HS256 wants a key at least as long as its 256-bit output
 
 # Sandbox credentials: known, harmless values the emulators accept (never production).
 SANDBOX_PAYME_MERCHANT_ID = "5e730e8e0b852a417aa49ceb"
@@ -70,8 +71,12 @@ class Settings(BaseSettings):
     # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
     trusted_proxies: str = ""
     invoice_seller: str = "kassa"  # the seller's name printed on invoices
-    rate_limit_per_minute: int = Field(default=1200, ge=1)  # per API key, user or address
-    rate_limit_anonymous_per_minute: int = Field(default=300, ge=1)  # per address, no credentials
+    rate_limit_per_minute: int = Field(default=1200, ge=1)  # per signed-in user
+    # per service API key (a business's backend acts for all its users; Stripe allows
+    # 100 requests a second in live mode); `kassa api-key create --rate-limit` overrides it
+    rate_limit_service_per_minute: int = Field(default=6000, ge=1)
+    # per address: no credentials, or credentials that did not verify
+    rate_limit_anonymous_per_minute: int = Field(default=300, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)  # admin sign-ins per address
     webhook_failures_per_minute: int = Field(default=20, ge=1)  # unauthentic webhooks per address
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -84,13 +89,26 @@ class Settings(BaseSettings):
     def _fill_defaults(self) -> Settings:
         if self.sandbox is None:
             self.sandbox = self.environment != "production"
+        if self.environment == "production":
+            self._check_production()
         if self.secret_key is None:
-            if self.environment == "production":
-                raise ValueError("SECRET_KEY is required when ENVIRONMENT=production")
             self.secret_key = SecretStr(_dev_secret())
         if self.sandbox:
             self._fill_sandbox_credentials()
         return self
+
+    def _check_production(self) -> None:
+        """A production kassa never serves the emulators (fault switches and fake payments
+        without authentication) and never signs tokens with a guessable key."""
+        if self.sandbox:
+            raise ValueError("SANDBOX must be off when ENVIRONMENT=production")
+        if self.secret_key is None:
+            raise ValueError("SECRET_KEY is required when ENVIRONMENT=production")
+        if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when "
+                "ENVIRONMENT=production (e.g. `openssl rand -base64 48`)"
+            )
 
     def _fill_sandbox_credentials(self) -> None:
         self.payme_merchant_id = self.payme_merchant_id or SANDBOX_PAYME_MERCHANT_ID

@@ -69,6 +69,7 @@ def settings(database_url: str, port: int) -> Settings:
         provider_timeout_seconds=2.0,
         # the suite is one busy caller; the limits have their own tests
         rate_limit_per_minute=1_000_000,
+        rate_limit_service_per_minute=1_000_000,
         rate_limit_anonymous_per_minute=1_000_000,
         login_attempts_per_minute=1_000_000,
         webhook_failures_per_minute=1_000_000,

@@ -48,6 +48,18 @@ def test_without_a_secret_development_keeps_one_and_production_refuses(tmp_path:
     assert production.returncode == 2 and "SECRET_KEY" in production.stderr
 
 
+@pytest.mark.parametrize(("env", "says"), [
+    ({"SECRET_KEY": "a"}, "at least 32 bytes"),
+    ({"SECRET_KEY": SECRET, "SANDBOX": "true"}, "SANDBOX must be off"),
+])
+def test_production_refuses_a_weak_key_and_the_sandbox(tmp_path: Path, env: dict[str, str], says: str) -> None:
+    refused = run(["serve", "--port", "1"], tmp_path, ENVIRONMENT="production", **env)
+    assert refused.returncode == 2 and says in refused.stderr
+    assert SECRET not in refused.stderr and "SECRET_KEY=a" not in refused.stderr
+    fine = run(["token", "u"], tmp_path, ENVIRONMENT="production", SECRET_KEY=SECRET)
+    assert fine.returncode == 0, fine.stderr
+
+
 def test_migrate_and_api_key_create(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
     assert run(["migrate"], tmp_path, DATABASE_URL=url, SECRET_KEY=SECRET).returncode == 0

@@ -61,3 +61,47 @@ async def test_unauthentic_webhooks_are_cut_off(strict: httpx.AsyncClient) -> No
     payme = [await strict.post("/webhooks/payme", json=body, headers=bad) for _ in range(3)]
     # Payme's protocol: HTTP 200 and a JSON-RPC error, always
     assert [(a.status_code, a.json()["error"]["code"]) for a in payme] == [(200, -32504)] * 3
+
+
+async def test_invented_api_keys_count_against_the_sender(strict: httpx.AsyncClient) -> None:
+    codes = [(await strict.get("/api/v1/payments", headers={"X-API-Key": secrets.token_hex(16)})).status_code
+             for _ in range(5)]
+    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
+    forged_tokens = [(await strict.get("/api/v1/payments", headers={"Authorization": f"Bearer {secrets.token_hex(20)}"})).status_code
+                     for _ in range(2)]
+    assert forged_tokens == [429, 429]  # the same address's budget
+
+
+async def test_service_keys_have_their_own_larger_budget(settings: Settings, runtime: Runtime) -> None:
+    from kassa.services.api_keys import create_api_key
+
+    tuned = settings.model_copy(update={"rate_limit_per_minute": 2, "rate_limit_service_per_minute": 6,
+                                        "rate_limit_anonymous_per_minute": 2})
+    limited = Runtime(settings=tuned, db=runtime.db, http=runtime.http, providers=runtime.providers,
+                      box=runtime.box, redis=runtime.redis, limiter=RateLimiter(runtime.redis))
+    _, default_key = await create_api_key(runtime.db, unique("backend"))
+    _, tuned_key = await create_api_key(runtime.db, unique("reports"), rate_limit_per_minute=3)
+    transport = httpx.ASGITransport(app=create_app(tuned, runtime=limited), client=("10.8.0.1", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kassa") as client:
+        default = [(await client.get("/api/v1/payments", headers={"X-API-Key": default_key})).status_code
+                   for _ in range(8)]
+        own = [(await client.get("/api/v1/payments", headers={"X-API-Key": tuned_key})).status_code
+               for _ in range(5)]
+    assert default == [200] * 6 + [429, 429]
+    assert own == [200] * 3 + [429, 429]
+
+
+async def test_a_flood_of_new_names_does_not_reset_a_busy_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kassa.services import rate_limits
+
+    monkeypatch.setattr(rate_limits, "MAX_MEMORY_COUNTERS", 50)
+    limiter = RateLimiter()
+    for _ in range(3):
+        await limiter.hit("login:203.0.113.7", 3)
+    refused = []
+    for i in range(500):
+        await limiter.hit(f"ip:flood-{i}", 3)
+        if i % 10 == 0:  # the brute-forcer keeps trying while others flood
+            refused.append((await limiter.hit("login:203.0.113.7", 3)).allowed)
+    assert refused and not any(refused)
+    assert len(limiter._memory) <= 50

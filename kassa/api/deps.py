@@ -35,13 +35,15 @@ async def optional_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal | None:
+    verified = request.scope.get(VERIFIED_PRINCIPAL)  # the rate limiter read it already
     if api_key:
+        if isinstance(verified, Principal) and verified.role is Role.SERVICE:
+            return verified
         principal = await principal_for_key(rt.db, api_key[:200])
         if principal is None:
             raise Unauthorized("invalid API key")
         return principal
     if credentials is not None:
-        verified = request.scope.get(VERIFIED_PRINCIPAL)  # the rate limiter read it already
         if isinstance(verified, Principal):
             return verified
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 import uuid
@@ -15,6 +14,7 @@ from kassa.api.problems import problem
 from kassa.auth import VERIFIED_PRINCIPAL, InvalidToken, read_token
 from kassa.logging import describe_exception, get_logger
 from kassa.observability import REQUEST_LATENCY, REQUESTS
+from kassa.services.api_keys import service_key
 from kassa.services.context import request_id_var
 
 log = get_logger("kassa.http")
@@ -208,28 +208,38 @@ _UNLIMITED_PREFIXES = ("/health", "/ready", "/metrics", "/sandbox", "/webhooks",
 
 
 class RateLimit:
-    """Per caller: the API key, else the verified token's subject, else the address.
-    Webhooks are limited by their own failure counters, the admin sign-in by address."""
+    """Per caller: a known API key (its own limit, else the service setting), else the
+    verified token's subject, else the sender's address. Credentials that do not verify
+    count against the address, so inventing keys or tokens buys no fresh budget. Webhooks
+    are limited by their own failure counters, the admin sign-in by address."""
 
-    def __init__(self, app: ASGIApp, settings: Any, limiter: Any) -> None:
+    def __init__(self, app: ASGIApp, settings: Any, limiter: Any, db: Any) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
+        self.db = db
 
-    def _caller(self, scope: Scope) -> tuple[str, int]:
+    async def _caller(self, scope: Scope) -> tuple[str, int]:
         headers = dict(scope["headers"])
         api_key = headers.get(b"x-api-key")
         if api_key:
-            digest = hashlib.sha256(api_key).hexdigest()[:24]
-            return f"key:{digest}", self.settings.rate_limit_per_minute
-        auth = headers.get(b"authorization", b"").decode("latin-1")
-        if auth.lower().startswith("bearer "):
             try:
-                principal = read_token(self.settings.signing_key, auth[7:].strip())
-                scope[VERIFIED_PRINCIPAL] = principal  # the endpoint's auth needs no second decode
-                return f"user:{principal.subject}", self.settings.rate_limit_per_minute
-            except InvalidToken:
-                pass
+                found = await service_key(self.db, api_key.decode("latin-1")[:200])
+            except Exception:  # the endpoint answers the outage (503); count by address here
+                found = None
+            if found is not None:
+                scope[VERIFIED_PRINCIPAL] = found.principal
+                limit = found.rate_limit_per_minute or self.settings.rate_limit_service_per_minute
+                return f"key:{found.digest[:24]}", limit
+        else:
+            auth = headers.get(b"authorization", b"").decode("latin-1")
+            if auth.lower().startswith("bearer "):
+                try:
+                    principal = read_token(self.settings.signing_key, auth[7:].strip())
+                    scope[VERIFIED_PRINCIPAL] = principal  # no second decode in the endpoint
+                    return f"user:{principal.subject}", self.settings.rate_limit_per_minute
+                except InvalidToken:
+                    pass
         client = scope.get("client")
         return f"ip:{client[0] if client else '-'}", self.settings.rate_limit_anonymous_per_minute
 
@@ -245,7 +255,7 @@ class RateLimit:
                 self.settings.login_attempts_per_minute,
             )
         else:
-            key, limit = self._caller(scope)
+            key, limit = await self._caller(scope)
         verdict = await self.limiter.hit(key, limit)
         if not verdict.allowed:
             response = problem(

@@ -62,7 +62,7 @@ class Tariff(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-OPEN_PAYMENT = "status IN ('pending', 'processing')"
+POLLED_PAYMENT = "status IN ('pending', 'processing', 'failed')"  # see 0003
 HAS_ORGANIZATION = "organization_id IS NOT NULL"
 HAS_SHOP = "shop_id IS NOT NULL"
 HAS_TARIFF = "tariff_id IS NOT NULL"
@@ -85,7 +85,7 @@ class Payment(Base):
         Index("ix_payments_status_created", "status", "created_at"),  # the statistics
         # Partial indexes: a status change rewrites a payment's entry in every index whose
         # predicate it meets, so indexes hold only the rows their queries look for.
-        Index("ix_payments_next_check", "next_check_at", **_where(OPEN_PAYMENT)),
+        Index("ix_payments_next_check", "next_check_at", **_where(POLLED_PAYMENT)),
         Index("ix_payments_organization_id", "organization_id", **_where(HAS_ORGANIZATION)),
         Index("ix_payments_shop_id", "shop_id", **_where(HAS_SHOP)),
         Index("ix_payments_tariff_id", "tariff_id", **_where(HAS_TARIFF)),
@@ -273,6 +273,8 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # requests a minute for this key; None: RATE_LIMIT_SERVICE_PER_MINUTE
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

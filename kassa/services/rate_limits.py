@@ -4,12 +4,14 @@ memory otherwise. A Redis failure lets requests through rather than refusing eve
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from kassa.logging import get_logger
 
 log = get_logger(__name__)
+MAX_MEMORY_COUNTERS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class Verdict:
 class RateLimiter:
     def __init__(self, redis: Any | None = None) -> None:
         self.redis = redis
-        self._memory: dict[str, tuple[int, int]] = {}
+        self._memory: OrderedDict[str, tuple[int, int]] = OrderedDict()
 
     async def hit(self, key: str, limit: int, window: int = 60) -> Verdict:
         """Count one request under `key`; refuse once `limit` is passed in this window."""
@@ -53,8 +55,11 @@ class RateLimiter:
             except Exception as exc:
                 log.warning("rate_limit.redis_unavailable", error=type(exc).__name__)
                 return 0
-        if len(self._memory) > 100_000:
-            self._memory.clear()
         count, _ = self._memory.get(name, (0, 0))
         self._memory[name] = (count + 1, window)
+        self._memory.move_to_end(name)
+        while len(self._memory) > MAX_MEMORY_COUNTERS:
+            # the least recently counted goes first: a flood of new names evicts idle
+            # counters, never the busy ones it is trying to reset
+            self._memory.popitem(last=False)
         return count + 1
