@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     idempotency_key_ttl: int = Field(default=86400, ge=1)
     idempotency_lock_seconds: int = Field(default=60, ge=1)  # an unfinished claim's lifetime
     cors_origins: str = ""
+    # comma-separated CIDRs downstream webhooks may reach although internal (see
+    # kassa.services.destinations); loopback is allowed in sandbox mode anyway
+    webhook_allowed_networks: str = ""
     # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
     trusted_proxies: str = ""
     invoice_seller: str = "kassa"  # the seller's name printed on invoices

@@ -171,3 +171,51 @@ def test_signature_round_trip_and_staleness() -> None:
     assert not verify("whsec_x", body + b" ", header)
     assert not verify("whsec_x", body, sign("whsec_x", body, timestamp=1_000_000))
     assert not verify("whsec_x", body, "garbage")
+
+
+async def test_internal_destinations_are_refused_at_registration_and_at_delivery(
+    client: httpx.AsyncClient, settings: Any, runtime: Runtime, admin: dict[str, str], receiver: Receiver
+) -> None:
+    from kassa.app import create_app
+
+    internal = ["http://127.0.0.1:6379/", "http://localhost:8000/", "http://0.0.0.0:22/", "http://2130706433/",
+                "http://0x7f000001/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.7/hook",
+                "http://[::1]:5432/", "http://[::ffff:127.0.0.1]/", "http://192.168.1.1/", "http://100.64.0.1/"]
+    production = settings.model_copy(update={"sandbox": False})
+    prod_runtime = Runtime(settings=production, db=runtime.db, http=runtime.http, providers=runtime.providers,
+                           box=runtime.box, redis=runtime.redis, limiter=runtime.limiter)
+    transport = httpx.ASGITransport(app=create_app(production, runtime=prod_runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kassa") as prod:
+        for url in internal:
+            refused = await prod.post("/api/v1/admin/webhook-endpoints", json={"url": url}, headers=admin)
+            assert refused.status_code == 422, (url, refused.text)
+            assert "internal address" in refused.json()["detail"]
+        public = await prod.post("/api/v1/admin/webhook-endpoints", json={"url": "https://93.184.215.14/hooks"},
+                                 headers=admin)
+        assert public.status_code == 201
+        await prod.delete(f"/api/v1/admin/webhook-endpoints/{public.json()['id']}", headers=admin)
+    # the sandbox allows a receiver on loopback, never the rest of the network…
+    assert (await client.post("/api/v1/admin/webhook-endpoints", json={"url": "http://10.0.0.7/"},
+                              headers=admin)).status_code == 422
+    # …unless WEBHOOK_ALLOWED_NETWORKS names it
+    allowing = settings.model_copy(update={"webhook_allowed_networks": "10.0.0.0/24"})
+    allowing_rt = Runtime(settings=allowing, db=runtime.db, http=runtime.http, providers=runtime.providers,
+                          box=runtime.box, redis=runtime.redis, limiter=runtime.limiter)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(allowing, runtime=allowing_rt)),
+                                 base_url="http://kassa") as allowed:
+        named = await allowed.post("/api/v1/admin/webhook-endpoints", json={"url": "http://10.0.0.7/"}, headers=admin)
+        assert named.status_code == 201
+        await allowed.delete(f"/api/v1/admin/webhook-endpoints/{named.json()['id']}", headers=admin)
+
+    # registered while allowed, delivered by a relay that no longer allows it: never connected
+    await drain(runtime)
+    endpoint = await subscribe(client, admin, receiver.url)
+    await pay_tariff(client, unique("u"))
+    for _ in range(5):
+        if await relay_once(prod_runtime) == 0:
+            break
+    assert receiver.received == []
+    deliveries = (await client.get(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}/deliveries",
+                                   headers=admin)).json()["items"]
+    assert deliveries and all("not sent" in (d["last_error"] or "") for d in deliveries)
+    await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)

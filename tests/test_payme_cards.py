@@ -157,3 +157,16 @@ async def test_a_payme_outage_leaves_the_payment_pending_not_lost(client: httpx.
     assert payment["status"] == "pending" and payment["failure_code"] == "provider_error"
     trail = (await client.get(f"/api/v1/payments/{payment['id']}/events", headers=bearer(user))).json()
     assert any("503" in (e["error_message"] or "") for e in trail["items"])
+
+
+async def test_a_former_member_has_no_power_over_the_organisations_cards(client: httpx.AsyncClient) -> None:
+    org, former, colleague = unique("org"), unique("u"), unique("u")
+    first = (await save_card(client, former, await verified_card_token(client), organization_id=org)).json()
+    second = (await save_card(client, colleague, await verified_card_token(client), organization_id=org)).json()
+    gone = bearer(former)  # a new token without the organisation: they left it
+    assert (await client.post(f"/api/v1/payment-methods/{second['id']}/set-default", headers=gone)).status_code == 404
+    assert (await client.delete(f"/api/v1/payment-methods/{first['id']}", headers=gone)).status_code == 404
+    cards = (await client.get(f"/api/v1/payment-methods?organization_id={org}",
+                              headers=bearer(colleague, orgs=[org]))).json()["items"]
+    assert sorted(c["id"] for c in cards) == sorted([first["id"], second["id"]])
+    assert [c["is_default"] for c in cards if c["id"] == first["id"]] == [True]

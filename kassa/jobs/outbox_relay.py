@@ -23,6 +23,7 @@ from kassa.events.signing import HEADER, body_of, sign
 from kassa.logging import get_logger
 from kassa.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_LAG
 from kassa.runtime import Runtime
+from kassa.services.destinations import DestinationRefused, check_destination
 from kassa.services.sql import insert_ignore
 from kassa.services.webhook_endpoints import subscribed
 
@@ -131,14 +132,18 @@ async def _claim(rt: Runtime) -> list[_Attempt]:
     return attempts
 
 
-async def _post(http: httpx.AsyncClient, attempt: _Attempt) -> tuple[int | None, str | None]:
+async def _post(rt: Runtime, attempt: _Attempt) -> tuple[int | None, str | None]:
+    try:
+        await check_destination(attempt.url, rt.settings, must_resolve=True)
+    except DestinationRefused as exc:
+        return None, f"not sent: {exc}"[:300]
     headers = {
         "Content-Type": "application/json",
         HEADER: sign(attempt.secret, attempt.body),
         "User-Agent": "kassa-webhooks/1",
     }
     try:
-        response = await http.post(
+        response = await rt.http.post(
             attempt.url, content=attempt.body, headers=headers, timeout=DELIVERY_TIMEOUT
         )
     except httpx.HTTPError as exc:
@@ -156,7 +161,7 @@ async def deliver_due(rt: Runtime) -> int:
 
     async def one(attempt: _Attempt) -> tuple[_Attempt, int | None, str | None]:
         async with limit:
-            code, error = await _post(rt.http, attempt)
+            code, error = await _post(rt, attempt)
         return attempt, code, error
 
     results = await asyncio.gather(*(one(a) for a in attempts))

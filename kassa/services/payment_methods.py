@@ -32,9 +32,13 @@ def _vault(rt: Runtime, provider: str) -> MethodVault:
 def _owned_by(principal: Principal, method: PaymentMethod | None) -> PaymentMethod:
     if method is None or method.detached_at is not None:
         raise NotFound("payment method not found")
-    if method.organization_id is not None and method.organization_id in principal.orgs:
+    if principal.is_privileged:
         return method
-    if method.user_id == principal.subject or principal.is_privileged:
+    if method.organization_id is not None:
+        # an organisation's card belongs to its present members, not to whoever saved it
+        if method.organization_id in principal.orgs:
+            return method
+    elif method.user_id == principal.subject:
         return method
     raise NotFound("payment method not found")
 

@@ -11,6 +11,7 @@ from kassa.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from kassa.errors import NotFound, ValidationFailed
 from kassa.events.signing import new_secret
 from kassa.runtime import Runtime
+from kassa.services.destinations import DestinationRefused, check_destination
 from kassa.services.outbox import EVENT_TYPES
 from kassa.services.pagination import PageParams, paginate
 
@@ -31,6 +32,10 @@ async def create_endpoint(rt: Runtime, url: str, events: list[str]) -> NewEndpoi
     unknown = sorted(set(events) - EVENT_TYPES - {ALL_EVENTS})
     if unknown:
         raise ValidationFailed(f"unknown event types: {', '.join(unknown)}")
+    try:
+        await check_destination(url, rt.settings, must_resolve=False)
+    except DestinationRefused as exc:
+        raise ValidationFailed(f"url: {exc}") from exc
     secret = new_secret()
     endpoint = WebhookEndpoint(
         url=url,

@@ -1,0 +1,93 @@
+"""Where kassa may send downstream webhooks: public addresses only, unless named.
+
+An admin's endpoint URL is an instruction to kassa's relay to connect somewhere; pointed at
+loopback, a private network, link-local (cloud metadata at 169.254.169.254) or the like it
+would make kassa a scanner of its own network (the deliveries list shows each port's
+error). Such addresses are refused at registration and again at each delivery, after DNS
+resolution (a name may resolve elsewhere later), unless `WEBHOOK_ALLOWED_NETWORKS` names
+them. In sandbox mode loopback is allowed, so a developer's receiver on 127.0.0.1 works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from kassa.config import Settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+RESOLVE_TIMEOUT_SECONDS = 3.0
+_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+_LOOPBACK = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
+
+
+class DestinationRefused(ValueError):
+    """The URL leads to an address kassa does not send webhooks to."""
+
+
+def _unwrap(address: Address) -> Address:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _internal(address: Address) -> bool:
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+        or (address.version == 4 and address in _SHARED_ADDRESS_SPACE)
+    )
+
+
+def allowed_networks(settings: Settings) -> list[Network]:
+    named = [
+        ipaddress.ip_network(item.strip(), strict=False)
+        for item in settings.webhook_allowed_networks.split(",")
+        if item.strip()
+    ]
+    return named + (_LOOPBACK if settings.is_sandbox else [])
+
+
+def refusal(address: Address, allowed: list[Network]) -> str | None:
+    address = _unwrap(address)
+    if not _internal(address):
+        return None
+    if any(address.version == net.version and address in net for net in allowed):
+        return None
+    return f"{address} is an internal address (loopback, private, link-local or reserved)"
+
+
+async def resolve(host: str, port: int) -> list[Address]:
+    loop = asyncio.get_running_loop()
+    infos = await asyncio.wait_for(
+        loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT_SECONDS
+    )
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def check_destination(url: str, settings: Settings, *, must_resolve: bool) -> None:
+    """Raises DestinationRefused for a URL whose host is, or resolves to, an internal
+    address not allowed. A name that does not resolve passes when `must_resolve` is false
+    (registration: it is checked again at delivery), and is refused otherwise."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip()
+    if parts.scheme not in ("http", "https") or not host:
+        raise DestinationRefused("webhook URLs are http or https with a host")
+    try:
+        addresses = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, TimeoutError, ValueError, UnicodeError) as exc:
+        if must_resolve:
+            raise DestinationRefused(f"{host} does not resolve") from exc
+        return
+    allowed = allowed_networks(settings)
+    for address in addresses:
+        reason = refusal(address, allowed)
+        if reason is not None:
+            raise DestinationRefused(f"{host}: {reason}; WEBHOOK_ALLOWED_NETWORKS may name it")
