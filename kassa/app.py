@@ -23,7 +23,7 @@ from kassa.api import (
     payments,
     tariffs,
 )
-from kassa.api.json_depth import JsonDepthLimit
+from kassa.api.json_guard import JsonBodyGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.config import Settings
 from kassa.jobs.runner import run_jobs
@@ -56,6 +56,7 @@ def create_app(
             database=rt.db.dialect,
             sandbox=settings.is_sandbox,
             providers=rt.providers.names(),
+            not_configured=rt.providers.unconfigured(),
             jobs=run_jobs_inline,
         )
         try:
@@ -116,7 +117,7 @@ def create_app(
     app.add_middleware(ErrorShield)
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(JsonDepthLimit)
+    app.add_middleware(JsonBodyGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     return app

@@ -8,9 +8,10 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 
-from kassa.api.json_depth import MAX_DEPTH, too_deep
-from tests.conftest import bearer
+from kassa.api.json_guard import MAX_DEPTH, too_deep
+from tests.conftest import bearer, unique
 
 DEPTH = 100_000
 NESTED_LISTS = b"[" * DEPTH + b"]" * DEPTH
@@ -58,3 +59,19 @@ async def test_a_refused_body_changes_nothing(client: httpx.AsyncClient) -> None
                                  headers={**admin, "Content-Type": "application/json"})
     assert response.status_code == 422 and response.json()["code"] == "validation_error"
     assert (await client.get("/api/v1/payments", headers=admin)).json()["total"] == before
+
+
+@pytest.mark.parametrize("poison", [b'"\\ud800"', b'"a\\udfffb"', b'{"\\udbff": 1}', b"NaN", b"-Infinity"])
+async def test_values_that_could_not_be_stored_are_refused(client: httpx.AsyncClient, poison: bytes) -> None:
+    user = unique("u")
+    body = b'{"provider": "payme", "amount": 5000, "currency": "UZS", "metadata": {"a": ' + poison + b"}}"
+    refused = await client.post("/api/v1/payments", content=body,
+                                headers={**bearer(user), "Content-Type": "application/json"})
+    assert refused.status_code == 422 and refused.json()["code"] == "validation_error"
+    listing = await client.get("/api/v1/payments", headers=bearer(user))
+    assert listing.status_code == 200 and listing.json()["total"] == 0
+    # a proper pair of surrogates is one character, and welcome
+    fine = await client.post("/api/v1/payments", content=body.replace(poison, b'"\\ud83d\\ude00"'),
+                             headers={**bearer(user), "Content-Type": "application/json"})
+    assert fine.status_code == 201 and fine.json()["metadata"] == {"a": "\U0001f600"}
+    assert (await client.get("/api/v1/payments", headers=bearer(user))).status_code == 200

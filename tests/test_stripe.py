@@ -245,3 +245,24 @@ async def test_a_declined_card_then_a_good_one_is_a_paid_payment(client: httpx.A
     after = await status(client, payment, user, org)
     assert after["status"] == "succeeded" and after["paid_at"]
     assert await wallet(client, org, user) == [{"currency": "USD", "amount": 5_000}]
+
+
+async def test_a_provider_without_its_key_is_refused_clearly_not_a_500(settings: Any, runtime: Runtime) -> None:
+    from kassa.app import create_app
+    from kassa.providers.registry import build_registry
+
+    keyless = settings.model_copy(update={"sandbox": False, "stripe_secret_key": None})
+    rt = Runtime(settings=keyless, db=runtime.db, http=runtime.http, providers=build_registry(keyless, runtime.http),
+                 box=runtime.box, redis=runtime.redis, limiter=runtime.limiter)
+    assert "stripe" in rt.providers.unconfigured()
+    user = unique("u")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(keyless, runtime=rt)),
+                                 base_url="http://kassa") as client:
+        refused = await client.post("/api/v1/payments", json={"provider": "stripe", "amount": 5_000,
+                                                              "currency": "USD"}, headers=bearer(user))
+        assert refused.status_code == 422, refused.text
+        assert "stripe is not configured" in refused.json()["detail"]
+        assert (await client.get("/api/v1/payments", headers=bearer(user))).json()["total"] == 0
+        cards = await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
+                                  headers=bearer(user))
+        assert cards.status_code == 422

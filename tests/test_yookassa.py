@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa.webhooks.client_ip import parse_networks, sender_address
+from kassa.api.client_ip import parse_networks, sender_address
 from tests.conftest import bearer, make_tariff, unique
 
 

@@ -4,6 +4,7 @@ function, exactly what the HTTP API would do for an admin."""
 from __future__ import annotations
 
 import hmac
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import or_, select
 
+from kassa.api.client_ip import parse_networks, sender_address
 from kassa.db.models import AuditRecord, Payment, Refund, Tariff
 from kassa.domain.states import PaymentStatus
 from kassa.errors import KassaError
@@ -26,6 +28,7 @@ from kassa.services.operators import LoginRefused, SignedIn, log_in, log_out, se
 from kassa.services.pagination import PageParams
 
 COOKIE = "kassa_admin"
+LOGIN_CSRF_COOKIE = "kassa_login_csrf"
 PROVIDERS = ["payme", "kaspi", "stripe", "yookassa"]
 CURRENCY_FOR = {"payme": "UZS", "kaspi": "KZT", "stripe": "USD", "yookassa": "RUB"}
 SECRET_NAMES = {
@@ -99,29 +102,58 @@ async def _form_action(request: Request) -> tuple[SignedIn | None, dict[str, str
     """The signed-in operator for a POST, only with the session's CSRF token."""
     me = await _me(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
-    if me is None or not hmac.compare_digest(form.get("csrf", ""), me.csrf_token):
+    if me is None or not _same(form.get("csrf", ""), me.csrf_token):
         return None, form
     return me, form
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison of any text (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _sender(request: Request) -> str:
+    address = sender_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        parse_networks(_rt(request).settings.trusted_proxies),
+    )
+    return str(address or "-")
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> Response:
-    return _page(request, "login.html", None, title="Log in")
+    """The sign-in form carries a CSRF token that must match a cookie of its own (there is
+    no session yet), so another site cannot sign a browser in to an account of its choice."""
+    token = secrets.token_urlsafe(32)
+    page = _page(request, "login.html", None, title="Log in", login_csrf=token)
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/admin/login",
+        max_age=3600,
+        secure=_rt(request).settings.public_url.startswith("https://"),
+    )
+    return page
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not _same(str(form.get("csrf", "")), expected):
+        return _back("/admin/login", "The sign-in form expired; please try again.", error=True)
     try:
         token, _ = await log_in(
-            _rt(request).db, str(form.get("email", ""))[:254], str(form.get("password", ""))[:200]
+            _rt(request).db,
+            str(form.get("email", ""))[:254],
+            str(form.get("password", ""))[:200],
+            _sender(request),
         )
-    except LoginRefused as exc:
-        message = (
-            "Too many failed attempts; try again in 15 minutes."
-            if exc.locked
-            else "Wrong e-mail or password."
-        )
+    except LoginRefused:
+        message = "Wrong e-mail or password. After several failures, wait a little and retry."
         return _back("/admin/login", message, error=True)
     response = _back("/admin")
     response.set_cookie(

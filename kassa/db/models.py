@@ -391,6 +391,19 @@ class Operator(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins of one e-mail from one address: each failure past the free ones
+    doubles the wait before that address may try that e-mail again. No hard lock: others,
+    and the operator from elsewhere, are not held up by someone guessing."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # digest of e-mail + address
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class OperatorSession(Base):
     """A signed-in browser: the cookie holds a random token, this row only its digest."""
 

@@ -24,9 +24,7 @@ class Credentials:
     def get(self, name: str) -> str:
         value = self.values.get(name)
         if not value:
-            raise ProviderFailure(
-                f"provider credential {name!r} is not configured", retryable=False
-            )
+            raise NotConfigured(f"its credential {name!r} is not configured")
         return value
 
 
@@ -86,6 +84,14 @@ class ProviderFailure(Exception):
         self.retryable = retryable
         self.created_nothing = created_nothing
         self.code = code
+
+
+class NotConfigured(ProviderFailure):
+    """The provider lacks a credential (in settings or the shop's configuration): nothing
+    was sent, and nothing can be until an operator configures it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False, created_nothing=True, code="not_configured")
 
 
 class RefundNotSupported(ProviderFailure):

@@ -9,7 +9,7 @@ import httpx
 
 from kassa.config import Settings
 from kassa.domain.states import BASE_GRAPH, StateGraph
-from kassa.providers.base import Credentials, PaymentProvider
+from kassa.providers.base import Credentials, NotConfigured, PaymentProvider
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +55,24 @@ class ProviderRegistry:
         return self._plugins[name].default_credentials(self.settings)
 
     def get(self, name: str, credentials: Credentials | None = None) -> PaymentProvider:
+        """Raises NotConfigured when a credential the provider needs is missing."""
         plugin = self._plugins[name]
         creds = credentials or plugin.default_credentials(self.settings)
-        return plugin.factory(ProviderContext(self.settings, creds, self.http))
+        try:
+            return plugin.factory(ProviderContext(self.settings, creds, self.http))
+        except NotConfigured as exc:
+            raise NotConfigured(f"{name} is not configured on this kassa: {exc.message}") from exc
+
+    def unconfigured(self) -> list[str]:
+        """Providers unusable with the settings alone (a shop's configuration may still
+        supply what they lack)."""
+        missing = []
+        for name in self.names():
+            try:
+                self.get(name)
+            except NotConfigured:
+                missing.append(name)
+        return missing
 
 
 def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegistry:

@@ -1,9 +1,8 @@
-"""Operator accounts and sessions for the admin UI: argon2 passwords, lockout after
-repeated failures, server-side sessions with a CSRF token each."""
+"""Operator accounts and sessions for the admin UI: argon2 passwords, growing waits after
+repeated failures from one address, server-side sessions with a CSRF token each."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,13 +14,13 @@ from sqlalchemy import delete, select
 
 from kassa.auth import Principal, Role
 from kassa.db.base import utcnow
-from kassa.db.models import Operator, OperatorSession
+from kassa.db.models import Operator, OperatorSession, SignInThrottle
 from kassa.db.session import Database
 from kassa.errors import ValidationFailed
 
 HASHER = PasswordHasher()
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+FREE_FAILURES = 5  # failures per e-mail and address before waits begin
+MAX_WAIT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_PASSWORD = 10
 # A hash to verify against when the e-mail is unknown, so both cases take the same time.
@@ -57,39 +56,48 @@ async def create_operator(db: Database, email: str, password: str) -> Operator:
 
 
 class LoginRefused(Exception):
-    def __init__(self, locked: bool) -> None:
-        super().__init__("locked" if locked else "refused")
-        self.locked = locked
+    """Wrong e-mail, wrong password, or too soon after failures: one answer for all three,
+    so the form tells nobody which e-mails are operators or which are being guessed."""
 
 
-async def log_in(db: Database, email: str, password: str) -> tuple[str, SignedIn]:
-    """A new session token (for the cookie) and the signed-in operator, or LoginRefused."""
+def _throttle_key(email: str, sender: str) -> str:
+    return hashlib.sha256(f"{email}|{sender}".encode()).hexdigest()
+
+
+def wait_after(failures: int) -> timedelta:
+    """No wait for the first FREE_FAILURES; then 1 s, 2 s, 4 s … up to MAX_WAIT."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_WAIT)
+
+
+async def log_in(db: Database, email: str, password: str, sender: str) -> tuple[str, SignedIn]:
+    """A new session token (for the cookie) and the signed-in operator, or LoginRefused.
+    Failures are counted per e-mail and sender address (see SignInThrottle)."""
     now = utcnow()
-    failure: LoginRefused | None = None
+    email = email.strip().lower()
+    key = _throttle_key(email, sender)
     async with db.transaction() as session:
-        operator = await session.scalar(
-            select(Operator).where(Operator.email == email.strip().lower()).with_for_update()
-        )
-        if operator is None:
-            with contextlib.suppress(VerificationError):
-                HASHER.verify(_DUMMY_HASH, password)
-            raise LoginRefused(locked=False)
-        if operator.locked_until and operator.locked_until > now:
-            raise LoginRefused(locked=True)
+        throttle = await session.get(SignInThrottle, key, with_for_update=True)
+        if throttle is not None and throttle.next_attempt_at and throttle.next_attempt_at > now:
+            raise LoginRefused()
+        operator = await session.scalar(select(Operator).where(Operator.email == email))
         try:
-            HASHER.verify(operator.password_hash, password)
+            HASHER.verify(operator.password_hash if operator else _DUMMY_HASH, password)
+            verified = operator is not None
         except (VerificationError, InvalidHashError):
-            operator.failed_attempts += 1
-            if operator.failed_attempts >= MAX_FAILURES:
-                operator.locked_until = now + LOCKOUT
-                operator.failed_attempts = 0
-            failure = LoginRefused(
-                locked=operator.locked_until is not None and operator.locked_until > now
-            )
+            verified = False
+        if not verified:
+            if throttle is None:
+                throttle = SignInThrottle(key=key, failures=0)
+                session.add(throttle)
+            throttle.failures += 1
+            throttle.next_attempt_at = now + wait_after(throttle.failures)
+            throttle.updated_at = now
         else:
-            failure = None
-            operator.failed_attempts = 0
-            operator.locked_until = None
+            assert operator is not None
+            if throttle is not None:
+                await session.delete(throttle)
             token = secrets.token_urlsafe(32)
             csrf = secrets.token_urlsafe(32)
             session.add(
@@ -100,8 +108,9 @@ async def log_in(db: Database, email: str, password: str) -> tuple[str, SignedIn
                     expires_at=now + SESSION_LIFETIME,
                 )
             )
-    if failure is not None:
-        raise failure
+    if not verified:
+        raise LoginRefused()
+    assert operator is not None
     return token, SignedIn(operator, csrf)
 
 

@@ -15,7 +15,7 @@ from kassa.auth import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import PaymentMethod
 from kassa.errors import NotFound, ProviderError, ValidationFailed
-from kassa.providers.base import MethodVault, ProviderFailure
+from kassa.providers.base import MethodVault, NotConfigured, ProviderFailure
 from kassa.runtime import Runtime
 from kassa.services import access, customers
 
@@ -23,7 +23,10 @@ from kassa.services import access, customers
 def _vault(rt: Runtime, provider: str) -> MethodVault:
     if not rt.providers.has(provider):
         raise ValidationFailed(f"provider {provider!r} is not enabled on this kassa")
-    vault = rt.providers.get(provider)
+    try:
+        vault = rt.providers.get(provider)
+    except NotConfigured as exc:
+        raise ValidationFailed(exc.message) from exc
     if not isinstance(vault, MethodVault):
         raise ValidationFailed(f"{provider} does not keep payment methods")
     return vault

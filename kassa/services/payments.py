@@ -23,6 +23,7 @@ from kassa.providers.base import (
     CancelNotSupported,
     Capturable,
     Credentials,
+    NotConfigured,
     NothingToPoll,
     PaymentProvider,
     PaymentRequest,
@@ -97,13 +98,19 @@ async def provider_for(rt: Runtime, payment: Payment) -> PaymentProvider:
     """The provider implementation, with the shop's credentials where it has any."""
     _check_enabled(rt, payment.provider)
     credentials = await merchants.credentials_for(rt, payment.provider, payment.shop_id)
-    return rt.providers.get(payment.provider, credentials)
+    try:
+        return rt.providers.get(payment.provider, credentials)
+    except NotConfigured as exc:
+        raise ValidationFailed(exc.message) from exc
 
 
 def _provider_for_new(
     rt: Runtime, payment: NewPayment, credentials: Credentials
 ) -> PaymentProvider:
-    provider = rt.providers.get(payment.provider, credentials)
+    try:
+        provider = rt.providers.get(payment.provider, credentials)
+    except NotConfigured as exc:
+        raise ValidationFailed(exc.message) from exc
     allowed = provider.currencies
     if allowed is not None and payment.currency not in allowed:
         raise ValidationFailed(

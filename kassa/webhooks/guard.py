@@ -14,10 +14,10 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from kassa.api.client_ip import Address, parse_networks, sender_address
 from kassa.api.problems import problem
 from kassa.observability import WEBHOOK_REJECTED
 from kassa.runtime import Runtime
-from kassa.webhooks.client_ip import Address, parse_networks, sender_address
 
 
 def resolved_sender(rt: Runtime, request: Request) -> Address | None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from kassa.api.client_ip import in_networks, parse_networks
 from kassa.api.problems import problem, problem_responses
 from kassa.db.models import Payment
 from kassa.errors import NotFound
@@ -19,7 +20,6 @@ from kassa.runtime import Runtime
 from kassa.services import audit, merchants
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
-from kassa.webhooks.client_ip import in_networks, parse_networks
 from kassa.webhooks.guard import resolved_sender, unverified
 
 router = APIRouter(tags=["webhooks"])
@@ -88,13 +88,13 @@ async def yookassa_webhook(request: Request) -> Response:
     if payment is None:
         log.info("yookassa.unknown_payment", object_id=payment_ref[:64])
         return JSONResponse({"received": True, "ignored": "unknown payment"})
-    provider = rt.providers.get(
-        "yookassa", await merchants.credentials_for(rt, "yookassa", payment.shop_id)
-    )
     from kassa.providers.yookassa.provider import YooKassaProvider  # its SDK loads on first use
 
-    assert isinstance(provider, YooKassaProvider)
     try:
+        provider = rt.providers.get(
+            "yookassa", await merchants.credentials_for(rt, "yookassa", payment.shop_id)
+        )
+        assert isinstance(provider, YooKassaProvider)
         update = await provider.read(payment_ref, "notification")
     except ProviderFailure as exc:
         # Not acknowledged: YooKassa retries, and the reconciler asks again meanwhile.
