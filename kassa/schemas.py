@@ -5,13 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+)
 
 from kassa.money import MAX_AMOUNT
 
 ProviderName = Literal["payme", "kaspi", "stripe", "yookassa"]
 Purpose = Literal["one_off", "tariff", "wallet_topup"]
 AmountField = Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT, description="minor units")]
+
+
+def _shop_id_as_text(value: object) -> object:
+    """Shops are named by text; the Kaspi service kassa replaces sends them as integers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+ShopIdField = Annotated[
+    str | None,
+    BeforeValidator(_shop_id_as_text),
+    Field(max_length=100, description="a shop's id, as a string or an integer"),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "integer"}, {"type": "null"}]}
+    ),
+]
 CurrencyField = Annotated[
     str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["UZS"])
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -226,3 +227,34 @@ async def test_the_audit_log_filters(client: httpx.AsyncClient, admin: dict[str,
                                     headers=admin)).json()["items"]
     assert [r["status"] for r in only_cancel] == ["cancelled"]
     assert (await client.get("/api/v1/admin/audit-log?operation=delete", headers=admin)).status_code == 422
+
+
+async def test_kaspi_takes_whole_tenge_and_shop_ids_may_be_integers(client: httpx.AsyncClient,
+                                                                    admin: dict[str, str]) -> None:
+    user = unique("u")
+    shop_id = str(secrets.randbelow(10**9) + 10**9)  # numeric, as the Kaspi service kassa replaces names shops
+    made = await client.post("/api/v1/admin/merchants", json={
+        "shop_id": shop_id, "provider": "kaspi", "organization_bin": "990340005977",
+        "device_token": "0f4e1a3c-7d6b-4a55-9c2e-3b1f8e7d6a90"}, headers=admin)
+    assert made.status_code == 201, made.text
+    fraction = await kaspi_payment(client, user, None, amount=10_050)
+    assert fraction.status_code == 422 and "whole tenge" in fraction.json()["detail"]
+    response = await client.post("/api/v1/payments", json={
+        "provider": "kaspi", "amount": 10_000, "currency": "KZT", "phone": "77015211545",
+        "shop_id": int(shop_id)}, headers=bearer(user))
+    assert response.status_code == 201, response.text
+    assert response.json()["shop_id"] == shop_id
+    assert (await client.get("/api/v1/payments", headers=bearer(user))).json()["total"] == 1
+    for bad in (True, 1.5, [1]):
+        wrong = await client.post("/api/v1/payments", json={"provider": "kaspi", "amount": 10_000, "currency": "KZT",
+                                                           "phone": "77015211545", "shop_id": bad}, headers=bearer(user))
+        assert wrong.status_code == 422, bad
+
+
+async def test_stripe_minimums_are_said_before_any_call(client: httpx.AsyncClient) -> None:
+    user = unique("u")
+    for amount, currency in ((1, "USD"), (49, "EUR"), (29, "GBP")):
+        small = await client.post("/api/v1/payments", json={"provider": "stripe", "amount": amount, "currency": currency},
+                                  headers=bearer(user))
+        assert small.status_code == 422 and "at least" in small.json()["detail"], small.text
+    assert (await client.get("/api/v1/payments", headers=bearer(user))).json()["total"] == 0

@@ -20,6 +20,7 @@ from kassa.schemas import (
     ProviderName,
     Purpose,
     RefundOut,
+    ShopIdField,
 )
 from kassa.services import payments, refunds
 from kassa.services.payments import NewPayment, PaymentFilters
@@ -38,7 +39,7 @@ class PaymentCreate(BaseModel):
     tariff_id: str | None = Field(default=None, max_length=64)
     organization_id: str | None = Field(default=None, min_length=1, max_length=200)
     user_id: str | None = Field(default=None, min_length=1, max_length=200)
-    shop_id: str | None = Field(default=None, max_length=100)
+    shop_id: ShopIdField = None
     phone: str | None = Field(default=None, max_length=32)
     description: str | None = Field(default=None, max_length=1000)
     return_url: HttpUrl | None = None

@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.schemas import AmountField, CurrencyField, Page, PaymentOut, ProviderName, TariffOut
+from kassa.schemas import (
+    AmountField,
+    CurrencyField,
+    Page,
+    PaymentOut,
+    ProviderName,
+    ShopIdField,
+    TariffOut,
+)
 from kassa.services import tariffs
 from kassa.services.payments import NewPayment, create_payment
 
@@ -43,7 +51,7 @@ class Purchase(BaseModel):
     provider: ProviderName
     return_url: HttpUrl | None = None
     phone: str | None = Field(default=None, max_length=32)
-    shop_id: str | None = Field(default=None, max_length=100)
+    shop_id: ShopIdField = None
     user_id: str | None = Field(default=None, max_length=200, description="services only")
 
 

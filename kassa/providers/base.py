@@ -127,6 +127,13 @@ class SavedCard:
 
 
 @runtime_checkable
+class AmountRules(Protocol):
+    """Providers that refuse some amounts (minimums, whole units): said before any call."""
+
+    def amount_problem(self, amount: int, currency: str) -> str | None: ...
+
+
+@runtime_checkable
 class Capturable(Protocol):
     """Providers with two-step payments: authorised first, captured on the merchant's word."""
 

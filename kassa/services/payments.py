@@ -20,6 +20,7 @@ from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, Valid
 from kassa.logging import get_logger
 from kassa.money import MoneyError, check_amount, normalise_currency
 from kassa.providers.base import (
+    AmountRules,
     CancelNotSupported,
     Capturable,
     Credentials,
@@ -116,6 +117,10 @@ def _provider_for_new(
         raise ValidationFailed(
             f"{payment.provider} accepts {', '.join(sorted(allowed))}, not {payment.currency}"
         )
+    if isinstance(provider, AmountRules):
+        problem = provider.amount_problem(payment.amount, payment.currency)
+        if problem is not None:
+            raise ValidationFailed(f"amount: {problem}")
     return provider
 
 

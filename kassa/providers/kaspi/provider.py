@@ -19,6 +19,14 @@ class KaspiProvider:
     name = "kaspi"
     currencies: frozenset[str] | None = frozenset({"KZT"})
 
+    def amount_problem(self, amount: int, currency: str) -> str | None:
+        """Kaspi takes whole tenge: its gateway's `amount` is an integer number of tenge
+        (the replaced service's client, alekenov/figma-product-catalog,
+        payment-service/kaspi_client.py; Kaspi's partner API, "Amount" in tenge)."""
+        if amount % 100:
+            return f"Kaspi takes whole tenge; {amount} tiyn is not a whole number of tenge"
+        return None
+
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         creds = ctx.credentials

@@ -16,6 +16,7 @@ from kassa.providers.base import (
     SavedCard,
 )
 from kassa.providers.registry import ProviderContext
+from kassa.providers.stripe.amounts import amount_problem
 from kassa.providers.stripe.mapping import intent_update
 
 _CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
@@ -57,6 +58,9 @@ def _failure(exc: stripe.StripeError, action: str) -> ProviderFailure:
 class StripeProvider:
     name = "stripe"
     currencies: frozenset[str] | None = None
+
+    def amount_problem(self, amount: int, currency: str) -> str | None:
+        return amount_problem(amount, currency)
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
