@@ -30,9 +30,9 @@ def _shop_id_as_text(value: object) -> object:
 
 
 ShopIdField = Annotated[
-    str | None,
+    Annotated[str, Field(max_length=100)] | None,
     BeforeValidator(_shop_id_as_text),
-    Field(max_length=100, description="a shop's id, as a string or an integer"),
+    Field(description="a shop's id, as a string or an integer"),
     WithJsonSchema(
         {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "integer"}, {"type": "null"}]}
     ),

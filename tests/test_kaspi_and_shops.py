@@ -258,3 +258,10 @@ async def test_stripe_minimums_are_said_before_any_call(client: httpx.AsyncClien
                                   headers=bearer(user))
         assert small.status_code == 422 and "at least" in small.json()["detail"], small.text
     assert (await client.get("/api/v1/payments", headers=bearer(user))).json()["total"] == 0
+
+
+async def test_a_null_shop_id_is_no_shop(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/payments", json={"provider": "kaspi", "amount": 10_000, "currency": "KZT",
+                                                          "phone": "77015211545", "shop_id": None},
+                                 headers=bearer(unique("u")))
+    assert response.status_code == 201 and response.json()["shop_id"] is None

@@ -27,7 +27,7 @@ def kassa_server(tmp_path_factory: pytest.TempPathFactory) -> object:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "KASSA_TEST"))}
     env.update(SECRET_KEY=SECRET, PUBLIC_URL=f"http://127.0.0.1:{port}", LOG_LEVEL="ERROR",
                RATE_LIMIT_PER_MINUTE="1000000", RATE_LIMIT_ANONYMOUS_PER_MINUTE="1000000",
-               WEBHOOK_FAILURES_PER_MINUTE="1000000")
+               RATE_LIMIT_SERVICE_PER_MINUTE="1000000", WEBHOOK_FAILURES_PER_MINUTE="1000000")
     proc = subprocess.Popen([sys.executable, "-m", "kassa", "serve", "--port", str(port), "--no-jobs"],
                             cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
