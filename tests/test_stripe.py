@@ -59,7 +59,7 @@ async def test_a_wallet_topup_is_paid_and_credited_once(client: httpx.AsyncClien
     assert await wallet(client, org, user) == [{"currency": "USD", "amount": 5_000}]
 
     resent = await client.post(f"/sandbox/stripe/_events/{payment['provider_payment_id']}/resend")
-    assert resent.json()["resent"] == 2
+    assert resent.json()["resent"] >= 3  # created, processing, charge.succeeded, succeeded
     ledger = (await client.get(f"/api/v1/wallets/{org}/transactions", headers=bearer(user, orgs=[org]))).json()
     assert ledger["total"] == 1 and ledger["items"][0]["amount"] == 5_000
 
@@ -228,9 +228,9 @@ async def test_stripe_errors_are_provider_errors(client: httpx.AsyncClient) -> N
     assert "sk_test" not in response.text
     too_big = await client.post("/api/v1/payments", json={
         "provider": "stripe", "amount": 100_000_000, "currency": "USD"}, headers=bearer(user))
-    assert too_big.status_code == 502
+    assert too_big.status_code == 422 and "at most" in too_big.json()["detail"]  # said before any call
     items = (await client.get("/api/v1/payments", headers=bearer(user))).json()["items"]
-    assert items[0]["status"] == "failed" and items[1]["status"] == "pending"
+    assert [i["status"] for i in items] == ["pending"]  # the 500 left it for reconciliation
 
 
 async def test_a_declined_card_then_a_good_one_is_a_paid_payment(client: httpx.AsyncClient) -> None:
