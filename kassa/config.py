@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
+    # how customers pay a Stripe payment: on Stripe's hosted Checkout page (`checkout_url`),
+    # or in the shop's own page with Stripe.js (`client_secret`); a shop's configuration
+    # may say otherwise with the credential `checkout`
+    stripe_checkout: Literal["hosted", "elements"] = "hosted"
     yookassa_shop_id: str | None = None
     yookassa_secret_key: SecretStr | None = None
     kaspi_api_url: str | None = None

@@ -49,8 +49,33 @@ def signed(event: dict[str, Any], *, secret: str = SANDBOX_STRIPE_WEBHOOK_SECRET
     return payload, f"t={ts},v1={mac}"
 
 
-async def test_a_wallet_topup_is_paid_and_credited_once(client: httpx.AsyncClient) -> None:
+async def elements_shop(client: httpx.AsyncClient) -> str:
+    """A shop that embeds Stripe.js: its payments are PaymentIntents with a client_secret."""
+    shop_id = unique("web")
+    made = await client.post("/api/v1/admin/merchants", json={
+        "shop_id": shop_id, "provider": "stripe", "credentials": {"checkout": "elements"}},
+        headers=bearer("admin-1", role="admin"))
+    assert made.status_code == 201, made.text
+    return shop_id
+
+
+async def test_a_hosted_checkout_payment_is_paid_and_credited_once(client: httpx.AsyncClient) -> None:
     payment, org, user = await topup(client)
+    assert payment["provider_payment_id"].startswith("cs_") and payment["client_secret"] is None
+    assert "/sandbox/stripe/c/pay/cs_" in payment["checkout_url"] and payment["status"] == "pending"
+    page = await client.post(payment["checkout_url"], data={"action": "pay"})
+    assert "successful" in page.text
+    paid = await status(client, payment, user, org)
+    assert paid["status"] == "succeeded" and paid["provider_payment_id"].startswith("pi_")
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 5_000}]
+    again = await client.get(payment["checkout_url"])
+    assert "complete" in again.text
+    synced = await client.post(f"/api/v1/payments/{payment['id']}/sync", headers=bearer(user, orgs=[org]))
+    assert synced.json()["status"] == "succeeded"
+
+
+async def test_a_wallet_topup_is_paid_and_credited_once(client: httpx.AsyncClient) -> None:
+    payment, org, user = await topup(client, shop_id=await elements_shop(client))
     assert payment["client_secret"].startswith(payment["provider_payment_id"] + "_secret_")
     assert payment["provider_payment_id"].startswith("pi_") and payment["status"] == "pending"
     page = await client.post(payment["checkout_url"], data={"action": "pay"})
@@ -139,8 +164,9 @@ async def test_refunds_in_kassa_and_in_the_dashboard(client: httpx.AsyncClient, 
     assert body["status"] == "partially_refunded" and body["refunded_amount"] == 2_500
     assert await wallet(client, org, user) == [{"currency": "USD", "amount": 7_500}]
 
+    intent = body["provider_payment_id"]  # the Checkout Session's PaymentIntent, once paid
     dashboard = await client.post("/sandbox/stripe/_dashboard/refund",
-                                  json={"payment_intent": payment["provider_payment_id"], "amount": 1_500})
+                                  json={"payment_intent": intent, "amount": 1_500})
     assert dashboard.status_code == 200
     body = await status(client, payment, user, org)
     assert body["status"] == "partially_refunded" and body["refunded_amount"] == 4_000
@@ -165,7 +191,11 @@ async def test_cancel_and_sync_through_the_sdk(client: httpx.AsyncClient) -> Non
     cancelled = await client.post(f"/api/v1/payments/{payment['id']}/cancel", headers=bearer(user, orgs=[org]))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     page = await client.get(payment["checkout_url"])
-    assert "canceled" in page.text
+    assert "expired" in page.text  # the Checkout Session was expired at Stripe
+    intent, _, _ = await topup(client, shop_id=await elements_shop(client))
+    gone = await client.post(f"/api/v1/payments/{intent['id']}/cancel",
+                             headers=bearer(intent["user_id"], orgs=[intent["organization_id"]]))
+    assert gone.json()["status"] == "cancelled" and "canceled" in (await client.get(intent["checkout_url"])).text
 
 
 async def test_saved_cards_pay_off_session(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -218,7 +248,7 @@ async def test_wallets_are_for_members_only(client: httpx.AsyncClient, admin: di
 
 async def test_stripe_errors_are_provider_errors(client: httpx.AsyncClient) -> None:
     user = unique("u")
-    await client.put("/sandbox/stripe/_faults", json={"fail_status": 500, "fail_method": "/v1/payment_intents"})
+    await client.put("/sandbox/stripe/_faults", json={"fail_status": 500, "fail_method": "/v1/checkout/sessions"})
     try:
         response = await client.post("/api/v1/payments", json={
             "provider": "stripe", "amount": 100, "currency": "USD"}, headers=bearer(user))

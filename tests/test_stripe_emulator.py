@@ -20,7 +20,7 @@ import stripe
 
 from kassa.config import SANDBOX_STRIPE_SECRET_KEY
 from tests.conftest import bearer, unique
-from tests.test_stripe import topup
+from tests.test_stripe import elements_shop, topup
 
 API = "/sandbox/stripe/v1"
 KEY = {"Authorization": f"Bearer {SANDBOX_STRIPE_SECRET_KEY}"}
@@ -145,13 +145,13 @@ def error_shape(response: httpx.Response, status: int, code: str | None, param: 
 
 async def test_every_object_kassas_flows_produce_is_shaped_as_stripes(client: httpx.AsyncClient) -> None:
     admin = bearer("admin-1", role="admin")
-    paid, _org, user = await topup(client, 5_000)
+    paid, _org, user = await topup(client, 5_000)  # on Stripe's hosted Checkout page
     await client.post(paid["checkout_url"], data={"action": "decline"})
     await client.post(paid["checkout_url"], data={"action": "pay"})
     await client.post(f"/api/v1/payments/{paid['id']}/refunds", json={"amount": 1_000}, headers=admin)
-    cancelled, _, _ = await topup(client, 5_000)
-    await client.post(f"/api/v1/payments/{cancelled['id']}/cancel", headers=bearer(cancelled["user_id"],
-                                                                                  orgs=[cancelled["organization_id"]]))
+    paid = (await client.get(f"/api/v1/payments/{paid['id']}", headers=admin)).json()
+    cancelled, _, _ = await topup(client, 5_000, shop_id=await elements_shop(client))  # Stripe.js
+    await client.post(f"/api/v1/payments/{cancelled['id']}/cancel", headers=admin)
     card = await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
                              headers=bearer(user))
     assert card.status_code == 201, card.text

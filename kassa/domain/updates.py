@@ -31,6 +31,9 @@ class ProviderUpdate:
     failure_message: str | None = None
     occurred_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # The provider now knows the payment by `provider_payment_id`, in place of the id kassa
+    # kept (Stripe: the PaymentIntent a Checkout Session made once the customer paid).
+    supersedes_provider_payment_id: bool = False
 
     def __post_init__(self) -> None:
         if not self.payment_id and not self.provider_payment_id:

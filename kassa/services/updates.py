@@ -234,7 +234,9 @@ async def _move(
     payment.status = target.value
     payment.refunded_amount = refunded
     payment.updated_at = now
-    if update.provider_payment_id and not payment.provider_payment_id:
+    if update.provider_payment_id and (
+        not payment.provider_payment_id or update.supersedes_provider_payment_id
+    ):
         payment.provider_payment_id = update.provider_payment_id
     if target in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
         payment.failure_code = update.failure_code or payment.failure_code

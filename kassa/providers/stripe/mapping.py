@@ -9,15 +9,17 @@ from kassa.domain.updates import ProviderUpdate
 from kassa.providers.stripe.states import PI_STATUSES
 
 S = PaymentStatus
-HANDLED_EVENTS = frozenset(
+INTENT_EVENTS = frozenset(
     {
         "payment_intent.succeeded",
         "payment_intent.payment_failed",
         "payment_intent.canceled",
         "payment_intent.processing",
-        "charge.refunded",
+        "payment_intent.amount_capturable_updated",  # manual capture: authorised
     }
 )
+SESSION_EVENTS = frozenset({"checkout.session.completed", "checkout.session.expired"})
+HANDLED_EVENTS = INTENT_EVENTS | SESSION_EVENTS | {"charge.refunded"}
 
 
 def intent_update(intent: dict[str, Any], event_id: str, *, failed: bool = False) -> ProviderUpdate:
@@ -42,6 +44,31 @@ def intent_update(intent: dict[str, Any], event_id: str, *, failed: bool = False
         else ("canceled" if status is S.CANCELLED else None),
         failure_message=error.get("message") if failed else intent.get("cancellation_reason"),
         raw={"status": intent.get("status")},
+        # an intent naming kassa's payment is the payment's object at Stripe from now on
+        supersedes_provider_payment_id=bool(metadata.get("payment_id")),
+    )
+
+
+def session_update(session: dict[str, Any], event_id: str) -> ProviderUpdate:
+    """A Checkout Session: paid (its PaymentIntent becomes the payment's Stripe object),
+    expired (nothing can be paid on it any more), or still open."""
+    paid = session.get("payment_status") == "paid"
+    status = {"complete": S.SUCCEEDED if paid else S.PROCESSING, "expired": S.CANCELLED}.get(
+        str(session.get("status")), S.PENDING
+    )
+    intent = session.get("payment_intent")
+    return ProviderUpdate(
+        provider="stripe",
+        event_id=f"{event_id}:{session['id']}:{session.get('status')}",
+        payment_id=session.get("client_reference_id") or None,
+        provider_payment_id=str(intent) if intent else str(session["id"]),
+        status=status,
+        amount=int(session.get("amount_total") or 0) if paid else None,
+        currency=str(session.get("currency", "")).upper() if paid else None,
+        failure_code="expired" if status is S.CANCELLED else None,
+        failure_message="the Checkout Session expired" if status is S.CANCELLED else None,
+        raw={"session": session.get("status"), "payment_status": session.get("payment_status")},
+        supersedes_provider_payment_id=bool(intent),
     )
 
 
@@ -51,6 +78,8 @@ def event_update(event: dict[str, Any]) -> ProviderUpdate | None:
     if kind not in HANDLED_EVENTS:
         return None
     obj = event["data"]["object"]
+    if kind in SESSION_EVENTS:
+        return session_update(obj, str(event["id"]))
     if kind == "charge.refunded":
         return ProviderUpdate(
             provider="stripe",

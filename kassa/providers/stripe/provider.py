@@ -17,7 +17,7 @@ from kassa.providers.base import (
 )
 from kassa.providers.registry import ProviderContext
 from kassa.providers.stripe.amounts import amount_problem
-from kassa.providers.stripe.mapping import intent_update
+from kassa.providers.stripe.mapping import intent_update, session_update
 
 _CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
 
@@ -67,13 +67,58 @@ class StripeProvider:
         settings = ctx.settings
         api_base = f"{settings.sandbox_url}/stripe" if settings.is_sandbox else None
         self.client = stripe_client(ctx.credentials.get("secret_key"), api_base)
+        self.checkout = ctx.credentials.values.get("checkout") or settings.stripe_checkout
 
-    def _checkout(self, intent_id: str) -> str | None:
-        if self.ctx.settings.is_sandbox:
+    def _elements_page(self, intent_id: str) -> str | None:
+        if self.ctx.settings.is_sandbox:  # a stand-in for the shop's own Stripe.js page
             return f"{self.ctx.settings.sandbox_url}/stripe/checkout/{intent_id}"
         return None  # the shop confirms with Stripe.js and the client_secret
 
     async def create(self, request: PaymentRequest) -> ProviderPayment:
+        """A saved card is charged at once; otherwise the customer pays on Stripe's hosted
+        Checkout page (`checkout_url`), or, for a shop that embeds Stripe.js
+        (`STRIPE_CHECKOUT=elements`), with the PaymentIntent's `client_secret`."""
+        if request.method_token or self.checkout == "elements":
+            return await self._create_intent(request)
+        return await self._create_session(request)
+
+    async def _create_session(self, request: PaymentRequest) -> ProviderPayment:
+        """A Checkout Session in payment mode (https://docs.stripe.com/api/checkout/sessions/create).
+        Its PaymentIntent exists only once the customer pays; it carries kassa's payment id
+        in its metadata (`payment_intent_data`), so its events find the payment."""
+        back = request.return_url or f"{self.ctx.settings.public_url.rstrip('/')}/"
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount,
+                        "product_data": {"name": (request.description or "Payment")[:250]},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": back,
+            "cancel_url": back,
+            "client_reference_id": request.payment_id,
+            "metadata": {"payment_id": request.payment_id},
+            "payment_intent_data": {"metadata": {"payment_id": request.payment_id}},
+        }
+        if request.description:
+            params["payment_intent_data"]["description"] = request.description[:500]
+        if request.customer_ref:
+            params["customer"] = request.customer_ref
+        try:
+            session = await self.client.v1.checkout.sessions.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": f"kassa-cs-{request.idempotency_key or request.payment_id}"},
+            )
+        except stripe.StripeError as exc:
+            raise _failure(exc, "create") from exc
+        return ProviderPayment(provider_payment_id=session.id, checkout_url=session.url)
+
+    async def _create_intent(self, request: PaymentRequest) -> ProviderPayment:
         params: dict[str, Any] = {
             "amount": request.amount,
             "currency": request.currency.lower(),
@@ -110,18 +155,34 @@ class StripeProvider:
             initial = intent_update(data, f"create:{data['id']}:{data['status']}")
         return ProviderPayment(
             provider_payment_id=data["id"],
-            checkout_url=self._checkout(data["id"]),
+            checkout_url=self._elements_page(data["id"]),
             client_secret=data.get("client_secret"),
             initial=initial,
         )
 
-    async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
-        if not request.provider_payment_id:
-            raise ProviderFailure("Stripe: the payment has no PaymentIntent yet", retryable=False)
+    async def _session(self, session_id: str) -> dict[str, Any]:
         try:
-            intent = (
-                await self.client.v1.payment_intents.retrieve_async(request.provider_payment_id)
-            ).to_dict()
+            session = await self.client.v1.checkout.sessions.retrieve_async(session_id)
+        except stripe.StripeError as exc:
+            raise _failure(exc, "retrieve") from exc
+        return session.to_dict()
+
+    async def _intent_id(self, request: PaymentRequest) -> str | None:
+        """The payment's PaymentIntent: its id, or the one its Checkout Session made."""
+        if not request.provider_payment_id:
+            raise ProviderFailure("Stripe: the payment has no Stripe object yet", retryable=False)
+        if not request.provider_payment_id.startswith("cs_"):
+            return request.provider_payment_id
+        intent = (await self._session(request.provider_payment_id)).get("payment_intent")
+        return str(intent) if intent else None
+
+    async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
+        intent_id = await self._intent_id(request)
+        if intent_id is None:  # a Checkout Session nobody has paid on yet
+            assert request.provider_payment_id is not None
+            return session_update(await self._session(request.provider_payment_id), "poll")
+        try:
+            intent = (await self.client.v1.payment_intents.retrieve_async(intent_id)).to_dict()
         except stripe.StripeError as exc:
             raise _failure(exc, "retrieve") from exc
         failed = intent.get("status") == "requires_payment_method" and bool(
@@ -130,10 +191,21 @@ class StripeProvider:
         return intent_update(intent, f"poll:{intent['id']}:{intent.get('status')}", failed=failed)
 
     async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
-        if not request.provider_payment_id:
-            raise ProviderFailure("Stripe: the payment has no PaymentIntent yet", retryable=False)
+        """A Checkout Session is expired (which cancels any PaymentIntent it made), a
+        PaymentIntent cancelled (https://docs.stripe.com/api/checkout/sessions/expire)."""
+        session_id = request.provider_payment_id or ""
+        if session_id.startswith("cs_"):
+            if (await self._session(session_id)).get("status") == "open":
+                try:
+                    session = await self.client.v1.checkout.sessions.expire_async(session_id)
+                except stripe.StripeError as exc:
+                    raise _failure(exc, "cancel") from exc
+                return session_update(session.to_dict(), "cancel")
+            return await self.fetch(request)
+        intent_id = await self._intent_id(request)
+        assert intent_id is not None
         try:
-            intent = await self.client.v1.payment_intents.cancel_async(request.provider_payment_id)
+            intent = await self.client.v1.payment_intents.cancel_async(intent_id)
         except stripe.StripeError as exc:
             raise _failure(exc, "cancel") from exc
         data = intent.to_dict()
@@ -142,11 +214,14 @@ class StripeProvider:
     async def refund(
         self, request: PaymentRequest, amount: int, *, idempotency_key: str
     ) -> ProviderRefund:
-        if not request.provider_payment_id:
-            raise ProviderFailure("Stripe: the payment has no PaymentIntent", retryable=False)
+        intent_id = await self._intent_id(request)
+        if intent_id is None:
+            raise ProviderFailure(
+                "Stripe: nothing was paid on this Checkout Session", retryable=False
+            )
         try:
             refund = await self.client.v1.refunds.create_async(
-                {"payment_intent": request.provider_payment_id, "amount": amount},
+                {"payment_intent": intent_id, "amount": amount},
                 {"idempotency_key": f"kassa-re-{idempotency_key}"},
             )
         except stripe.StripeError as exc:
