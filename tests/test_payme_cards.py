@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from kassa.config import SANDBOX_PAYME_MERCHANT_ID
 from tests.conftest import bearer, make_tariff, unique
@@ -138,8 +140,10 @@ async def test_organisation_cards_and_removal(client: httpx.AsyncClient) -> None
 
 async def test_subscribe_api_needs_the_key_for_server_methods(client: httpx.AsyncClient) -> None:
     token = await verified_card_token(client)
-    refused = await subscribe(client, "cards.check", {"token": token})
+    refused = await subscribe(client, "receipts.create", {"amount": 100, "account": {"order_id": "x"}})
     assert refused["error"]["code"] == -32504
+    # as Payme's test server answered payme-pkg: the merchant id alone may check a card
+    assert (await subscribe(client, "cards.check", {"token": token}))["result"]["card"]["verify"] is True
 
 
 async def test_a_payme_outage_leaves_the_payment_pending_not_lost(client: httpx.AsyncClient) -> None:
@@ -170,3 +174,26 @@ async def test_a_former_member_has_no_power_over_the_organisations_cards(client:
                               headers=bearer(colleague, orgs=[org]))).json()["items"]
     assert sorted(c["id"] for c in cards) == sorted([first["id"], second["id"]])
     assert [c["is_default"] for c in cards if c["id"] == first["id"]] == [True]
+
+
+async def test_a_refund_still_in_paymes_cancel_queue_is_finished_by_a_later_sync(
+        client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kassa.providers.payme import provider
+    from kassa.sandbox import payme_subscribe
+
+    monkeypatch.setattr(payme_subscribe, "CANCEL_QUEUE_SECONDS", 0.5)
+    monkeypatch.setattr(provider, "REFUND_QUEUE_WAIT", 0.05)
+    user = unique("u")
+    card = (await save_card(client, user, await verified_card_token(client))).json()
+    payment = (await client.post("/api/v1/payments", json={"provider": "payme", "amount": 200_000, "currency": "UZS",
+                                                          "payment_method_id": card["id"]}, headers=bearer(user))).json()
+    assert payment["status"] == "succeeded"
+    admin = bearer("admin-1", role="admin")
+    refund = (await client.post(f"/api/v1/payments/{payment['id']}/refunds", json={}, headers=admin)).json()
+    assert refund["status"] == "pending"  # Payme queued it (21)
+    assert (await client.get(f"/api/v1/payments/{payment['id']}", headers=admin)).json()["status"] == "succeeded"
+    await asyncio.sleep(0.7)
+    synced = await client.post(f"/api/v1/payments/{payment['id']}/sync", headers=admin)
+    assert synced.json()["status"] == "refunded" and synced.json()["refunded_amount"] == 200_000
+    refunds = (await client.get(f"/api/v1/payments/{payment['id']}/refunds", headers=admin)).json()["items"]
+    assert [r["status"] for r in refunds] == ["succeeded"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 import respx
@@ -29,11 +31,20 @@ async def test_every_card_and_receipt_method(payme: SubscribeClient) -> None:
 
     receipt = await payme.receipt_create(250_000, {"order_id": "pay_1"}, "Order 1")
     assert receipt["state"] == 0
-    paid = await payme.receipt_pay(receipt["_id"], card["token"])
-    assert paid["state"] == 4 and await payme.receipt_state(receipt["_id"]) == 4
+    paid = (await payme.call("receipts.pay", {"id": receipt["_id"], "token": card["token"],
+                                              "payer": {"phone": "998901234567"}}))["receipt"]
+    assert paid["state"] == 4 and (await payme.receipt_get(receipt["_id"]))["state"] == 4
+    assert paid["card"]["expire"] == "9903" and paid["payer"] == {"phone": "998901234567"}  # YYMM
     await payme.receipt_send(receipt["_id"], "998901234567")
     assert (await payme.receipt_get(receipt["_id"]))["amount"] == 250_000
-    assert (await payme.receipt_cancel(receipt["_id"]))["state"] == 50
+    listed = (await payme.call("receipts.get_all", {"count": 50, "from": 0, "to": 2**45}))["receipts"]
+    assert receipt["_id"] in [r["_id"] for r in listed]
+    queued = await payme.receipt_cancel(receipt["_id"])  # a paid receipt: the cancel queue first
+    assert queued["state"] == 21 and queued["meta"]["source_cancel"]
+    await asyncio.sleep(0.2)
+    assert (await payme.receipt_get(receipt["_id"]))["state"] == 50
+    unpaid = await payme.receipt_create(1_000, {"order_id": "pay_2"}, None)
+    assert (await payme.receipt_cancel(unpaid["_id"]))["state"] == 50
 
     await payme.card_remove(card["token"])
     with pytest.raises(PaymeApiError):

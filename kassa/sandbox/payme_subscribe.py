@@ -1,11 +1,16 @@
 """The Payme Subscribe API as the emulator serves it: cards.* and receipts.* with X-Auth.
 
+Checked against what Payme's test server answered the peer payme-pkg's tests: id-only X-Auth
+for cards.check and cards.remove, receipts.get_all, a receipt's card expiry as YYMM, the
+payer echoed, and a paid receipt's cancel queued (21, meta.source_cancel) before 50.
+
 Test cards behave as Payme's test cabinet: any 16-digit number with a future MMYY expiry is
 accepted, the SMS code is 666666, and a card ending in 0000 has insufficient funds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -19,6 +24,10 @@ from kassa.sandbox.base import Faults
 
 SMS_CODE = "666666"
 FRONT_END = frozenset({"cards.create", "cards.get_verify_code", "cards.verify"})
+# Payme's sandbox also takes the merchant id alone for these two server-side card calls:
+# payme-pkg (PayTechUz) calls them so, and its tests passed against Payme's test server.
+ID_ONLY_TOO = frozenset({"cards.check", "cards.remove"})
+CANCEL_QUEUE_SECONDS = 0.05  # a paid receipt waits in the cancel queue (21) before 50
 
 
 @dataclass
@@ -39,6 +48,7 @@ def _now() -> int:
 
 
 def _public_card(card: dict[str, Any]) -> dict[str, Any]:
+    """What cards.* answer: the expiry as "MM/YY" (receipts show it as "YYMM")."""
     return {k: card[k] for k in ("number", "expire", "token", "recurrent", "verify", "type")}
 
 
@@ -53,11 +63,12 @@ class SubscribeEmulator:
         self.rt = rt
         self.faults = faults
         self.state = SubscribeState()
+        self.tasks: set[asyncio.Task[None]] = set()
 
     def _authorised(self, method: str, header: str) -> bool:
         merchant = self.rt.settings.payme_merchant_id or ""
         key = self.rt.settings.payme_secret_key
-        if method in FRONT_END:
+        if method in FRONT_END or method in ID_ONLY_TOO:
             return header in (merchant, f"{merchant}:{key.get_secret_value() if key else ''}")
         return key is not None and header == f"{merchant}:{key.get_secret_value()}"
 
@@ -73,6 +84,28 @@ class SubscribeEmulator:
             raise RpcError(-31602, "Receipt not found")
         return receipt
 
+    def _later(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _finish_cancel(self, receipt: dict[str, Any]) -> None:
+        await asyncio.sleep(CANCEL_QUEUE_SECONDS)
+        receipt.update(state=50, cancel_time=_now())
+
+    def _all(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """receipts.get_all: `count` (at most 50) receipts created between `from` and `to`
+        (ms), skipping `offset`."""
+        numbers = [params.get(name, 0) for name in ("count", "from", "to", "offset")]
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in numbers):
+            raise RpcError(-32602, "count, from, to and offset are non-negative integers")
+        count, start, end, offset = (int(n) for n in numbers)
+        if not 1 <= count <= 50:
+            raise RpcError(-32602, "count is from 1 to 50")
+        found = [r for r in self.state.receipts.values() if start <= r["create_time"] <= end]
+        found.sort(key=lambda r: r["create_time"])
+        return found[offset : offset + count]
+
     def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "cards.create":
             card = _param(params, "card")
@@ -86,6 +119,7 @@ class SubscribeEmulator:
             self.state.cards[token] = {
                 "number": f"{number[:6]}******{number[-4:]}",
                 "expire": f"{expire[:2]}/{expire[2:]}",
+                "yymm": f"{expire[2:]}{expire[:2]}",  # a receipt shows the card's expiry so
                 "token": token,
                 "recurrent": bool(params.get("save", True)),
                 "verify": False,
@@ -138,18 +172,32 @@ class SubscribeEmulator:
             if not card["funds"]:
                 raise RpcError(-31630, "Insufficient funds")
             receipt.update(
-                state=4, pay_time=_now(), card={"number": card["number"], "expire": card["expire"]}
+                state=4, pay_time=_now(), card={"number": card["number"], "expire": card["yymm"]}
             )
+            payer = params.get("payer")
+            if isinstance(payer, dict):
+                receipt["payer"] = {
+                    k: payer[k] for k in ("phone", "email", "name", "ip") if k in payer
+                }
             return {"receipt": receipt}
         if method == "receipts.cancel":
             receipt = self._receipt(_param(params, "id"))
-            if receipt["state"] in (0, 4):
+            if receipt["state"] == 0:
                 receipt.update(state=50, cancel_time=_now())
+            elif receipt["state"] == 4:
+                # "puts a paid receipt into the cancel queue" (21); Payme's processing then
+                # returns the money and the receipt ends cancelled (50)
+                receipt.update(
+                    state=21, meta={**receipt.get("meta", {}), "source_cancel": "subscribe"}
+                )
+                self._later(self._finish_cancel(receipt))
             return {"receipt": receipt}
         if method == "receipts.check":
             return {"state": self._receipt(_param(params, "id"))["state"]}
         if method == "receipts.get":
             return {"receipt": self._receipt(_param(params, "id"))}
+        if method == "receipts.get_all":
+            return {"receipts": self._all(params)}
         if method == "receipts.send":
             self._receipt(_param(params, "id"))
             return {"success": True}

@@ -17,6 +17,7 @@ from kassa.db.models import (
     Invoice,
     InvoiceCounter,
     Payment,
+    Refund,
     Subscription,
     Tariff,
     WalletEntry,
@@ -51,6 +52,28 @@ async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: i
         .where(Invoice.payment_id == payment.id)
         .values(status="refunded" if full else "partially_refunded")
     )
+    await _settle_pending_refunds(session, payment)
+
+
+async def _settle_pending_refunds(session: AsyncSession, payment: Payment) -> None:
+    """Refunds the provider accepted but had not finished (Payme's cancel queue, Stripe's
+    pending refunds) are settled, oldest first, as far as its refunded total covers them."""
+    rows = (
+        (
+            await session.execute(
+                select(Refund)
+                .where(Refund.payment_id == payment.id)
+                .order_by(Refund.created_at, Refund.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    covered = payment.refunded_amount - sum(r.amount for r in rows if r.status == "succeeded")
+    for row in rows:
+        if row.status == "pending" and row.provider_refund_id and row.amount <= covered:
+            row.status = "succeeded"
+            covered -= row.amount
 
 
 async def _lock_subscription(session: AsyncSession, payment: Payment) -> Subscription:

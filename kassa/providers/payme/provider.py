@@ -10,7 +10,10 @@ once; it can be polled (receipts.check) and refunded in full (receipts.cancel).
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from typing import Any
 
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
@@ -25,6 +28,7 @@ from kassa.providers.base import (
 )
 from kassa.providers.payme.checkout import checkout_url
 from kassa.providers.payme.subscribe import (
+    RECEIPT_CANCEL_QUEUED,
     RECEIPT_CANCELLED,
     RECEIPT_PAID,
     SubscribeClient,
@@ -32,14 +36,19 @@ from kassa.providers.payme.subscribe import (
 from kassa.providers.registry import ProviderContext
 
 _EXPIRE_RE = re.compile(r"^(\d{2})/?(\d{2})$")
+REFUND_QUEUE_WAIT = 3.0  # seconds a refund waits for Payme's cancel queue
 _BRANDS = {"8600": "uzcard", "5614": "uzcard", "9860": "humo"}
 
 
-def receipt_status(state: int) -> PaymentStatus:
-    if state == RECEIPT_PAID:
+def receipt_status(receipt: dict[str, Any]) -> PaymentStatus:
+    """A receipt's state in kassa's terms. A receipt cancelled after it was paid (it has a
+    pay_time) is a refund: queued (20, 21) it is still paid, at 50 the money went back."""
+    state = int(receipt["state"])
+    was_paid = bool(receipt.get("pay_time"))
+    if state == RECEIPT_PAID or (was_paid and state in RECEIPT_CANCEL_QUEUED):
         return PaymentStatus.SUCCEEDED
     if state == RECEIPT_CANCELLED:
-        return PaymentStatus.CANCELLED
+        return PaymentStatus.REFUNDED if was_paid else PaymentStatus.CANCELLED
     return PaymentStatus.PROCESSING if state > 0 else PaymentStatus.PENDING
 
 
@@ -90,29 +99,32 @@ class PaymeProvider:
             raise
         return ProviderPayment(
             provider_payment_id=receipt_id,
-            initial=self._receipt_update(request, receipt_id, int(paid["state"])),
+            initial=self._receipt_update(request, receipt_id, paid),
         )
 
     def _receipt_update(
-        self, request: PaymentRequest, receipt_id: str, state: int
+        self, request: PaymentRequest, receipt_id: str, receipt: dict[str, Any]
     ) -> ProviderUpdate:
-        status = receipt_status(state)
+        status = receipt_status(receipt)
+        paid = status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+        amount = int(receipt.get("amount") or request.amount)
         return ProviderUpdate(
             provider=self.name,
-            event_id=f"receipt:{receipt_id}:{state}",
+            event_id=f"receipt:{receipt_id}:{receipt['state']}",
             payment_id=request.payment_id,
             provider_payment_id=receipt_id,
             status=status,
-            amount=request.amount if status is PaymentStatus.SUCCEEDED else None,
-            currency="UZS" if status is PaymentStatus.SUCCEEDED else None,
-            raw={"receipt_state": state},
+            amount=amount if paid else None,
+            currency="UZS" if paid else None,
+            refunded_amount=amount if status is PaymentStatus.REFUNDED else None,
+            raw={"receipt_state": receipt["state"]},
         )
 
     async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
         if not request.method_token or not request.provider_payment_id:
             raise NothingToPoll("Payme reports every change by calling kassa's Merchant API")
-        state = await self._subscribe().receipt_state(request.provider_payment_id)
-        return self._receipt_update(request, request.provider_payment_id, state)
+        receipt = await self._subscribe().receipt_get(request.provider_payment_id)
+        return self._receipt_update(request, request.provider_payment_id, receipt)
 
     async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
         """Payme has no merchant-side cancel of a checkout payment: the order is closed here,
@@ -138,7 +150,17 @@ class PaymeProvider:
             )
         if amount != request.amount:
             raise RefundNotSupported("Payme cancels a paid receipt only in full")
-        receipt = await self._subscribe().receipt_cancel(request.provider_payment_id)
+        client = self._subscribe()
+        receipt = await client.receipt_cancel(request.provider_payment_id)
+        # A paid receipt waits in Payme's cancel queue (21) before the money goes back (50):
+        # wait a little for it; still queued, the refund stays pending and a later sync of
+        # the payment finishes it.
+        deadline = time.monotonic() + min(
+            REFUND_QUEUE_WAIT, self.ctx.settings.provider_timeout_seconds
+        )
+        while int(receipt["state"]) in RECEIPT_CANCEL_QUEUED and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            receipt = await client.receipt_get(request.provider_payment_id)
         return ProviderRefund(
             provider_refund_id=request.provider_payment_id,
             amount=amount,

@@ -18,7 +18,7 @@ FRONT_END_METHODS = frozenset({"cards.create", "cards.get_verify_code", "cards.v
 # Receipt states (Payme's table): 4 paid, 50 cancelled; 0-3, 5, 6, 20, 21, 30 are on the way.
 RECEIPT_PAID = 4
 RECEIPT_CANCELLED = 50
-RECEIPT_CANCEL_QUEUED = 21
+RECEIPT_CANCEL_QUEUED = frozenset({20, 21})  # paused, and queued for cancellation
 
 
 class PaymeApiError(ProviderFailure):
@@ -126,6 +126,3 @@ class SubscribeClient:
     async def receipt_get(self, receipt_id: str) -> dict[str, Any]:
         receipt: dict[str, Any] = (await self.call("receipts.get", {"id": receipt_id}))["receipt"]
         return receipt
-
-    async def receipt_state(self, receipt_id: str) -> int:
-        return int((await self.call("receipts.check", {"id": receipt_id}))["state"])
