@@ -1,6 +1,9 @@
-"""The Kaspi gateway emulator: create/status/refund/cancel as kassa's gateway answers them,
-and a "phone" page at each payment's checkout_url standing in for the customer's Kaspi app:
-Pay makes the status `Processed`, Decline makes it `Error`. Polling reads what it set.
+"""The Kaspi gateway emulator: create/status/refund as the proxy the replaced Kaspi service
+used answers them (its public client, alekenov/figma-product-catalog
+`payment-service/kaspi_client.py`): the token as `access_token` in every query, amounts in
+whole tenge, nothing else (no cancel, no look-up by a merchant reference); and a "phone"
+page at each payment's checkout_url standing in for the customer's Kaspi app: Pay makes the
+status `Processed`, Decline makes it `Error`. Polling reads what it set.
 Fault switches add timeouts, 5xx answers and lost answers; `PUT /_payments/{id}` sets any
 status, including ones kassa has never heard of."""
 
@@ -33,6 +36,15 @@ def refused(code: str, message: str) -> JSONResponse:
     return JSONResponse({"status": False, "data": {"errors": {code: message}}})
 
 
+def tenge(text: str) -> Decimal | None:
+    """A positive whole number of tenge, as the gateway takes amounts; else None."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value > 0 and value == value.to_integral_value() else None
+
+
 class StatusChange(BaseModel):
     status: str = Field(min_length=1, max_length=60)
 
@@ -47,7 +59,7 @@ def build(rt: Runtime) -> FastAPI:
 
     async def gate(request: Request, action: str) -> tuple[JSONResponse | None, int | None]:
         await state.faults.delay()
-        if request.headers.get("authorization") != f"Bearer {token}":
+        if request.query_params.get("access_token") != token:
             return JSONResponse(
                 {"status": False, "data": {"errors": {"401": "bad token"}}}, status_code=401
             ), None
@@ -65,9 +77,8 @@ def build(rt: Runtime) -> FastAPI:
         if denied:
             return denied
         q = request.query_params
-        try:
-            amount = Decimal(q.get("amount", ""))
-        except InvalidOperation:
+        amount = tenge(q.get("amount", ""))
+        if amount is None:
             return refused("990000028", "wrong operation amount")
         if len(q.get("organizationBin", "")) != 12 or not q.get("phone", "").startswith("77"):
             return refused("-99000002", "trade point not found")
@@ -78,17 +89,13 @@ def build(rt: Runtime) -> FastAPI:
             "amount": amount,
             "refunded": Decimal(0),
             "bin": q["organizationBin"],
-            "reference": q.get("externalRef"),
             "phone": q["phone"],
             "deviceToken": q.get("deviceToken"),
         }
         return lost(failure, ok({"externalId": external_id, "status": "Wait"}))
 
     def find(q: Any) -> dict[str, Any] | None:
-        if q.get("externalId"):
-            return state.payments.get(q["externalId"])
-        ref = q.get("externalRef")
-        return next((p for p in state.payments.values() if ref and p["reference"] == ref), None)
+        return state.payments.get(q.get("externalId") or "")
 
     @app.get("/status/")
     async def status(request: Request) -> JSONResponse:
@@ -116,8 +123,8 @@ def build(rt: Runtime) -> FastAPI:
             return refused("-99000003", "purchase's trade point does not match")
         if payment["status"] != "Processed":
             return refused("-99000011", "cannot refund: purchase status unsuitable")
-        amount = Decimal(q.get("amount", "0"))
-        if amount <= 0 or payment["refunded"] + amount > payment["amount"]:
+        amount = tenge(q.get("amount", ""))
+        if amount is None or payment["refunded"] + amount > payment["amount"]:
             return refused("-99000005", "refund amount cannot exceed the purchase amount")
         payment["refunded"] += amount
         return lost(
@@ -130,18 +137,6 @@ def build(rt: Runtime) -> FastAPI:
                 }
             ),
         )
-
-    @app.get("/cancel/")
-    async def cancel(request: Request) -> JSONResponse:
-        denied, failure = await gate(request, "cancel")
-        if denied:
-            return denied
-        payment = find(request.query_params)
-        if payment is None:
-            return refused("-1601", "purchase not found")
-        if payment["status"] in ("Wait", "RemotePaymentCreated"):
-            payment["status"] = "RemotePaymentCanceled"
-        return lost(failure, ok({"externalId": payment["externalId"], "status": payment["status"]}))
 
     @app.put("/_payments/{external_id}")
     async def set_status(external_id: str, change: StatusChange) -> JSONResponse:

@@ -1,11 +1,12 @@
-"""The Kaspi gateway kassa talks to (KASPI_API_URL, `Authorization: Bearer <token>`).
+"""The Kaspi gateway kassa talks to (KASPI_API_URL, token KASPI_ACCESS_TOKEN).
 
-The surface of the proxy service kassa replaces: `GET {base}/{create|status|refund|cancel}/`
-with query parameters, answering `{"status": true, "data": {...}}`, or `{"status": false,
-"data": {"errors": {code: message}}}`. Amounts are tenge with two decimals; kassa converts
-from tiyn exactly. `status/` also finds a payment by kassa's own reference, so a create
-whose answer was lost is found again rather than repeated (the customer would get a
-second push). A different gateway shape is a change to this one file.
+The surface of the proxy the replaced Kaspi service used (its public client,
+alekenov/figma-product-catalog `payment-service/kaspi_client.py`): `GET {base}/create/`,
+`/status/` and `/refund/` with query parameters and the token as `access_token` in every
+query, answering `{"status": true, "data": {...}}` or `{"status": false, "data":
+{"errors": {code: message}}}`; a production refund may answer with an empty body. Nothing
+else: no cancel, no look-up by a reference of kassa's. Amounts are whole tenge (kassa
+refuses anything else before calling). A different gateway shape is a change to this file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 import httpx
 
-from kassa.money import to_decimal_string
 from kassa.providers.base import ProviderFailure
 
 
@@ -31,15 +31,14 @@ class KaspiGateway:
         try:
             response = await self.http.get(
                 f"{self.base}/{action}/",
-                params=params,
+                params={**params, "access_token": self.token},
                 timeout=self.timeout,
-                headers={"Authorization": f"Bearer {self.token}"},
             )
         except httpx.TimeoutException as exc:
             raise ProviderFailure(f"Kaspi {action}: timed out") from exc
         except httpx.HTTPError as exc:
             raise ProviderFailure(
-                f"Kaspi {action}: {type(exc).__name__}",
+                f"Kaspi {action}: could not reach the Kaspi gateway at {self.base}",
                 created_nothing=creates and isinstance(exc, httpx.ConnectError),
             ) from exc
         if response.status_code in (401, 403):
@@ -83,39 +82,35 @@ class KaspiGateway:
         message: str,
         organization_bin: str,
         device_token: str | None,
-        reference: str,
     ) -> dict[str, Any]:
         params = {
             "phone": phone,
-            "amount": to_decimal_string(amount, "KZT"),
+            "amount": whole_tenge(amount),
             "message": message[:200],
             "organizationBin": organization_bin,
-            "externalRef": reference,
         }
         if device_token:
             params["deviceToken"] = device_token
         return await self._get("create", params, creates=True)
 
-    async def status(self, *, external_id: str | None, reference: str) -> dict[str, Any]:
-        params = {"externalId": external_id} if external_id else {"externalRef": reference}
-        return await self._get("status", params)
+    async def status(self, *, external_id: str) -> dict[str, Any]:
+        return await self._get("status", {"externalId": external_id})
 
     async def refund(
         self, *, external_id: str, amount: int, organization_bin: str, device_token: str | None
     ) -> dict[str, Any]:
         params = {
             "externalId": external_id,
-            "amount": to_decimal_string(amount, "KZT"),
+            "amount": whole_tenge(amount),
             "organizationBin": organization_bin,
         }
         if device_token:
             params["deviceToken"] = device_token
         return await self._get("refund", params)
 
-    async def cancel(
-        self, *, external_id: str, organization_bin: str, device_token: str | None
-    ) -> dict[str, Any]:
-        params = {"externalId": external_id, "organizationBin": organization_bin}
-        if device_token:
-            params["deviceToken"] = device_token
-        return await self._get("cancel", params)
+
+def whole_tenge(tiyn: int) -> str:
+    """Tiyn as the gateway's whole tenge ("1500"); callers have refused anything else."""
+    if tiyn % 100:
+        raise ValueError(f"{tiyn} tiyn is not a whole number of tenge")
+    return str(tiyn // 100)

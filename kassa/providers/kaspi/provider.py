@@ -9,7 +9,14 @@ from __future__ import annotations
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.updates import ProviderUpdate
 from kassa.money import from_decimal_string
-from kassa.providers.base import PaymentRequest, ProviderFailure, ProviderPayment, ProviderRefund
+from kassa.providers.base import (
+    CancelNotSupported,
+    PaymentRequest,
+    ProviderFailure,
+    ProviderPayment,
+    ProviderRefund,
+    RefundNotSupported,
+)
 from kassa.providers.kaspi.gateway import KaspiGateway
 from kassa.providers.kaspi.statuses import UnknownKaspiStatus, map_status
 from kassa.providers.registry import ProviderContext
@@ -62,7 +69,6 @@ class KaspiProvider:
             message=request.description or "Payment",
             organization_bin=self._bin(),
             device_token=self.device_token,
-            reference=request.payment_id,
         )
         external_id = str(data.get("externalId") or "")
         if not external_id:
@@ -96,27 +102,23 @@ class KaspiProvider:
         )
 
     async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
-        data = await self.gateway.status(
-            external_id=request.provider_payment_id, reference=request.payment_id
-        )
-        external_id = str(data.get("externalId") or request.provider_payment_id or "")
-        if not external_id:
-            raise ProviderFailure("Kaspi status: the payment is not known to the gateway")
+        if not request.provider_payment_id:
+            # The create's answer was lost and the gateway has no look-up by kassa's
+            # reference: never create again (the customer would get a second request).
+            raise ProviderFailure(
+                "Kaspi: the answer to the create was lost and the gateway cannot find a "
+                "payment by kassa's reference; an operator resolves it in the Kaspi cabinet",
+                retryable=False,
+                code="kaspi_outcome_unknown",
+            )
+        data = await self.gateway.status(external_id=request.provider_payment_id)
+        external_id = str(data.get("externalId") or request.provider_payment_id)
         return self._update(request, external_id, str(data.get("status") or ""), data)
 
     async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
-        if not request.provider_payment_id:
-            raise ProviderFailure("Kaspi cancel: the payment has no Kaspi id yet", retryable=False)
-        data = await self.gateway.cancel(
-            external_id=request.provider_payment_id,
-            organization_bin=self._bin(),
-            device_token=self.device_token,
-        )
-        return self._update(
-            request,
-            request.provider_payment_id,
-            str(data.get("status") or "RemotePaymentCanceled"),
-            data,
+        raise CancelNotSupported(
+            "Kaspi's gateway cannot cancel a payment request; it expires in the customer's "
+            "Kaspi app if they do not pay"
         )
 
     async def refund(
@@ -124,6 +126,8 @@ class KaspiProvider:
     ) -> ProviderRefund:
         if not request.provider_payment_id:
             raise ProviderFailure("Kaspi refund: the payment has no Kaspi id", retryable=False)
+        if amount % 100:
+            raise RefundNotSupported("Kaspi refunds whole tenge only")
         data = await self.gateway.refund(
             external_id=request.provider_payment_id,
             amount=amount,
