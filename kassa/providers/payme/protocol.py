@@ -20,6 +20,17 @@ class TxState(IntEnum):
     CANCELLED_AFTER_PERFORM = -2
 
 
+# Payme's transaction graph (Merchant API, "Transaction states",
+# https://developer.help.paycom.uz/metody-merchant-api/): created (1) is performed (2) or
+# cancelled (-1); a performed one can only be cancelled as a refund (-2); -1 and -2 are final.
+TX_MOVES: dict[TxState, frozenset[TxState]] = {
+    TxState.CREATED: frozenset({TxState.PERFORMED, TxState.CANCELLED}),
+    TxState.PERFORMED: frozenset({TxState.CANCELLED_AFTER_PERFORM}),
+    TxState.CANCELLED: frozenset(),
+    TxState.CANCELLED_AFTER_PERFORM: frozenset(),
+}
+
+
 class CancelReason(IntEnum):
     RECEIVER_NOT_FOUND = 1
     DEBIT_FAILED = 2

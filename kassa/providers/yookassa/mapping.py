@@ -7,14 +7,9 @@ from typing import Any
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.money import MoneyError, from_decimal_string
+from kassa.providers.yookassa.states import STATUSES
 
 S = PaymentStatus
-STATUSES = {
-    "pending": S.PENDING,
-    "waiting_for_capture": S.PROCESSING,
-    "succeeded": S.SUCCEEDED,
-    "canceled": S.CANCELLED,
-}
 
 
 def _minor(amount: dict[str, Any] | None) -> tuple[int | None, str | None]:

@@ -21,6 +21,7 @@ from kassa.providers.base import (
 from kassa.providers.registry import ProviderContext
 from kassa.providers.yookassa import sdk
 from kassa.providers.yookassa.mapping import payment_update
+from kassa.providers.yookassa.states import CANCELLABLE
 
 
 class YooKassaProvider:
@@ -97,7 +98,7 @@ class YooKassaProvider:
             raise CancelNotSupported(
                 "YooKassa cannot cancel a payment the customer has not paid; it expires by itself"
             )
-        if current.get("status") != "waiting_for_capture":
+        if current.get("status") not in CANCELLABLE:
             return payment_update(current, "cancel")
         data = await self._payment("cancel", lambda: YooPayment.cancel(pid, f"kassa-cancel-{pid}"))
         return payment_update(data, "cancel")
