@@ -544,32 +544,26 @@ def build(rt: Runtime) -> FastAPI:
 
     def refund_charge(
         ch: dict[str, Any], amount: int | None, reason: str | None, request: Request | None
-    ) -> tuple[dict[str, Any] | None, JSONResponse | None]:
+    ) -> tuple[dict[str, Any] | None, JSONResponse | None, list[dict[str, Any]]]:
+        """Refund part or all of a charge; returns the refund, or Stripe's refusal, and the
+        events to send."""
         left = ch["amount_captured"] - ch["amount_refunded"]
         if left <= 0:
-            return None, _invalid(
-                f"Charge {ch['id']} has already been refunded.",
-                code="charge_already_refunded",
-            )
+            message = f"Charge {ch['id']} has already been refunded."
+            return None, _invalid(message, code="charge_already_refunded"), []
         amount = left if amount is None else amount
         if amount > left:
-            return None, _invalid(
-                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
-                "amount",
-                "amount_too_large",
+            message = (
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})"
             )
+            return None, _invalid(message, "amount", "amount_too_large"), []
         ch["amount_refunded"] += amount
         ch["refunded"] = ch["amount_refunded"] == ch["amount_captured"]
         refund = o.refund(ch, amount, reason)
         state.refunds[refund["id"]] = refund
         ch["refunds"]["data"].insert(0, refund)
-        later(
-            state.tasks,
-            deliver(
-                [event("charge.refunded", ch, request), event("refund.created", refund, request)]
-            ),
-        )
-        return refund, None
+        events = [event("charge.refunded", ch, request), event("refund.created", refund, request)]
+        return refund, None, events
 
     @app.post("/v1/refunds")
     async def create_refund(request: Request) -> JSONResponse:
@@ -623,7 +617,10 @@ def build(rt: Runtime) -> FastAPI:
             "requested_by_customer",
         ):
             return remember(request, params, _invalid("Invalid reason", "reason"))
-        refund, problem = refund_charge(ch, int(raw) if raw is not None else None, reason, request)
+        refund, problem, events = refund_charge(
+            ch, int(raw) if raw is not None else None, reason, request
+        )
+        later(state.tasks, deliver(events))
         return remember(request, params, problem or JSONResponse(refund))
 
     @app.get("/v1/refunds/{re_id}")
@@ -749,9 +746,10 @@ def build(rt: Runtime) -> FastAPI:
         intent = state.intents.get(body.payment_intent)
         if intent is None or intent["status"] != "succeeded":
             return JSONResponse({"error": "not refundable"}, status_code=400)
-        refund, problem = refund_charge(
+        refund, problem, events = refund_charge(
             state.charges[intent["latest_charge"]], body.amount, "requested_by_customer", None
         )
+        await deliver(events)  # the dashboard answers once Stripe has told kassa
         return problem or JSONResponse(refund)
 
     @app.post("/_events/{pi_id}/resend")
