@@ -3,12 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres chaos clean
+.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres chaos screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench: install
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
 		|| echo "wrk missing: install Debian's wrk package for the benchmark"; }
 	$(BIN)/python -m bench.run
+
+# The admin UI's screenshots in docs/ are refreshed on purpose, never by `make test`.
+screenshots: install browser
+	KASSA_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/test_admin_browser.py
 
 chaos: install
 	KASSA_CHAOS=1 KASSA_CHAOS_PAYMENTS=$${KASSA_CHAOS_PAYMENTS:-400} $(BIN)/pytest -s tests/chaos

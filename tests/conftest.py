@@ -1,7 +1,9 @@
 """Test harness: kassa served by a real uvicorn server on a free port, over a real database.
 
-KASSA_TEST_DATABASE_URL picks the database (a fresh SQLite file by default; PostgreSQL is
-reset to an empty schema first) and KASSA_TEST_REDIS_URL turns Redis on.
+KASSA_TEST_DATABASE_URL picks the database server (a fresh SQLite file by default); on
+PostgreSQL the suite creates a database of its own for the run (`kassa_test_<random>`) and
+drops it afterwards, leaving every other database alone. KASSA_TEST_REDIS_URL turns Redis
+on, in the database number it names (flushed: use one nothing else does).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,12 +43,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+async def _admin(server_url: str, statement: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE), on the server's own db."""
+    db = Database(server_url)
+    try:
+        async with db.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+    finally:
+        await db.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("KASSA_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kassa-test.db'}"
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    server = os.environ.get("KASSA_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kassa-test.db'}"
+        return
+    name = f"kassa_test_{os.urandom(5).hex()}"
+    await _admin(server, f"CREATE DATABASE {name}")
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
@@ -76,22 +94,8 @@ def settings(database_url: str, port: int) -> Settings:
     )
 
 
-async def _reset_database(url: str) -> None:
-    if not url.startswith("postgresql"):
-        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
-        return
-    db = Database(url)
-    try:
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await db.dispose()
-
-
 @pytest.fixture(scope="session")
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    await _reset_database(settings.database_url)
     await upgrade_async(settings.database_url)
     rt = Runtime.build(settings)
     if rt.redis is not None:

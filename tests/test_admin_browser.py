@@ -1,6 +1,7 @@
 """An operator in a real headless Chromium (Debian's, driven by Playwright): signs in,
 creates a shop, runs a test payment through the sandbox page, sees it succeed on the
-dashboard and refunds it. Screenshots of each page land in docs/screenshots/."""
+dashboard and refunds it. Screenshots of each page land in build/screenshots/ (ignored by
+git); `make screenshots` writes them to docs/screenshots/ instead, to refresh the docs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from kassa.services.operators import create_operator
 from tests.conftest import unique
 
 CHROMIUM = os.environ.get("KASSA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / os.environ.get("KASSA_SCREENSHOTS_DIR", "build/screenshots")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -2,7 +2,8 @@
 Payme's callbacks three times over, concurrently and out of order, while an API process and
 a worker are killed with SIGKILL, PostgreSQL restarts and Redis stops. Afterwards every
 payment is in the state its provider says, every effect happened once, and every event
-reached the subscriber at least once.
+reached the subscriber at least once. The PostgreSQL cluster and the Redis server it kills
+and restarts are its own (tests/throwaway.py), never the machine's.
 
 KASSA_CHAOS_PAYMENTS sets the storm's size (`make chaos`: 400; `make test`: 60).
 """
@@ -16,9 +17,11 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -35,18 +38,12 @@ import uvicorn
 from kassa.auth import mint_token
 from kassa.events.signing import verify
 from tests.conftest import Receiver, _free_port
+from tests.throwaway import PostgresCluster, RedisServer
 
 PAYMENTS = int(os.environ.get("KASSA_CHAOS_PAYMENTS", "60"))
-PG_ADMIN = os.environ.get("KASSA_CHAOS_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 DB_NAME = "kassa_chaos"
-DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 SECRET = "chaos-secret-0123456789abcdef-0123456789abcdef"
 PAYME_KEY = "chaos-payme-key"
-PG_CLUSTER = os.environ.get("KASSA_CHAOS_PG_CLUSTER", "")
-REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
-               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
-               "--logfile", "/var/log/redis/ci.log"]
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()}
 ADMIN = {"Authorization": "Bearer " + mint_token(SECRET, "chaos-admin", role="admin",
                                                  expires_in=timedelta(hours=2))}
@@ -57,6 +54,7 @@ class Cluster:
     env: dict[str, str]
     workdir: Path
     api_ports: list[int]
+    services: Services
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self, name: str) -> None:
@@ -91,20 +89,41 @@ class Tally:
     calls: int = 0
 
 
-def _pg_cluster() -> list[str]:
-    if PG_CLUSTER:
-        return PG_CLUSTER.split()
-    versions = sorted(os.listdir("/etc/postgresql"))
-    return [versions[-1], "main"]
+@dataclass
+class Services:
+    """The fault suite's own PostgreSQL and Redis, which it is free to restart and stop."""
+
+    postgres: PostgresCluster
+    redis: RedisServer
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url(DB_NAME, "postgresql+asyncpg")
+
+    @property
+    def dsn(self) -> str:
+        return self.postgres.url(DB_NAME, "postgres")
 
 
-async def _fresh_database() -> None:
-    conn = await asyncpg.connect(PG_ADMIN.replace("postgresql://", "postgres://"))
+@pytest.fixture
+async def services() -> AsyncIterator[Services]:
+    # a directory the `postgres` user can reach (pytest's own tmp tree is root's alone)
+    parent = Path(tempfile.mkdtemp(prefix="kassa-chaos-"))
+    parent.chmod(0o755)
+    postgres, redis = PostgresCluster.create(parent), RedisServer.create(parent)
+    postgres.start()
+    redis.start()
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn = await asyncpg.connect(postgres.url("postgres", "postgres"))
+        try:
+            await conn.execute(f"CREATE DATABASE {DB_NAME}")
+        finally:
+            await conn.close()
+        yield Services(postgres, redis)
     finally:
-        await conn.close()
+        redis.stop()
+        postgres.stop()
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture
@@ -122,17 +141,15 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
-    await _fresh_database()
+async def cluster(tmp_path: Path, services: Services) -> AsyncIterator[Cluster]:
     ports = [_free_port(), _free_port()]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KASSA_TEST", "DATABASE_URL", "REDIS_URL"))}
-    env.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, SECRET_KEY=SECRET, SANDBOX="true",
+    env.update(DATABASE_URL=services.database_url, REDIS_URL=services.redis.url(), SECRET_KEY=SECRET, SANDBOX="true",
                PUBLIC_URL=f"http://127.0.0.1:{ports[0]}", PAYME_SECRET_KEY=PAYME_KEY,
                LOG_LEVEL="WARNING", IDEMPOTENCY_LOCK_SECONDS="3")
     subprocess.run([sys.executable, "-m", "kassa", "migrate"], cwd=tmp_path, env=env, check=True,
                    capture_output=True, timeout=120)
-    subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=False, capture_output=True)
-    c = Cluster(env, tmp_path, ports)
+    c = Cluster(env, tmp_path, ports, services)
     for name in ("api1", "api2", "worker1", "worker2"):
         c.start(name)
     try:
@@ -258,14 +275,13 @@ async def faults(cluster: Cluster, progress: list[int], total: int, log: list[st
     log.append("SIGKILL worker1")
     cluster.start("worker1")
     await at(0.5)
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *_pg_cluster(), "restart"], check=True,
-                   capture_output=True, timeout=120)
+    await asyncio.to_thread(cluster.services.postgres.restart)
     log.append("PostgreSQL restarted")
     await at(0.65)
-    subprocess.run(["redis-cli", "shutdown", "nosave"], check=False, capture_output=True)
+    cluster.services.redis.stop()
     log.append("Redis stopped")
     await asyncio.sleep(2)
-    subprocess.run(REDIS_START, check=True, capture_output=True)
+    cluster.services.redis.start()
     log.append("Redis started")
 
 
@@ -297,7 +313,7 @@ async def test_storm(cluster: Cluster, receiver: Receiver) -> None:
         storm_seconds = time.monotonic() - started
 
         # Let the workers deliver everything.
-        conn = await asyncpg.connect(f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
+        conn = await asyncpg.connect(cluster.services.dsn)
         try:
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline:
