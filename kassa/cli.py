@@ -38,6 +38,13 @@ def migrate() -> None:
     typer.echo("migrations applied")
 
 
+def public_url_for(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - not a bind
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
@@ -53,6 +60,10 @@ def serve(
     settings = _settings()
     upgrade(settings.database_url)
     os.environ["KASSA_SERVE_JOBS"] = "0" if no_jobs else "1"
+    if "public_url" not in settings.model_fields_set:
+        # Providers and browsers must reach this very address and port (the checkout links,
+        # the sandboxes' callbacks): PUBLIC_URL follows --host/--port unless it is set.
+        os.environ["PUBLIC_URL"] = public_url_for(host, port)
     uvicorn.run(
         "kassa.app:serve_app",
         factory=True,

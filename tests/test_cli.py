@@ -99,6 +99,13 @@ def test_serve_starts_on_an_empty_machine(tmp_path: Path) -> None:
         assert (tmp_path / "kassa.db").exists()
         page = httpx.get(f"http://127.0.0.1:{port}/api/v1/tariffs")
         assert page.json()["items"] == []
+        # PUBLIC_URL follows --port: the links and the sandboxes' callbacks reach this kassa
+        user = {"Authorization": f"Bearer {run(['token', 'u1'], tmp_path, **env).stdout.strip()}"}
+        for provider, currency in (("payme", "UZS"), ("stripe", "USD"), ("yookassa", "RUB")):
+            made = httpx.post(f"http://127.0.0.1:{port}/api/v1/payments", headers=user, timeout=30,
+                              json={"provider": provider, "amount": 10_000, "currency": currency})
+            assert made.status_code == 201, made.text
+            assert made.json()["checkout_url"].startswith(f"http://127.0.0.1:{port}/sandbox/")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -278,3 +278,9 @@ async def test_kaspi_payments_cannot_be_cancelled_through_its_gateway(client: ht
     assert (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user))).json()["status"] == "processing"
     # the gateway has no such call, and the emulator says so as a missing route does
     assert (await client.get("/sandbox/kaspi/cancel/", params={"externalId": payment["provider_payment_id"]})).status_code == 404
+
+
+async def test_a_missing_phone_is_said_to_be_missing(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/payments", json={"provider": "kaspi", "amount": 10_000, "currency": "KZT"},
+                                 headers=bearer(unique("u")))
+    assert response.status_code == 422 and "send their number" in response.json()["detail"]

@@ -231,3 +231,21 @@ async def test_emulator_objects_parse_as_the_sdk_models_them(client: httpx.Async
     # kassa sees the partial capture as an amount the payment does not have: never succeeded
     synced = await client.post(f"/api/v1/payments/{payment['id']}/sync", headers=bearer(user))
     assert synced.json()["status"] == "processing"
+
+
+async def test_an_unreachable_api_is_said_in_words(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    shop_id = unique("ru-shop")
+    made = await client.post("/api/v1/admin/merchants", headers=admin, json={
+        "shop_id": shop_id, "provider": "yookassa",
+        "credentials": {"api_url": f"http://127.0.0.1:{closed}/v3"}})
+    assert made.status_code == 201, made.text
+    refused = await client.post("/api/v1/payments", headers=bearer(unique("u")), json={
+        "provider": "yookassa", "amount": 59_900, "currency": "RUB", "shop_id": shop_id})
+    assert refused.status_code == 502
+    assert f"could not reach the YooKassa API at http://127.0.0.1:{closed}/v3" in refused.json()["detail"]
+    assert "Error" not in refused.json()["detail"]  # no exception class names

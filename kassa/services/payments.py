@@ -168,6 +168,11 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         raise ValidationFailed(str(exc)) from exc
     _check_enabled(rt, new.provider)
     if new.provider in PHONE_PROVIDERS:
+        if not (new.phone or "").strip():
+            raise ValidationFailed(
+                f"phone: a {new.provider} payment is a request to the customer's phone; "
+                "send their number (a Kazakh mobile, +7 7XX XXX XX XX)"
+            )
         try:
             new = replace(new, phone=normalise_kz_mobile(new.phone or ""))
         except InvalidPhone as exc:

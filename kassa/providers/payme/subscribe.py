@@ -55,7 +55,7 @@ class SubscribeClient:
             raise ProviderFailure(f"Payme {method}: timed out") from exc
         except httpx.HTTPError as exc:
             raise ProviderFailure(
-                f"Payme {method}: {type(exc).__name__}",
+                f"Payme {method}: could not reach the Payme Subscribe API at {self.url}",
                 created_nothing=isinstance(exc, httpx.ConnectError),
             ) from exc
         if response.status_code >= 500:

@@ -85,10 +85,10 @@ async def call(access: ShopAccess, action: str, fn: Callable[[], T]) -> T:
     except TimeoutError as exc:
         raise ProviderFailure(f"YooKassa {action}: timed out") from exc
     except Exception as exc:
-        raise _failure(exc, action) from exc
+        raise _failure(exc, action, access.api_url) from exc
 
 
-def _failure(exc: Exception, action: str) -> ProviderFailure:
+def _failure(exc: Exception, action: str, api_url: str) -> ProviderFailure:
     from yookassa.domain.exceptions import (
         ApiError,
         BadRequestError,
@@ -101,14 +101,17 @@ def _failure(exc: Exception, action: str) -> ProviderFailure:
         content = getattr(exc, "args", [{}])[0] if exc.args else {}
         detail = content.get("description") if isinstance(content, dict) else None
         return ProviderFailure(
-            f"YooKassa {action}: {detail or type(exc).__name__}"[:300],
+            f"YooKassa {action}: {detail or 'YooKassa refused the request'}"[:300],
             retryable=False,
             created_nothing=True,
             code=f"yookassa_{type(exc).__name__}",
         )
     if isinstance(exc, ApiError):
-        return ProviderFailure(f"YooKassa {action}: {type(exc).__name__}")
+        return ProviderFailure(f"YooKassa {action}: the YooKassa API answered with an error")
+    unreachable = isinstance(exc, ConnectionError | AttributeError | OSError)
     return ProviderFailure(
-        f"YooKassa {action}: {type(exc).__name__}",
-        created_nothing=isinstance(exc, ConnectionError | AttributeError),
+        f"YooKassa {action}: could not reach the YooKassa API at {api_url}"
+        if unreachable
+        else f"YooKassa {action}: an answer kassa could not read",
+        created_nothing=unreachable,
     )
