@@ -29,7 +29,7 @@ import asyncpg
 import httpx
 
 from bench.drive import drive
-from kassa.auth import mint_token
+from kassa.core.security import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"

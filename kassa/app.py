@@ -25,12 +25,12 @@ from kassa.api import (
 )
 from kassa.api.json_guard import JsonBodyGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
-from kassa.config import Settings
+from kassa.core.logging import configure_logging, get_logger
+from kassa.core.runtime import Runtime
+from kassa.core.settings import Settings
 from kassa.jobs.runner import run_jobs
-from kassa.logging import configure_logging, get_logger
-from kassa.runtime import Runtime
 from kassa.sandbox.mount import mount_sandboxes
-from kassa.schemas import Problem
+from kassa.services.schemas import Problem
 from kassa.webhooks import router as webhooks_router
 
 log = get_logger(__name__)

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from kassa.auth import mint_token
-from kassa.config import Settings
+from kassa.core.security import mint_token
+from kassa.core.settings import Settings
 
 app = typer.Typer(help="kassa: self-hosted payments", no_args_is_help=True, add_completion=False)
 api_key_app = typer.Typer(help="service API keys", no_args_is_help=True)
@@ -79,9 +79,9 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the background jobs until interrupted."""
+    from kassa.core.logging import configure_logging
+    from kassa.core.runtime import Runtime
     from kassa.jobs.runner import run_jobs
-    from kassa.logging import configure_logging
-    from kassa.runtime import Runtime
 
     settings = _settings()
     configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secret_values())
@@ -159,7 +159,7 @@ def admin_create(
     """Create an operator login for the admin UI."""
     from kassa.db.migrate import upgrade
     from kassa.db.session import Database
-    from kassa.errors import ValidationFailed
+    from kassa.domain.errors import ValidationFailed
     from kassa.services.operators import create_operator
 
     settings = _settings()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 from kassa.services.operators import create_operator
 from tests.conftest import unique
 

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 from kassa.services.operators import create_operator
 from tests.conftest import bearer, unique
 

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from kassa.core.runtime import Runtime
 from kassa.db.models import AuditRecord, Invoice, OutboxEvent, Payment, Subscription, WalletEntry
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
-from kassa.runtime import Runtime
 from kassa.services.context import Actor
 from kassa.services.updates import Outcome, UpdateResult, apply_update
 from tests.conftest import bearer, make_tariff, unique

@@ -11,9 +11,9 @@ import httpx
 import nats
 import pytest
 
-from kassa.config import Settings
+from kassa.core.runtime import Runtime
+from kassa.core.settings import Settings
 from kassa.jobs.outbox_relay import fan_out
-from kassa.runtime import Runtime
 from tests.conftest import bearer, unique
 
 RABBIT_URL = os.environ.get("KASSA_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kassa.auth import read_token
+from kassa.core.security import read_token
 from kassa.db.session import Database
 from kassa.services.api_keys import principal_for_key
 

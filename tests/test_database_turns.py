@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import event, text
 
-from kassa.config import Settings
+from kassa.core.runtime import Runtime
+from kassa.core.settings import Settings
 from kassa.db.session import Database
-from kassa.runtime import Runtime
 
 
 async def test_waiting_transactions_are_served_in_arrival_order(

@@ -1,6 +1,6 @@
 import pytest
 
-from kassa.crypto import SecretBox, mask
+from kassa.core.crypto import SecretBox, mask
 from kassa.domain.merchants import InvalidMerchant, check_bin, check_device_token
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.providers.kaspi.statuses import KASPI_STATUSES, UnknownKaspiStatus, map_status

@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from kassa.auth import mint_token
+from kassa.core.security import mint_token
 from tests.conftest import TEST_SECRET, bearer, unique
 
 

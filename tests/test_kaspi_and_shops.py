@@ -11,11 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from kassa.config import SANDBOX_KASPI_ACCESS_TOKEN
+from kassa.core.runtime import Runtime
+from kassa.core.settings import SANDBOX_KASPI_ACCESS_TOKEN
 from kassa.db.base import utcnow
 from kassa.db.models import Payment
 from kassa.jobs.reconciler import reconcile_due
-from kassa.runtime import Runtime
 from tests.conftest import bearer, unique
 
 

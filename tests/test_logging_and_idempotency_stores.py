@@ -9,9 +9,9 @@ from contextlib import redirect_stderr
 import pytest
 from redis.asyncio import Redis
 
-from kassa.errors import IdempotencyConflict, IdempotencyKeyReused
-from kassa.logging import configure_logging, get_logger
-from kassa.runtime import Runtime
+from kassa.core.logging import configure_logging, get_logger
+from kassa.core.runtime import Runtime
+from kassa.domain.errors import IdempotencyConflict, IdempotencyKeyReused
 from kassa.services.idempotency import DatabaseStore, RedisStore, StoredResponse
 from tests.conftest import unique
 

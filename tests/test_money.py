@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kassa.money import (
+from kassa.domain.money import (
     CURRENCY_EXPONENTS,
     MAX_AMOUNT,
     Money,

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import WebhookDelivery
 from kassa.domain.backoff import retry_delay
 from kassa.events.signing import sign, verify
 from kassa.jobs.outbox_relay import deliver_due, fan_out, relay_once
-from kassa.runtime import Runtime
 from tests.conftest import Receiver, bearer, make_tariff, unique
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa.config import SANDBOX_PAYME_SECRET_KEY
+from kassa.core.runtime import Runtime
+from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
 from kassa.db.models import PaymeTransaction
-from kassa.runtime import Runtime
 from tests.conftest import bearer, make_tariff, unique
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"Paycom:{SANDBOX_PAYME_SECRET_KEY}".encode()).decode()}

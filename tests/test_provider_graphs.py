@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from kassa.config import SANDBOX_PAYME_SECRET_KEY
+from kassa.core.runtime import Runtime
+from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
 from kassa.db.models import Invoice, OutboxEvent
+from kassa.domain.money import to_decimal_string
 from kassa.domain.updates import ProviderUpdate
-from kassa.money import to_decimal_string
 from kassa.providers.stripe.mapping import event_update
 from kassa.providers.yookassa.mapping import payment_update
-from kassa.runtime import Runtime
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
 from tests.conftest import bearer, unique

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from kassa.app import create_app
-from kassa.config import Settings
-from kassa.runtime import Runtime
-from kassa.services.rate_limits import RateLimiter
+from kassa.core.rate_limits import RateLimiter
+from kassa.core.runtime import Runtime
+from kassa.core.settings import Settings
 from tests.conftest import bearer, unique
 
 
@@ -92,7 +92,7 @@ async def test_service_keys_have_their_own_larger_budget(settings: Settings, run
 
 
 async def test_a_flood_of_new_names_does_not_reset_a_busy_counter(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kassa.services import rate_limits
+    from kassa.core import rate_limits
 
     monkeypatch.setattr(rate_limits, "MAX_MEMORY_COUNTERS", 50)
     limiter = RateLimiter()

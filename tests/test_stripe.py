@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa.config import SANDBOX_STRIPE_WEBHOOK_SECRET
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
+from kassa.core.settings import SANDBOX_STRIPE_WEBHOOK_SECRET
 from tests.conftest import bearer, unique
 
 

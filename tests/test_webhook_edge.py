@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from kassa.app import create_app
-from kassa.config import SANDBOX_PAYME_SECRET_KEY, Settings
-from kassa.runtime import Runtime
-from kassa.services.rate_limits import RateLimiter
+from kassa.core.rate_limits import RateLimiter
+from kassa.core.runtime import Runtime
+from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY, Settings
 from tests.conftest import bearer, unique
 from tests.test_stripe import signed
 

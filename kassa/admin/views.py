@@ -16,11 +16,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import or_, select
 
 from kassa.api.client_ip import parse_networks, sender_address
+from kassa.core.runtime import Runtime
 from kassa.db.models import AuditRecord, Payment, Refund, Tariff
+from kassa.domain.errors import KassaError
+from kassa.domain.money import MoneyError, to_decimal_string
 from kassa.domain.states import PaymentStatus
-from kassa.errors import KassaError
-from kassa.money import MoneyError, to_decimal_string
-from kassa.runtime import Runtime
 from kassa.services import merchants, payments, refunds, statistics, tariffs, webhook_endpoints
 from kassa.services.audit import OPERATIONS
 from kassa.services.merchants import MerchantFields

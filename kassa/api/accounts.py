@@ -10,11 +10,11 @@ from sqlalchemy import select
 from kassa.api.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.db.models import Invoice, Payment
-from kassa.errors import NotFound
-from kassa.schemas import InvoiceOut, Page, SubscriptionOut, WalletEntryOut, WalletOut
+from kassa.domain.errors import NotFound
 from kassa.services import access, subscriptions, wallets
 from kassa.services.invoice_pdf import render as invoice_pdf_render
 from kassa.services.pagination import paginate
+from kassa.services.schemas import InvoiceOut, Page, SubscriptionOut, WalletEntryOut, WalletOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 OrgId = Annotated[str, Path(max_length=200)]

@@ -13,11 +13,11 @@ from kassa.api.deps import CurrentAdmin, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.db.models import AuditRecord, Merchant
-from kassa.schemas import AuditRecordOut, Page, ProviderName
 from kassa.services import merchants
 from kassa.services.audit import OPERATIONS
 from kassa.services.merchants import MerchantFields
 from kassa.services.pagination import paginate
+from kassa.services.schemas import AuditRecordOut, Page, ProviderName
 
 router = APIRouter(prefix="/admin", tags=["admin: shops and audit"], responses=PROBLEM_RESPONSES)
 ShopId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from kassa.api.deps import CurrentAdmin, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.errors import ValidationFailed
-from kassa.schemas import ProviderName
+from kassa.domain.errors import ValidationFailed
 from kassa.services import statistics
+from kassa.services.schemas import ProviderName
 
 router = APIRouter(prefix="/admin", tags=["admin: statistics"], responses=PROBLEM_RESPONSES)
 

@@ -11,8 +11,8 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from kassa.api.deps import CurrentAdmin, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.schemas import Out, Page
 from kassa.services import webhook_endpoints
+from kassa.services.schemas import Out, Page
 
 router = APIRouter(prefix="/admin", tags=["admin: webhooks"], responses=PROBLEM_RESPONSES)
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from kassa.auth import VERIFIED_PRINCIPAL, InvalidToken, Principal, Role, read_token
-from kassa.errors import Forbidden, Unauthorized
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
+from kassa.core.security import VERIFIED_PRINCIPAL, InvalidToken, Principal, Role, read_token
+from kassa.domain.errors import Forbidden, Unauthorized
 from kassa.services.api_keys import principal_for_key
 from kassa.services.pagination import PageParams
 

@@ -21,8 +21,8 @@ from sqlalchemy.exc import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kassa.api.problems import problem
-from kassa.errors import KassaError
-from kassa.logging import describe_exception, get_logger
+from kassa.core.logging import describe_exception, get_logger
+from kassa.domain.errors import KassaError
 
 log = get_logger(__name__)
 
@@ -53,12 +53,29 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+# The HTTP status of each of the contract's problem codes.
+STATUS_OF_CODE = {
+    "validation_error": 422,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "idempotency_key_reused": 422,
+    "idempotency_conflict": 409,
+    "invalid_state": 409,
+    "provider_error": 502,
+    "rate_limited": 429,
+    "payload_too_large": 413,
+    "service_unavailable": 503,
+}
+
+
 async def kassa_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KassaError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    status = STATUS_OF_CODE.get(exc.code, 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if "retry_after" in exc.extra:
         headers = {"Retry-After": str(exc.extra["retry_after"])}
-    return problem(exc.status, exc.code, exc.title, exc.detail, headers=headers)
+    return problem(status, exc.code, exc.title, exc.detail, headers=headers)
 
 
 async def validation_error(_request: Request, exc: Exception) -> Response:

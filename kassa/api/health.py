@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kassa.api.deps import RuntimeDep
-from kassa.logging import get_logger
+from kassa.core.logging import get_logger
 
 router = APIRouter(tags=["health"])
 log = get_logger(__name__)

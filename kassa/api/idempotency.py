@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from kassa.api.deps import CurrentPrincipal, RuntimeDep
 from kassa.api.errors import kassa_error
-from kassa.auth import Principal
-from kassa.errors import KassaError
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
+from kassa.domain.errors import KassaError
 from kassa.services.idempotency import (
     DatabaseStore,
     IdempotencyStore,

@@ -11,9 +11,9 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.api.problems import problem
-from kassa.auth import VERIFIED_PRINCIPAL, InvalidToken, read_token
-from kassa.logging import describe_exception, get_logger
-from kassa.observability import REQUEST_LATENCY, REQUESTS
+from kassa.core.logging import describe_exception, get_logger
+from kassa.core.observability import REQUEST_LATENCY, REQUESTS
+from kassa.core.security import VERIFIED_PRINCIPAL, InvalidToken, read_token
 from kassa.services.api_keys import service_key
 from kassa.services.context import request_id_var
 

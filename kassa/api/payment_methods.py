@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from kassa.api.deps import CurrentUser, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.schemas import PaymentMethodOut, ProviderName
 from kassa.services import payment_methods
+from kassa.services.schemas import PaymentMethodOut, ProviderName
 
 router = APIRouter(prefix="/payment-methods", tags=["payment methods"], responses=PROBLEM_RESPONSES)
 MethodId = Annotated[str, Path(max_length=64)]

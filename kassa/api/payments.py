@@ -11,7 +11,9 @@ from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.states import PaymentStatus
-from kassa.schemas import (
+from kassa.services import payments, refunds
+from kassa.services.payments import NewPayment, PaymentFilters
+from kassa.services.schemas import (
     AmountField,
     AuditRecordOut,
     CurrencyField,
@@ -22,8 +24,6 @@ from kassa.schemas import (
     RefundOut,
     ShopIdField,
 )
-from kassa.services import payments, refunds
-from kassa.services.payments import NewPayment, PaymentFilters
 
 router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
 PaymentId = Annotated[str, Path(max_length=64)]

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.schemas import (
+from kassa.services import tariffs
+from kassa.services.payments import NewPayment, create_payment
+from kassa.services.schemas import (
     AmountField,
     CurrencyField,
     Page,
@@ -19,8 +21,6 @@ from kassa.schemas import (
     ShopIdField,
     TariffOut,
 )
-from kassa.services import tariffs
-from kassa.services.payments import NewPayment, create_payment
 
 router = APIRouter(prefix="/tariffs", tags=["tariffs"], responses=PROBLEM_RESPONSES)
 TariffId = Annotated[str, Path(max_length=64)]

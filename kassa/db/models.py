@@ -132,7 +132,7 @@ class PaymentMethod(Base):
     user_id: Mapped[str] = mapped_column(String(200), index=True)
     organization_id: Mapped[str | None] = mapped_column(String(200), index=True)
     provider: Mapped[str] = mapped_column(String(20))
-    token: Mapped[str] = mapped_column(Text)  # sealed (kassa.crypto)
+    token: Mapped[str] = mapped_column(Text)  # sealed (kassa.core.crypto)
     token_digest: Mapped[str] = mapped_column(String(64))
     brand: Mapped[str | None] = mapped_column(String(40))
     last4: Mapped[str | None] = mapped_column(String(4))

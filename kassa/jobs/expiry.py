@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import Subscription
-from kassa.runtime import Runtime
-from kassa.schemas import SubscriptionOut
 from kassa.services import outbox
 from kassa.services.idempotency import purge_expired
+from kassa.services.schemas import SubscriptionOut
 
 BATCH = 200
 

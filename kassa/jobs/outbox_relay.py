@@ -16,13 +16,13 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select
 
+from kassa.core.logging import get_logger
+from kassa.core.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_LAG
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from kassa.domain.backoff import retry_delay
 from kassa.events.signing import HEADER, body_of, sign
-from kassa.logging import get_logger
-from kassa.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_LAG
-from kassa.runtime import Runtime
 from kassa.services.destinations import DestinationRefused, check_destination
 from kassa.services.sql import insert_ignore
 from kassa.services.webhook_endpoints import subscribed

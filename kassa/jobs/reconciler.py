@@ -12,16 +12,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from kassa.core.logging import describe_exception, get_logger
+from kassa.core.observability import RECONCILER_RUNS
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import Payment
 from kassa.domain.backoff import retry_delay
 from kassa.domain.states import OPEN_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
-from kassa.logging import describe_exception, get_logger
-from kassa.observability import RECONCILER_RUNS
 from kassa.providers.base import NothingToPoll, ProviderFailure
 from kassa.providers.plugins import all_plugins, state_graph
-from kassa.runtime import Runtime
 from kassa.services import audit
 from kassa.services.context import Actor
 from kassa.services.payments import provider_for, request_for

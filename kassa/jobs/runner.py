@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from kassa.core.logging import describe_exception, get_logger
+from kassa.core.runtime import Runtime
 from kassa.jobs.expiry import expire_subscriptions, purge_idempotency_keys
 from kassa.jobs.outbox_relay import relay_once
 from kassa.jobs.reconciler import reconcile_due
-from kassa.logging import describe_exception, get_logger
-from kassa.runtime import Runtime
 
 log = get_logger(__name__)
 

@@ -6,9 +6,14 @@ Providers receive `PaymentRequest` values (never ORM rows) and answer with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import httpx
+
+from kassa.core.settings import Settings
+from kassa.domain.states import BASE_GRAPH, StateGraph
 from kassa.domain.updates import ProviderUpdate
 
 
@@ -170,3 +175,25 @@ class PaymentProvider(Protocol):
     async def refund(
         self, request: PaymentRequest, amount: int, *, idempotency_key: str
     ) -> ProviderRefund: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    """What a provider factory is built from."""
+
+    settings: Settings
+    credentials: Credentials
+    http: httpx.AsyncClient
+
+
+ProviderFactory = Callable[[ProviderContext], PaymentProvider]
+CredentialsFromSettings = Callable[[Settings], Credentials]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPlugin:
+    name: str
+    factory: ProviderFactory
+    default_credentials: CredentialsFromSettings
+    # kassa's state graph for this provider's payments, as the provider documents its own
+    graph: StateGraph = BASE_GRAPH

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from kassa.domain.states import BASE_GRAPH, StateGraph
-from kassa.providers.registry import ProviderPlugin
+from kassa.providers.base import ProviderPlugin
 
 
 def all_plugins() -> list[ProviderPlugin]:

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import httpx
 
-from kassa.config import Settings
-from kassa.domain.states import BASE_GRAPH, StateGraph
-from kassa.providers.base import Credentials, NotConfigured, PaymentProvider
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderContext:
-    """What a provider factory is built from."""
-
-    settings: Settings
-    credentials: Credentials
-    http: httpx.AsyncClient
-
-
-ProviderFactory = Callable[[ProviderContext], PaymentProvider]
-CredentialsFromSettings = Callable[[Settings], Credentials]
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderPlugin:
-    name: str
-    factory: ProviderFactory
-    default_credentials: CredentialsFromSettings
-    # kassa's state graph for this provider's payments, as the provider documents its own
-    graph: StateGraph = BASE_GRAPH
+from kassa.core.settings import Settings
+from kassa.providers import plugins
+from kassa.providers.base import (
+    Credentials,
+    NotConfigured,
+    PaymentProvider,
+    ProviderContext,
+    ProviderPlugin,
+)
 
 
 class ProviderRegistry:
@@ -77,8 +58,6 @@ class ProviderRegistry:
 
 def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegistry:
     """Every provider kassa ships, registered in one place."""
-    from kassa.providers import plugins
-
     registry = ProviderRegistry(settings, http)
     for plugin in plugins.all_plugins():
         registry.register(plugin)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 
 
 def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
 
 

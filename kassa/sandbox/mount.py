@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 
 
 def mount_sandboxes(app: FastAPI, rt: Runtime) -> list[str]:

@@ -20,9 +20,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.money import to_decimal_string
+from kassa.core.runtime import Runtime
+from kassa.domain.money import to_decimal_string
 from kassa.providers.payme.checkout import parse_checkout_params
-from kassa.runtime import Runtime
 from kassa.sandbox import payme_subscribe
 from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
 

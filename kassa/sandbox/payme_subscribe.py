@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 from kassa.sandbox.base import Faults
 
 SMS_CODE = "666666"

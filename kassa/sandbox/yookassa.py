@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
 from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_action
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kassa.auth import Principal
+from kassa.core.security import Principal
 from kassa.db.models import Payment
-from kassa.errors import Forbidden, NotFound
+from kassa.domain.errors import Forbidden, NotFound
 
 
 def can_view_payment(principal: Principal, payment: Payment) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from kassa.auth import Principal, Role, hash_api_key, new_api_key
+from kassa.core.security import Principal, Role, hash_api_key, new_api_key
 from kassa.db.models import ApiKey
 from kassa.db.session import Database
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import ProviderCustomer
 from kassa.providers.base import CustomerVault
-from kassa.runtime import Runtime
 from kassa.services.sql import insert_ignore
 
 

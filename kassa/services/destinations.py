@@ -15,7 +15,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from kassa.config import Settings
+from kassa.core.settings import Settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -25,8 +25,8 @@ from kassa.db.models import (
 )
 from kassa.domain.states import PaymentStatus
 from kassa.domain.subscriptions import next_period
-from kassa.schemas import InvoiceOut, SubscriptionOut
 from kassa.services import outbox
+from kassa.services.schemas import InvoiceOut, SubscriptionOut
 from kassa.services.sql import dialect_insert, insert_ignore
 
 

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 from sqlalchemy import delete, select, update
 
+from kassa.core.logging import get_logger
 from kassa.db.base import utcnow
 from kassa.db.models import IdempotencyRecord
 from kassa.db.session import Database
-from kassa.errors import IdempotencyConflict, IdempotencyKeyReused, ValidationFailed
-from kassa.logging import get_logger
+from kassa.domain.errors import IdempotencyConflict, IdempotencyKeyReused, ValidationFailed
 from kassa.services.sql import insert_ignore
 
 log = get_logger(__name__)

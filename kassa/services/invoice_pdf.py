@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kassa.db.models import Invoice, Payment
-from kassa.money import to_decimal_string
+from kassa.domain.money import to_decimal_string
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

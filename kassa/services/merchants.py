@@ -10,14 +10,14 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
-from kassa.auth import Principal
-from kassa.crypto import mask
+from kassa.core.crypto import mask
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import Merchant, Payment
+from kassa.domain.errors import NotFound, ValidationFailed
 from kassa.domain.merchants import InvalidMerchant, check_bin, check_device_token
-from kassa.errors import NotFound, ValidationFailed
 from kassa.providers.base import Credentials
-from kassa.runtime import Runtime
 from kassa.services import audit
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate

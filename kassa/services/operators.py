@@ -12,11 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from kassa.auth import Principal, Role
+from kassa.core.security import Principal, Role
 from kassa.db.base import utcnow
 from kassa.db.models import Operator, OperatorSession, SignInThrottle
 from kassa.db.session import Database
-from kassa.errors import ValidationFailed
+from kassa.domain.errors import ValidationFailed
 
 HASHER = PasswordHasher()
 FREE_FAILURES = 5  # failures per e-mail and address before waits begin

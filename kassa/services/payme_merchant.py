@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.core.runtime import Runtime
 from kassa.db.models import Payment, PaymeTransaction, ProviderKey
 from kassa.domain.states import OPEN_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.payme import protocol as p
 from kassa.providers.payme.protocol import PaymeError, TxState
-from kassa.runtime import Runtime
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update, lock_payment
 

@@ -11,12 +11,12 @@ import hashlib
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kassa.auth import Principal
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import PaymentMethod
-from kassa.errors import NotFound, ProviderError, ValidationFailed
+from kassa.domain.errors import NotFound, ProviderError, ValidationFailed
 from kassa.providers.base import MethodVault, NotConfigured, ProviderFailure
-from kassa.runtime import Runtime
 from kassa.services import access, customers
 
 

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from kassa.auth import Principal
+from kassa.core.logging import get_logger
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, Payment, Tariff, new_id
+from kassa.domain.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
+from kassa.domain.money import MoneyError, check_amount, normalise_currency
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
-from kassa.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
-from kassa.logging import get_logger
-from kassa.money import MoneyError, check_amount, normalise_currency
 from kassa.providers.base import (
     AmountRules,
     CancelNotSupported,
@@ -31,7 +32,6 @@ from kassa.providers.base import (
     ProviderFailure,
 )
 from kassa.providers.plugins import state_graph
-from kassa.runtime import Runtime
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate

@@ -6,14 +6,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kassa.auth import Principal
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.models import Payment, Refund
+from kassa.domain.errors import InvalidState, ProviderError
 from kassa.domain.refunds import RefundTooLarge, choose_refund_amount
 from kassa.domain.states import REFUNDABLE_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
-from kassa.errors import InvalidState, ProviderError
 from kassa.providers.base import ProviderFailure, RefundNotSupported
-from kassa.runtime import Runtime
 from kassa.services import access, audit
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.payments import actor_of, provider_for, request_for

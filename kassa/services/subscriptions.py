@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import Subscription
-from kassa.runtime import Runtime
-from kassa.schemas import SubscriptionOut
 from kassa.services.pagination import PageParams, paginate
+from kassa.services.schemas import SubscriptionOut
 
 
 def view(user_id: str, sub: Subscription | None) -> SubscriptionOut:

@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
-from kassa.auth import Principal
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import Payment, Tariff
-from kassa.errors import NotFound, ValidationFailed
-from kassa.money import MoneyError, normalise_currency
-from kassa.runtime import Runtime
+from kassa.domain.errors import NotFound, ValidationFailed
+from kassa.domain.money import MoneyError, normalise_currency
 from kassa.services import access
 from kassa.services.pagination import PageParams, paginate
 

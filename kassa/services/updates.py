@@ -14,18 +14,18 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.core.logging import get_logger
+from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES
 from kassa.db.base import utcnow
 from kassa.db.models import Payment, ProviderEvent
+from kassa.domain.errors import NotFound
 from kassa.domain.refunds import status_after_refunds
 from kassa.domain.states import PAID_STATUSES, REFUNDED_STATUSES, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate
-from kassa.errors import NotFound
-from kassa.logging import get_logger
-from kassa.observability import PAYMENT_MOVES, PAYMENT_UPDATES
 from kassa.providers.plugins import state_graph
-from kassa.schemas import PaymentOut
 from kassa.services import audit, effects, outbox
 from kassa.services.context import Actor
+from kassa.services.schemas import PaymentOut
 from kassa.services.sql import insert_ignore
 
 log = get_logger(__name__)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from kassa.auth import Principal
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.models import WalletEntry
-from kassa.runtime import Runtime
-from kassa.schemas import WalletBalance, WalletOut
 from kassa.services import access
 from kassa.services.pagination import PageParams, paginate
+from kassa.services.schemas import WalletBalance, WalletOut
 
 
 async def get_wallet(rt: Runtime, principal: Principal, organization_id: str) -> WalletOut:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
-from kassa.errors import NotFound, ValidationFailed
+from kassa.domain.errors import NotFound, ValidationFailed
 from kassa.events.signing import new_secret
-from kassa.runtime import Runtime
 from kassa.services.destinations import DestinationRefused, check_destination
 from kassa.services.outbox import EVENT_TYPES
 from kassa.services.pagination import PageParams, paginate

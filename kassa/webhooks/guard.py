@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse, Response
 
 from kassa.api.client_ip import Address, parse_networks, sender_address
 from kassa.api.problems import problem
-from kassa.observability import WEBHOOK_REJECTED
-from kassa.runtime import Runtime
+from kassa.core.observability import WEBHOOK_REJECTED
+from kassa.core.runtime import Runtime
 
 
 def resolved_sender(rt: Runtime, request: Request) -> Address | None:

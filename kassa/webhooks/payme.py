@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from kassa.logging import describe_exception, get_logger
+from kassa.core.logging import describe_exception, get_logger
+from kassa.core.runtime import Runtime
 from kassa.providers.payme import protocol as p
 from kassa.providers.payme.protocol import PaymeError
-from kassa.runtime import Runtime
 from kassa.services.payme_merchant import PaymeMerchantApi, current_keys
 from kassa.webhooks.guard import unverified
 

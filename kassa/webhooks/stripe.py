@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from kassa.api.problems import problem, problem_responses
-from kassa.errors import NotFound
-from kassa.logging import get_logger
+from kassa.core.logging import get_logger
+from kassa.core.runtime import Runtime
+from kassa.domain.errors import NotFound
 from kassa.providers.stripe.mapping import event_update
-from kassa.runtime import Runtime
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update
 from kassa.webhooks.guard import unverified

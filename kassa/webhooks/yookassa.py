@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from kassa.api.client_ip import in_networks, parse_networks
 from kassa.api.problems import problem, problem_responses
+from kassa.core.logging import get_logger
+from kassa.core.runtime import Runtime
 from kassa.db.models import Payment
-from kassa.errors import NotFound
-from kassa.logging import get_logger
+from kassa.domain.errors import NotFound
 from kassa.providers.base import ProviderFailure
-from kassa.runtime import Runtime
 from kassa.services import audit, merchants
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update

@@ -35,7 +35,7 @@ import httpx
 import pytest
 import uvicorn
 
-from kassa.auth import mint_token
+from kassa.core.security import mint_token
 from kassa.events.signing import verify
 from tests.conftest import Receiver, _free_port
 from tests.throwaway import PostgresCluster, RedisServer

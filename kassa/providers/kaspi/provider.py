@@ -6,12 +6,13 @@ shop's BIN (and device token for several BINs behind one account).
 
 from __future__ import annotations
 
+from kassa.domain.money import from_decimal_string
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.updates import ProviderUpdate
-from kassa.money import from_decimal_string
 from kassa.providers.base import (
     CancelNotSupported,
     PaymentRequest,
+    ProviderContext,
     ProviderFailure,
     ProviderPayment,
     ProviderRefund,
@@ -19,7 +20,6 @@ from kassa.providers.base import (
 )
 from kassa.providers.kaspi.gateway import KaspiGateway
 from kassa.providers.kaspi.statuses import UnknownKaspiStatus, map_status
-from kassa.providers.registry import ProviderContext
 
 
 class KaspiProvider:

@@ -20,6 +20,7 @@ from kassa.domain.updates import ProviderUpdate
 from kassa.providers.base import (
     NothingToPoll,
     PaymentRequest,
+    ProviderContext,
     ProviderFailure,
     ProviderPayment,
     ProviderRefund,
@@ -33,7 +34,6 @@ from kassa.providers.payme.subscribe import (
     RECEIPT_PAID,
     SubscribeClient,
 )
-from kassa.providers.registry import ProviderContext
 
 _EXPIRE_RE = re.compile(r"^(\d{2})/?(\d{2})$")
 REFUND_QUEUE_WAIT = 3.0  # seconds a refund waits for Payme's cancel queue

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from kassa.config import Settings
-from kassa.providers.base import Credentials, PaymentProvider
-from kassa.providers.registry import ProviderContext, ProviderPlugin
+from kassa.core.settings import Settings
+from kassa.providers.base import Credentials, PaymentProvider, ProviderContext, ProviderPlugin
 from kassa.providers.stripe.states import GRAPH
 
 

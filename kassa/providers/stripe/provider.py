@@ -10,12 +10,12 @@ import stripe
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.base import (
     PaymentRequest,
+    ProviderContext,
     ProviderFailure,
     ProviderPayment,
     ProviderRefund,
     SavedCard,
 )
-from kassa.providers.registry import ProviderContext
 from kassa.providers.stripe.amounts import amount_problem
 from kassa.providers.stripe.mapping import intent_update, session_update
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kassa.domain.money import MoneyError, from_decimal_string
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
-from kassa.money import MoneyError, from_decimal_string
 from kassa.providers.yookassa.states import STATUSES
 
 S = PaymentStatus

@@ -9,16 +9,16 @@ from typing import Any
 from yookassa import Payment as YooPayment
 from yookassa import Refund as YooRefund
 
+from kassa.domain.money import to_decimal_string
 from kassa.domain.updates import ProviderUpdate
-from kassa.money import to_decimal_string
 from kassa.providers.base import (
     CancelNotSupported,
     PaymentRequest,
+    ProviderContext,
     ProviderFailure,
     ProviderPayment,
     ProviderRefund,
 )
-from kassa.providers.registry import ProviderContext
 from kassa.providers.yookassa import sdk
 from kassa.providers.yookassa.mapping import payment_update
 from kassa.providers.yookassa.states import CANCELLABLE

@@ -29,8 +29,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kassa.money import to_decimal_string
-from kassa.runtime import Runtime
+from kassa.core.runtime import Runtime
+from kassa.domain.money import to_decimal_string
 from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_action
 from kassa.sandbox.stripe import objects as o
 from kassa.sandbox.stripe.forms import decode

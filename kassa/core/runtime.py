@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 
-from kassa.config import Settings
-from kassa.crypto import SecretBox
+from kassa.core.crypto import SecretBox
+from kassa.core.rate_limits import RateLimiter
+from kassa.core.settings import Settings
 from kassa.db.session import Database
 from kassa.events.broker import EventSink, sink_for
 from kassa.providers.registry import ProviderRegistry, build_registry
-from kassa.services.rate_limits import RateLimiter
 
 
 @dataclass

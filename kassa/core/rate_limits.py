@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from kassa.logging import get_logger
+from kassa.core.logging import get_logger
 
 log = get_logger(__name__)
 MAX_MEMORY_COUNTERS = 100_000

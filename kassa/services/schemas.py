@@ -15,7 +15,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from kassa.money import MAX_AMOUNT
+from kassa.domain.money import MAX_AMOUNT
 
 ProviderName = Literal["payme", "kaspi", "stripe", "yookassa"]
 Purpose = Literal["one_off", "tariff", "wallet_topup"]

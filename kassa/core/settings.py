@@ -144,7 +144,7 @@ class Settings(BaseSettings):
 
     @property
     def at_rest_key(self) -> str:
-        """Key material for secrets stored in the database (see kassa.crypto)."""
+        """Key material for secrets stored in the database (see kassa.core.crypto)."""
         key = self.encryption_key or self.secret_key
         assert key is not None
         return key.get_secret_value()
