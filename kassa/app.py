@@ -96,7 +96,7 @@ def create_app(
     app.include_router(admin_views.router)
     app.mount("/admin/static", admin_views.static_files(), name="admin-static")
     if settings.is_sandbox:
-        mount_sandboxes(app, rt)
+        mount_sandboxes(app, settings, rt.http)
     _register_problem_schema(app)
 
     if settings.cors_origin_list:

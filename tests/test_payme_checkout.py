@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import bearer, make_tariff, unique
 
@@ -113,3 +114,17 @@ async def test_refund_through_the_api_explains_payme_refunds(client: httpx.Async
     assert body["status"] == "succeeded"
     refunds = (await client.get(f"/api/v1/payments/{payment['id']}/refunds", headers=admin)).json()
     assert [r["status"] for r in refunds["items"]] == ["failed"]
+
+
+@pytest.mark.parametrize("params", [
+    "m=000000000000000000000000;ac.order_id=pay_x;a=500000",  # another merchant
+    "m={m};ac.order_id=pay_x;a=5000.00",  # an amount that is not tiyin
+    "m={m};a=500000",  # no account
+    "m={m};ac.order_id=pay_x;a=500000;l=de",  # a language Payme has not
+    "m={m};ac.order_id=pay_x;ac.order_id=pay_y;a=1",  # a parameter twice
+])
+async def test_the_emulator_reads_links_as_payme_does(client: httpx.AsyncClient, params: str) -> None:
+    from kassa.core.settings import SANDBOX_PAYME_MERCHANT_ID
+
+    encoded = base64.b64encode(params.format(m=SANDBOX_PAYME_MERCHANT_ID).encode()).decode()
+    assert (await client.get(f"/sandbox/payme/{encoded}")).status_code == 404

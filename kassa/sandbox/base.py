@@ -12,12 +12,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from kassa.core.settings import Settings
+
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorContext:
+    """All an emulator gets of kassa: the settings (its credentials, kassa's public URL) and
+    an HTTP client to call kassa back with, as the provider would. Nothing of kassa's
+    database, services or providers: the emulator keeps its own state and parsers."""
+
+    settings: Settings
+    http: httpx.AsyncClient
 
 
 @dataclass

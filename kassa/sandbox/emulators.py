@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp
 
-from kassa.core.runtime import Runtime
+from kassa.sandbox.base import EmulatorContext
 
 
-def all_emulators() -> dict[str, Callable[[Runtime], ASGIApp]]:
+def all_emulators() -> dict[str, Callable[[EmulatorContext], ASGIApp]]:
     from kassa.sandbox import kaspi, payme, stripe, yookassa
 
     return {

@@ -18,8 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.core.runtime import Runtime
-from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+from kassa.sandbox.base import EmulatorContext, Faults, checkout_page, new_emulator, read_action
 
 
 @dataclass
@@ -49,12 +48,14 @@ class StatusChange(BaseModel):
     status: str = Field(min_length=1, max_length=60)
 
 
-def build(rt: Runtime) -> FastAPI:
+def build(ctx: EmulatorContext) -> FastAPI:
     state = KaspiSandboxState()
     app = new_emulator("kaspi", state.faults)
     app.state.kaspi = state
     token = (
-        rt.settings.kaspi_access_token.get_secret_value() if rt.settings.kaspi_access_token else ""
+        ctx.settings.kaspi_access_token.get_secret_value()
+        if ctx.settings.kaspi_access_token
+        else ""
     )
 
     async def gate(request: Request, action: str) -> tuple[JSONResponse | None, int | None]:

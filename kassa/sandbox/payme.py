@@ -20,11 +20,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.core.runtime import Runtime
 from kassa.domain.money import to_decimal_string
-from kassa.providers.payme.checkout import parse_checkout_params
 from kassa.sandbox import payme_subscribe
-from kassa.sandbox.base import Faults, checkout_page, new_emulator, read_action
+from kassa.sandbox.base import EmulatorContext, Faults, checkout_page, new_emulator, read_action
+from kassa.sandbox.payme_links import BadLink, CheckoutLink, read_link
 
 
 @dataclass
@@ -41,18 +40,20 @@ class PaymeSandboxState:
 class MerchantApiClient:
     """Payme's client for a merchant's endpoint."""
 
-    def __init__(self, rt: Runtime, state: PaymeSandboxState) -> None:
-        self.rt = rt
+    def __init__(self, ctx: EmulatorContext, state: PaymeSandboxState) -> None:
+        self.ctx = ctx
         self.state = state
-        self.url = f"{rt.settings.public_url.rstrip('/')}/webhooks/payme"
+        self.url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/payme"
         key = (
-            rt.settings.payme_secret_key.get_secret_value() if rt.settings.payme_secret_key else ""
+            ctx.settings.payme_secret_key.get_secret_value()
+            if ctx.settings.payme_secret_key
+            else ""
         )
         self.auth = "Basic " + base64.b64encode(f"Paycom:{key}".encode()).decode()
 
     async def _post(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         await self.state.faults.delay()
-        response = await self.rt.http.post(
+        response = await self.ctx.http.post(
             self.url,
             json={
                 "jsonrpc": "2.0",
@@ -93,23 +94,25 @@ class RefundRequest(BaseModel):
     reason: int = 5
 
 
-def build(rt: Runtime) -> FastAPI:
+def build(ctx: EmulatorContext) -> FastAPI:
     state = PaymeSandboxState()
     app = new_emulator("payme", state.faults)
     app.state.payme = state
-    client = MerchantApiClient(rt, state)
-    app.state.subscribe = payme_subscribe.mount(app, rt, state.faults)
+    client = MerchantApiClient(ctx, state)
+    app.state.subscribe = payme_subscribe.mount(app, ctx, state.faults)
 
-    def order_of(params: dict[str, str]) -> tuple[str, str]:
-        for key, value in params.items():
-            if key.startswith("ac."):
-                return key[3:], value
-        raise ValueError("the link names no account")
+    merchant_id = ctx.settings.payme_merchant_id or ""
 
-    async def run_checkout(params: dict[str, str], action: str) -> str:
-        field_name, order = order_of(params)
-        account = {field_name: order}
-        amount = int(params["a"])
+    def link_of(encoded: str) -> CheckoutLink | None:
+        try:
+            link = read_link(encoded)
+        except BadLink:
+            return None
+        return link if link.merchant_id == merchant_id else None  # Payme: merchant not found
+
+    async def run_checkout(link: CheckoutLink, action: str) -> str:
+        order, amount = link.order, link.amount
+        account = {link.account_field: order}
         check = await client.call("CheckPerformTransaction", {"amount": amount, "account": account})
         if "error" in check:
             return _error_text(check)
@@ -160,40 +163,34 @@ def build(rt: Runtime) -> FastAPI:
 
     @app.get("/{encoded}", response_class=HTMLResponse)
     async def checkout(request: Request, encoded: str) -> HTMLResponse:
-        try:
-            params = parse_checkout_params(encoded)
-            _, order = order_of(params)
-            amount = int(params["a"])
-        except ValueError:
+        link = link_of(encoded)
+        if link is None:
             return HTMLResponse("<h1>Invalid Payme link</h1>", status_code=404)
         return checkout_page(
             request,
             provider="payme",
             title="Payment",
-            amount=f"{to_decimal_string(amount, 'UZS')} UZS",
-            reference=order,
+            amount=f"{to_decimal_string(link.amount, 'UZS')} UZS",
+            reference=link.order,
         )
 
     @app.post("/{encoded}", response_class=HTMLResponse)
     async def checkout_action(request: Request, encoded: str) -> HTMLResponse:
-        try:
-            params = parse_checkout_params(encoded)
-            _, order = order_of(params)
-            amount = int(params["a"])
-        except ValueError:
+        link = link_of(encoded)
+        if link is None:
             return HTMLResponse("<h1>Invalid Payme link</h1>", status_code=404)
         action = await read_action(request)
         if action is None:
             return HTMLResponse("<h1>Unknown action</h1>", status_code=400)
-        result = await run_checkout(params, action)
+        result = await run_checkout(link, action)
         return checkout_page(
             request,
             provider="payme",
             title="Payment",
-            amount=f"{to_decimal_string(amount, 'UZS')} UZS",
-            reference=order,
+            amount=f"{to_decimal_string(link.amount, 'UZS')} UZS",
+            reference=link.order,
             result=result,
-            return_url=params.get("c"),
+            return_url=link.return_url,
         )
 
     return app

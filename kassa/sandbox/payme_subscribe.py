@@ -19,8 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from kassa.core.runtime import Runtime
-from kassa.sandbox.base import Faults
+from kassa.sandbox.base import EmulatorContext, Faults
 
 SMS_CODE = "666666"
 FRONT_END = frozenset({"cards.create", "cards.get_verify_code", "cards.verify"})
@@ -59,15 +58,15 @@ def _param(params: dict[str, Any], name: str) -> Any:
 
 
 class SubscribeEmulator:
-    def __init__(self, rt: Runtime, faults: Faults) -> None:
-        self.rt = rt
+    def __init__(self, ctx: EmulatorContext, faults: Faults) -> None:
+        self.ctx = ctx
         self.faults = faults
         self.state = SubscribeState()
         self.tasks: set[asyncio.Task[None]] = set()
 
     def _authorised(self, method: str, header: str) -> bool:
-        merchant = self.rt.settings.payme_merchant_id or ""
-        key = self.rt.settings.payme_secret_key
+        merchant = self.ctx.settings.payme_merchant_id or ""
+        key = self.ctx.settings.payme_secret_key
         if method in FRONT_END or method in ID_ONLY_TOO:
             return header in (merchant, f"{merchant}:{key.get_secret_value() if key else ''}")
         return key is not None and header == f"{merchant}:{key.get_secret_value()}"
@@ -204,8 +203,8 @@ class SubscribeEmulator:
         raise RpcError(-32601, "Method not found")
 
 
-def mount(app: FastAPI, rt: Runtime, faults: Faults) -> SubscribeEmulator:
-    emulator = SubscribeEmulator(rt, faults)
+def mount(app: FastAPI, ctx: EmulatorContext, faults: Faults) -> SubscribeEmulator:
+    emulator = SubscribeEmulator(ctx, faults)
 
     @app.post("/api")
     async def subscribe_api(request: Request) -> JSONResponse:

@@ -17,8 +17,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from kassa.core.runtime import Runtime
-from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_action
+from kassa.sandbox.base import (
+    EmulatorContext,
+    Faults,
+    checkout_page,
+    later,
+    new_emulator,
+    read_action,
+)
 
 
 def _now() -> str:
@@ -50,18 +56,18 @@ class YooKassaSandboxState:
     faults: Faults = field(default_factory=Faults)
 
 
-def build(rt: Runtime) -> FastAPI:
+def build(ctx: EmulatorContext) -> FastAPI:
     state = YooKassaSandboxState()
     app = new_emulator("yookassa", state.faults)
     app.state.yookassa = state
-    shop = rt.settings.yookassa_shop_id or ""
+    shop = ctx.settings.yookassa_shop_id or ""
     key = (
-        rt.settings.yookassa_secret_key.get_secret_value()
-        if rt.settings.yookassa_secret_key
+        ctx.settings.yookassa_secret_key.get_secret_value()
+        if ctx.settings.yookassa_secret_key
         else ""
     )
     expected_auth = "Basic " + base64.b64encode(f"{shop}:{key}".encode()).decode()
-    notify_url = f"{rt.settings.public_url.rstrip('/')}/webhooks/yookassa"
+    notify_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/yookassa"
 
     async def gate(request: Request) -> tuple[Any, JSONResponse | None, int | None]:
         await state.faults.delay()
@@ -120,7 +126,7 @@ def build(rt: Runtime) -> FastAPI:
         body = {"type": "notification", "event": event, "object": obj}
         copies = 2 if state.faults.duplicate_callbacks else 1
         for _ in range(copies):
-            await rt.http.post(notify_url, json=body)
+            await ctx.http.post(notify_url, json=body)
 
     def money(value: Any) -> tuple[Decimal, str] | None:
         try:
@@ -150,7 +156,7 @@ def build(rt: Runtime) -> FastAPI:
             "metadata": body.get("metadata") or {},
             "confirmation": {
                 "type": "redirect",
-                "confirmation_url": f"{rt.settings.sandbox_url}/yookassa/confirm/{pid}",
+                "confirmation_url": f"{ctx.settings.sandbox_url}/yookassa/confirm/{pid}",
                 "return_url": (body.get("confirmation") or {}).get("return_url"),
             },
             "created_at": _now(),

@@ -29,9 +29,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kassa.core.runtime import Runtime
 from kassa.domain.money import to_decimal_string
-from kassa.sandbox.base import Faults, checkout_page, later, new_emulator, read_action
+from kassa.sandbox.base import (
+    EmulatorContext,
+    Faults,
+    checkout_page,
+    later,
+    new_emulator,
+    read_action,
+)
 from kassa.sandbox.stripe import objects as o
 from kassa.sandbox.stripe.forms import decode
 
@@ -116,20 +122,20 @@ def _amount_problem(params: dict[str, Any], name: str = "amount") -> JSONRespons
     return None
 
 
-def build(rt: Runtime) -> FastAPI:
+def build(ctx: EmulatorContext) -> FastAPI:
     state = StripeSandboxState()
     app = new_emulator("stripe", state.faults)
     app.state.stripe = state
     secret_key = (
-        rt.settings.stripe_secret_key.get_secret_value() if rt.settings.stripe_secret_key else ""
+        ctx.settings.stripe_secret_key.get_secret_value() if ctx.settings.stripe_secret_key else ""
     )
     webhook_secret = (
-        rt.settings.stripe_webhook_secret.get_secret_value()
-        if rt.settings.stripe_webhook_secret
+        ctx.settings.stripe_webhook_secret.get_secret_value()
+        if ctx.settings.stripe_webhook_secret
         else ""
     )
-    webhook_url = f"{rt.settings.public_url.rstrip('/')}/webhooks/stripe"
-    base_url = f"{rt.settings.sandbox_url}/stripe"
+    webhook_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/stripe"
+    base_url = f"{ctx.settings.sandbox_url}/stripe"
 
     @app.exception_handler(StarletteHTTPException)
     async def unrecognised(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -156,7 +162,7 @@ def build(rt: Runtime) -> FastAPI:
             webhook_secret.encode(), f"{t}.".encode() + payload, hashlib.sha256
         ).hexdigest()
         await state.faults.delay()
-        response = await rt.http.post(
+        response = await ctx.http.post(
             webhook_url,
             content=payload,
             headers={"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"},
