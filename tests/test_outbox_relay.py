@@ -181,7 +181,7 @@ async def test_internal_destinations_are_refused_at_registration_and_at_delivery
     internal = ["http://127.0.0.1:6379/", "http://localhost:8000/", "http://0.0.0.0:22/", "http://2130706433/",
                 "http://0x7f000001/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.7/hook",
                 "http://[::1]:5432/", "http://[::ffff:127.0.0.1]/", "http://192.168.1.1/", "http://100.64.0.1/"]
-    production = settings.model_copy(update={"sandbox": False})
+    production = settings.model_copy(update={"sandbox": False, "webhook_allowed_networks": ""})
     prod_runtime = Runtime(settings=production, db=runtime.db, http=runtime.http, providers=runtime.providers,
                            box=runtime.box, redis=runtime.redis, limiter=runtime.limiter)
     transport = httpx.ASGITransport(app=create_app(production, runtime=prod_runtime))

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     payme_secret_key: SecretStr | None = None
     payme_account_field: str = "order_id"
     payme_test_mode: bool = False
+    # Where each provider is reached. Unset, the provider's own addresses (Payme's test
+    # hosts with PAYME_TEST_MODE); with SANDBOX on, the emulators. Providers read only these,
+    # never the sandbox switch.
+    payme_checkout_url: str | None = None
+    payme_subscribe_url: str | None = None
+    stripe_api_base: str | None = None  # unset: Stripe's own
+    # a shop's own Stripe.js page, to which a payment's client_secret is appended
+    stripe_elements_page: str | None = None
+    yookassa_api_url: str | None = None
+    # where a Kaspi customer sees the request (the sandbox's "phone"); unset: their app
+    kaspi_request_page: str | None = None
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -73,8 +84,10 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = Field(default=60, ge=1)  # an unfinished claim's lifetime
     cors_origins: str = ""
     # comma-separated CIDRs downstream webhooks may reach although internal (see
-    # kassa.services.destinations); loopback is allowed in sandbox mode anyway
+    # kassa.services.destinations); sandbox mode adds loopback
     webhook_allowed_networks: str = ""
+    # notification senders believed besides YooKassa's networks; sandbox mode adds loopback
+    yookassa_extra_networks: str = ""
     # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
     trusted_proxies: str = ""
     invoice_seller: str = "kassa"  # the seller's name printed on invoices
@@ -102,7 +115,35 @@ class Settings(BaseSettings):
             self.secret_key = SecretStr(_dev_secret())
         if self.sandbox:
             self._fill_sandbox_credentials()
+            self._point_at_sandboxes()
+        self.payme_checkout_url = self.payme_checkout_url or (
+            "https://test.paycom.uz" if self.payme_test_mode else "https://checkout.paycom.uz"
+        )
+        self.payme_subscribe_url = self.payme_subscribe_url or (
+            "https://checkout.test.paycom.uz/api"
+            if self.payme_test_mode
+            else "https://checkout.paycom.uz/api"
+        )
+        self.yookassa_api_url = self.yookassa_api_url or "https://api.yookassa.ru/v3"
         return self
+
+    def _point_at_sandboxes(self) -> None:
+        """Every provider address not given explicitly leads to its emulator."""
+        base = self.sandbox_url
+        self.payme_checkout_url = self.payme_checkout_url or f"{base}/payme"
+        self.payme_subscribe_url = self.payme_subscribe_url or f"{base}/payme/api"
+        self.stripe_api_base = self.stripe_api_base or f"{base}/stripe"
+        self.stripe_elements_page = self.stripe_elements_page or f"{base}/stripe/checkout/"
+        self.yookassa_api_url = self.yookassa_api_url or f"{base}/yookassa/v3"
+        self.kaspi_api_url = self.kaspi_api_url or f"{base}/kaspi"
+        self.kaspi_request_page = self.kaspi_request_page or f"{base}/kaspi/phone/"
+        loopback = "127.0.0.0/8,::1/128"
+        self.webhook_allowed_networks = ",".join(
+            n for n in (self.webhook_allowed_networks, loopback) if n
+        )
+        self.yookassa_extra_networks = ",".join(
+            n for n in (self.yookassa_extra_networks, loopback) if n
+        )
 
     def _check_production(self) -> None:
         """A production kassa never serves the emulators (fault switches and fake payments
@@ -129,7 +170,6 @@ class Settings(BaseSettings):
         self.yookassa_secret_key = self.yookassa_secret_key or SecretStr(
             SANDBOX_YOOKASSA_SECRET_KEY
         )
-        self.kaspi_api_url = self.kaspi_api_url or f"{self.public_url.rstrip('/')}/sandbox/kaspi"
         self.kaspi_access_token = self.kaspi_access_token or SecretStr(SANDBOX_KASPI_ACCESS_TOKEN)
         self.kaspi_organization_bin = self.kaspi_organization_bin or "000000000000"
 
@@ -152,20 +192,6 @@ class Settings(BaseSettings):
     @property
     def sandbox_url(self) -> str:
         return f"{self.public_url.rstrip('/')}/sandbox"
-
-    @property
-    def payme_checkout_host(self) -> str:
-        if self.is_sandbox:
-            return f"{self.sandbox_url}/payme"
-        return "https://test.paycom.uz" if self.payme_test_mode else "https://checkout.paycom.uz"
-
-    @property
-    def payme_subscribe_url(self) -> str:
-        if self.is_sandbox:
-            return f"{self.sandbox_url}/payme/api"
-        if self.payme_test_mode:
-            return "https://checkout.test.paycom.uz/api"
-        return "https://checkout.paycom.uz/api"
 
     @cached_property
     def cors_origin_list(self) -> list[str]:

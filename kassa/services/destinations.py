@@ -5,7 +5,7 @@ loopback, a private network, link-local (cloud metadata at 169.254.169.254) or t
 would make kassa a scanner of its own network (the deliveries list shows each port's
 error). Such addresses are refused at registration and again at each delivery, after DNS
 resolution (a name may resolve elsewhere later), unless `WEBHOOK_ALLOWED_NETWORKS` names
-them. In sandbox mode loopback is allowed, so a developer's receiver on 127.0.0.1 works.
+them (sandbox mode adds loopback, so a developer's receiver on 127.0.0.1 works).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 RESOLVE_TIMEOUT_SECONDS = 3.0
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
-_LOOPBACK = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
 
 
 class DestinationRefused(ValueError):
@@ -52,7 +51,7 @@ def allowed_networks(settings: Settings) -> list[Network]:
         for item in settings.webhook_allowed_networks.split(",")
         if item.strip()
     ]
-    return named + (_LOOPBACK if settings.is_sandbox else [])
+    return named
 
 
 def refusal(address: Address, allowed: list[Network]) -> str | None:

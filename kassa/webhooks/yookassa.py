@@ -41,7 +41,6 @@ YOOKASSA_NETWORKS = parse_networks(
         "2a02:5180::/32",
     ]
 )
-LOOPBACK = parse_networks(["127.0.0.0/8", "::1/128"])
 EVENTS = frozenset(
     {"payment.succeeded", "payment.waiting_for_capture", "payment.canceled", "refund.succeeded"}
 )
@@ -55,7 +54,7 @@ EVENTS = frozenset(
 async def yookassa_webhook(request: Request) -> Response:
     rt: Runtime = request.app.state.runtime
     sender = resolved_sender(rt, request)
-    allowed = YOOKASSA_NETWORKS + (LOOPBACK if rt.settings.is_sandbox else [])
+    allowed = YOOKASSA_NETWORKS + parse_networks(rt.settings.yookassa_extra_networks)
     if sender is None or not in_networks(sender, allowed):
         log.warning("yookassa.foreign_sender", sender=str(sender))
         return await unverified(

@@ -73,9 +73,8 @@ class KaspiProvider:
         external_id = str(data.get("externalId") or "")
         if not external_id:
             raise ProviderFailure("Kaspi create: no externalId in the answer")
-        checkout = None
-        if self.ctx.settings.is_sandbox:
-            checkout = f"{self.ctx.settings.sandbox_url}/kaspi/phone/{external_id}"
+        page = self.ctx.settings.kaspi_request_page
+        checkout = f"{page}{external_id}" if page else None  # the customer's Kaspi app
         initial = self._update(request, external_id, str(data.get("status") or "Wait"), data)
         return ProviderPayment(
             provider_payment_id=external_id, checkout_url=checkout, initial=initial

@@ -64,7 +64,7 @@ class PaymeProvider:
     def _subscribe(self) -> SubscribeClient:
         return SubscribeClient(
             self.ctx.http,
-            self.ctx.settings.payme_subscribe_url,
+            self.ctx.settings.payme_subscribe_url or "",
             self.merchant_id,
             self.ctx.credentials.get("secret_key"),
         )
@@ -77,7 +77,7 @@ class PaymeProvider:
         if request.method_token:
             return await self._pay_with_card(request, request.method_token)
         url = checkout_url(
-            self.ctx.settings.payme_checkout_host,
+            self.ctx.settings.payme_checkout_url or "",
             merchant_id=self.merchant_id,
             account_field=self.account_field,
             order_id=request.payment_id,

@@ -65,14 +65,12 @@ class StripeProvider:
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        api_base = f"{settings.sandbox_url}/stripe" if settings.is_sandbox else None
-        self.client = stripe_client(ctx.credentials.get("secret_key"), api_base)
+        self.client = stripe_client(ctx.credentials.get("secret_key"), settings.stripe_api_base)
         self.checkout = ctx.credentials.values.get("checkout") or settings.stripe_checkout
 
     def _elements_page(self, intent_id: str) -> str | None:
-        if self.ctx.settings.is_sandbox:  # a stand-in for the shop's own Stripe.js page
-            return f"{self.ctx.settings.sandbox_url}/stripe/checkout/{intent_id}"
-        return None  # the shop confirms with Stripe.js and the client_secret
+        page = self.ctx.settings.stripe_elements_page
+        return f"{page}{intent_id}" if page else None  # else the shop knows its own page
 
     async def create(self, request: PaymentRequest) -> ProviderPayment:
         """A saved card is charged at once; otherwise the customer pays on Stripe's hosted

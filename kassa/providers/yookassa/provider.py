@@ -31,15 +31,10 @@ class YooKassaProvider:
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        api_url = (
-            f"{settings.sandbox_url}/yookassa/v3"
-            if settings.is_sandbox
-            else "https://api.yookassa.ru/v3"
-        )
         self.access = sdk.ShopAccess(
             shop_id=ctx.credentials.get("shop_id"),
             secret_key=ctx.credentials.get("secret_key"),
-            api_url=ctx.credentials.values.get("api_url") or api_url,
+            api_url=ctx.credentials.values.get("api_url") or settings.yookassa_api_url or "",
             timeout=settings.provider_timeout_seconds,
         )
 
