@@ -41,6 +41,7 @@ browser:
 lint: install
 	$(BIN)/ruff check kassa tests bench
 	$(BIN)/ruff format --check kassa
+	$(BIN)/lint-imports  # the layering rules of docs/architecture.md (pyproject.toml)
 
 typecheck: install
 	$(BIN)/mypy kassa

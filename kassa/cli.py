@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,10 +31,10 @@ def _settings() -> Settings:
 @app.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
-    from kassa.db.migrate import upgrade
+    from kassa.services.upkeep import migrate as apply_migrations
 
     settings = _settings()
-    upgrade(settings.database_url)
+    apply_migrations(settings.database_url)
     typer.echo("migrations applied")
 
 
@@ -55,10 +55,10 @@ def serve(
     """Apply migrations, then serve the API (and, unless --no-jobs, the background jobs)."""
     import uvicorn
 
-    from kassa.db.migrate import upgrade
+    from kassa.services.upkeep import migrate
 
     settings = _settings()
-    upgrade(settings.database_url)
+    migrate(settings.database_url)
     os.environ["KASSA_SERVE_JOBS"] = "0" if no_jobs else "1"
     if "public_url" not in settings.model_fields_set:
         # Providers and browsers must reach this very address and port (the checkout links,
@@ -131,20 +131,18 @@ def api_key_create(
     ] = None,
 ) -> None:
     """Print a new service API key (shown once; only its digest is stored)."""
-    from kassa.db.migrate import upgrade
-    from kassa.db.session import Database
     from kassa.services.api_keys import create_api_key
+    from kassa.services.upkeep import migrate, with_database
 
     settings = _settings()
-    upgrade(settings.database_url)
+    migrate(settings.database_url)
 
     async def main() -> str:
-        db = Database(settings.database_url)
-        try:
+        async def create(db: Any) -> str:
             _, key = await create_api_key(db, name, rate_limit_per_minute=rate_limit)
-        finally:
-            await db.dispose()
-        return key
+            return key
+
+        return await with_database(settings.database_url, create)
 
     typer.echo(asyncio.run(main()))
 
@@ -157,24 +155,18 @@ def admin_create(
     ] = None,
 ) -> None:
     """Create an operator login for the admin UI."""
-    from kassa.db.migrate import upgrade
-    from kassa.db.session import Database
     from kassa.domain.errors import ValidationFailed
     from kassa.services.operators import create_operator
+    from kassa.services.upkeep import migrate, with_database
 
     settings = _settings()
-    upgrade(settings.database_url)
+    migrate(settings.database_url)
     secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
-    async def main() -> None:
-        db = Database(settings.database_url)
-        try:
-            await create_operator(db, email, secret)
-        finally:
-            await db.dispose()
-
     try:
-        asyncio.run(main())
+        asyncio.run(
+            with_database(settings.database_url, lambda db: create_operator(db, email, secret))
+        )
     except ValidationFailed as exc:
         typer.echo(f"kassa: {exc.detail}", err=True)
         raise typer.Exit(2) from exc

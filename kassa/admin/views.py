@@ -13,15 +13,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import or_, select
 
 from kassa.api.client_ip import parse_networks, sender_address
 from kassa.core.runtime import Runtime
-from kassa.db.models import AuditRecord, Payment, Refund, Tariff
-from kassa.domain.errors import KassaError
+from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import MoneyError, to_decimal_string
 from kassa.domain.states import PaymentStatus
-from kassa.services import merchants, payments, refunds, statistics, tariffs, webhook_endpoints
+from kassa.services import (
+    audit,
+    merchants,
+    operations,
+    payments,
+    refunds,
+    tariffs,
+    webhook_endpoints,
+)
 from kassa.services.audit import OPERATIONS
 from kassa.services.merchants import MerchantFields
 from kassa.services.operators import LoginRefused, SignedIn, log_in, log_out, session_for
@@ -182,8 +188,7 @@ async def logout(request: Request) -> Response:
 async def dashboard(request: Request) -> Response:
     if (me := await _me(request)) is None:
         return _login()
-    async with _rt(request).db.transaction() as session:
-        stats = await statistics.compute(session)
+    stats = await operations.statistics_for(_rt(request))
     return _page(request, "dashboard.html", me, title="Dashboard", nav="Dashboard", stats=stats)
 
 
@@ -192,17 +197,7 @@ async def payment_list(request: Request) -> Response:
     if (me := await _me(request)) is None:
         return _login()
     q, status, provider = (request.query_params.get(k) or None for k in ("q", "status", "provider"))
-    query = select(Payment).order_by(Payment.created_at.desc()).limit(100)
-    if q:
-        query = query.where(
-            or_(Payment.id == q, Payment.provider_payment_id == q, Payment.user_id == q)
-        )
-    if status:
-        query = query.where(Payment.status == status)
-    if provider:
-        query = query.where(Payment.provider == provider)
-    async with _rt(request).db.transaction() as session:
-        rows = list((await session.execute(query)).scalars())
+    rows = await operations.search_payments(_rt(request), q, status, provider)
     return _page(
         request,
         "payments.html",
@@ -223,40 +218,22 @@ async def payment_list(request: Request) -> Response:
 async def payment_detail(request: Request, payment_id: str) -> Response:
     if (me := await _me(request)) is None:
         return _login()
-    async with _rt(request).db.transaction() as session:
-        payment = await session.get(Payment, payment_id[:64])
-        if payment is None:
-            return _page(
-                request,
-                "payments.html",
-                me,
-                http_status=404,
-                title="Not found",
-                nav="Payments",
-                rows=[],
-                total=0,
-                statuses=[],
-                providers=PROVIDERS,
-                q=payment_id[:64],
-            )
-        events = list(
-            (
-                await session.execute(
-                    select(AuditRecord)
-                    .where(AuditRecord.payment_id == payment.id)
-                    .order_by(AuditRecord.id)
-                )
-            ).scalars()
+    trail = await operations.payment_trail(_rt(request), payment_id[:64])
+    if trail is None:
+        return _page(
+            request,
+            "payments.html",
+            me,
+            http_status=404,
+            title="Not found",
+            nav="Payments",
+            rows=[],
+            total=0,
+            statuses=[],
+            providers=PROVIDERS,
+            q=payment_id[:64],
         )
-        refund_rows = list(
-            (
-                await session.execute(
-                    select(Refund)
-                    .where(Refund.payment_id == payment.id)
-                    .order_by(Refund.created_at)
-                )
-            ).scalars()
-        )
+    payment, events, refund_rows = trail.payment, trail.events, trail.refunds
     return _page(
         request,
         "payment.html",
@@ -273,8 +250,7 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
 async def payment_status(request: Request, payment_id: str) -> Response:
     if await _me(request) is None:
         return JSONResponse({"error": "sign in"}, status_code=401)
-    async with _rt(request).db.transaction() as session:
-        payment = await session.get(Payment, payment_id[:64])
+    payment = await operations.payment(_rt(request), payment_id[:64])
     if payment is None:
         return JSONResponse({"error": "not found"}, status_code=404)
     return JSONResponse({"status": payment.status, "refunded_amount": payment.refunded_amount})
@@ -361,9 +337,9 @@ async def tariff_toggle(request: Request, tariff_id: str) -> Response:
     me, _ = await _form_action(request)
     if me is None:
         return _login()
-    async with _rt(request).db.transaction() as session:
-        tariff = await session.get(Tariff, tariff_id[:64])
-    if tariff is None:
+    try:
+        tariff = await tariffs.get_tariff(_rt(request), me.principal, tariff_id[:64])
+    except NotFound:
         return _back("/admin/tariffs", "No such tariff.", error=True)
     await tariffs.update_tariff(
         _rt(request), me.principal, tariff.id, {"is_active": not tariff.is_active}
@@ -472,17 +448,8 @@ async def audit_page(request: Request) -> Response:
         k: (request.query_params.get(k) or None)
         for k in ("shop_id", "payment_id", "operation", "provider")
     }
-    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(200)
-    for column, value in (
-        (AuditRecord.shop_id, f["shop_id"]),
-        (AuditRecord.payment_id, f["payment_id"]),
-        (AuditRecord.operation, f["operation"]),
-        (AuditRecord.provider, f["provider"]),
-    ):
-        if value:
-            query = query.where(column == value[:100])
-    async with _rt(request).db.transaction() as session:
-        rows = list((await session.execute(query)).scalars())
+    filters = audit.AuditFilters(**{k: v[:100] if v else None for k, v in f.items()})
+    rows, _ = await audit.list_records(_rt(request), filters, PageParams(page=1, page_size=200))
     return _page(
         request,
         "audit.html",

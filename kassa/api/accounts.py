@@ -5,15 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import select
 
 from kassa.api.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.db.models import Invoice, Payment
-from kassa.domain.errors import NotFound
-from kassa.services import access, subscriptions, wallets
-from kassa.services.invoice_pdf import render as invoice_pdf_render
-from kassa.services.pagination import paginate
+from kassa.services import access, invoices, subscriptions, wallets
 from kassa.services.schemas import InvoiceOut, Page, SubscriptionOut, WalletEntryOut, WalletOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -44,13 +39,7 @@ async def list_invoices(
     paging: Paging,
     user_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[InvoiceOut]:
-    query = select(Invoice).order_by(Invoice.issued_at.desc(), Invoice.id.desc())
-    if not principal.is_privileged:
-        query = query.where(Invoice.user_id == principal.subject)
-    elif user_id:
-        query = query.where(Invoice.user_id == user_id)
-    async with rt.db.transaction() as session:
-        rows, total = await paginate(session, query, paging)
+    rows, total = await invoices.list_invoices(rt, principal, user_id, paging)
     return Page(
         items=[InvoiceOut.model_validate(r) for r in rows],
         total=total,
@@ -68,17 +57,11 @@ async def list_invoices(
 async def invoice_pdf(
     invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
-    async with rt.db.transaction() as session:
-        invoice = await session.get(Invoice, invoice_id)
-        if invoice is None or not (principal.is_privileged or invoice.user_id == principal.subject):
-            raise NotFound("invoice not found")
-        payment = await session.get(Payment, invoice.payment_id)
-    assert payment is not None
-    body = invoice_pdf_render(invoice, payment, rt.settings.invoice_seller)
+    number, body = await invoices.invoice_pdf(rt, principal, invoice_id)
     return Response(
         body,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
     )
 
 
@@ -86,11 +69,7 @@ async def invoice_pdf(
 async def get_invoice(
     invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
 ) -> InvoiceOut:
-    async with rt.db.transaction() as session:
-        invoice = await session.get(Invoice, invoice_id)
-    if invoice is None or not (principal.is_privileged or invoice.user_id == principal.subject):
-        raise NotFound("invoice not found")
-    return InvoiceOut.model_validate(invoice)
+    return InvoiceOut.model_validate(await invoices.get_invoice(rt, principal, invoice_id))
 
 
 @router.get("/wallets/{organization_id}", response_model=WalletOut, tags=["wallets"])

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from kassa.api.deps import CurrentAdmin, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.db.models import AuditRecord, Merchant
-from kassa.services import merchants
+from kassa.services import audit, merchants
 from kassa.services.audit import OPERATIONS
 from kassa.services.merchants import MerchantFields
-from kassa.services.pagination import paginate
 from kassa.services.schemas import AuditRecordOut, Page, ProviderName
+
+if TYPE_CHECKING:  # the shape only; rows come from the merchants service
+    from kassa.db.models import Merchant
 
 router = APIRouter(prefix="/admin", tags=["admin: shops and audit"], responses=PROBLEM_RESPONSES)
 ShopId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
@@ -134,17 +134,8 @@ async def audit_log(
     operation: Annotated[str | None, Query(pattern="^(" + "|".join(OPERATIONS) + ")$")] = None,
     provider: ProviderName | None = None,
 ) -> Page[AuditRecordOut]:
-    query = select(AuditRecord).order_by(AuditRecord.id.desc())
-    for column, value in (
-        (AuditRecord.shop_id, shop_id),
-        (AuditRecord.payment_id, payment_id),
-        (AuditRecord.operation, operation),
-        (AuditRecord.provider, provider),
-    ):
-        if value:
-            query = query.where(column == value)
-    async with rt.db.transaction() as session:
-        rows, total = await paginate(session, query, paging)
+    filters = audit.AuditFilters(shop_id, payment_id, operation, provider)
+    rows, total = await audit.list_records(rt, filters, paging)
     return Page(
         items=[AuditRecordOut.model_validate(r) for r in rows],
         total=total,

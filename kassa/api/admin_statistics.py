@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from kassa.api.deps import CurrentAdmin, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.errors import ValidationFailed
-from kassa.services import statistics
+from kassa.services import operations
 from kassa.services.schemas import ProviderName
 
 router = APIRouter(prefix="/admin", tags=["admin: statistics"], responses=PROBLEM_RESPONSES)
@@ -42,6 +42,5 @@ async def get_statistics(
     for value in (from_, to):
         if value is not None and value.tzinfo is None:
             raise ValidationFailed("from and to need a UTC offset")
-    async with rt.db.transaction() as session:
-        stats = await statistics.compute(session, provider, from_, to)
+    stats = await operations.statistics_for(rt, provider, from_, to)
     return StatisticsOut(**asdict(stats))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.core.runtime import Runtime
 from kassa.db.models import AuditRecord, Payment
 from kassa.services.context import Actor, current_request_id
+from kassa.services.pagination import PageParams, paginate
 
 OPERATIONS = ("create", "status", "sync", "webhook", "cancel", "refund", "config")
 
@@ -44,3 +48,28 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilters:
+    shop_id: str | None = None
+    payment_id: str | None = None
+    operation: str | None = None
+    provider: str | None = None
+
+
+async def list_records(
+    rt: Runtime, filters: AuditFilters, page: PageParams
+) -> tuple[list[AuditRecord], int]:
+    """The log, newest first, narrowed by any of the filters."""
+    query = select(AuditRecord).order_by(AuditRecord.id.desc())
+    for column, value in (
+        (AuditRecord.shop_id, filters.shop_id),
+        (AuditRecord.payment_id, filters.payment_id),
+        (AuditRecord.operation, filters.operation),
+        (AuditRecord.provider, filters.provider),
+    ):
+        if value:
+            query = query.where(column == value)
+    async with rt.db.transaction() as session:
+        return await paginate(session, query, page)

@@ -35,7 +35,7 @@ from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
-from kassa.services.updates import apply_update
+from kassa.services.updates import UpdateResult, apply_update
 
 log = get_logger(__name__)
 FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
@@ -426,17 +426,38 @@ async def sync_payment(
             payment = access.ensure_can_act(principal, payment)
         elif payment is None:
             raise NotFound("payment not found")
-    provider = await provider_for(rt, payment)
     who = actor or (actor_of(principal) if principal else Actor.system("reconciler"))
+    result = await reread(rt, payment, actor=who, operation=operation)
+    return result.payment if result is not None else payment
+
+
+async def reread(
+    rt: Runtime, payment: Payment, *, actor: Actor, operation: str, what: str | None = None
+) -> UpdateResult | None:
+    """The payment as its provider reports it now, applied; None when the provider pushes
+    every change and has nothing to ask. A failed call is recorded and raised as a 502."""
+    provider = await provider_for(rt, payment)
     try:
         update = await provider.fetch(await request_for(rt, payment))
     except NothingToPoll:
-        return payment
+        return None
     except ProviderFailure as exc:
-        raise await provider_failed(rt, payment, exc, actor=who, operation=operation) from exc
+        raise await provider_failed(
+            rt, payment, exc, actor=actor, operation=operation, what=what
+        ) from exc
     async with rt.db.transaction() as session:
-        result = await apply_update(session, update, actor=who, operation=operation)
-    return result.payment
+        return await apply_update(session, update, actor=actor, operation=operation)
+
+
+async def find_by_provider_id(
+    rt: Runtime, provider: str, provider_payment_id: str
+) -> Payment | None:
+    async with rt.db.transaction() as session:
+        return await session.scalar(
+            select(Payment).where(
+                Payment.provider == provider, Payment.provider_payment_id == provider_payment_id
+            )
+        )
 
 
 async def capture_payment(rt: Runtime, principal: Principal, payment_id: str) -> Payment:

@@ -1,5 +1,6 @@
 """POST /webhooks/yookassa: YooKassa signs nothing, so a notification is believed only if it
-comes from YooKassa's published addresses (loopback too in SANDBOX), and even then kassa
+comes from YooKassa's published addresses (or YOOKASSA_EXTRA_NETWORKS: loopback in the
+sandbox), and even then kassa
 acts on the payment as the YooKassa API reports it, never on the notification's body."""
 
 from __future__ import annotations
@@ -8,18 +9,14 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
 from kassa.api.client_ip import in_networks, parse_networks
 from kassa.api.problems import problem, problem_responses
 from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
-from kassa.db.models import Payment
-from kassa.domain.errors import NotFound
-from kassa.providers.base import ProviderFailure
-from kassa.services import audit, merchants
+from kassa.domain.errors import NotFound, ProviderError
+from kassa.services import payments
 from kassa.services.context import Actor
-from kassa.services.updates import apply_update
 from kassa.webhooks.guard import resolved_sender, unverified
 
 router = APIRouter(tags=["webhooks"])
@@ -78,33 +75,16 @@ async def yookassa_webhook(request: Request) -> Response:
     if event not in EVENTS:
         return JSONResponse({"received": True, "ignored": str(event)[:60]})
 
-    async with rt.db.transaction() as session:
-        payment = await session.scalar(
-            select(Payment).where(
-                Payment.provider == "yookassa", Payment.provider_payment_id == payment_ref
-            )
-        )
+    payment = await payments.find_by_provider_id(rt, "yookassa", payment_ref)
     if payment is None:
         log.info("yookassa.unknown_payment", object_id=payment_ref[:64])
         return JSONResponse({"received": True, "ignored": "unknown payment"})
-    from kassa.providers.yookassa.provider import YooKassaProvider  # its SDK loads on first use
-
     try:
-        provider = rt.providers.get(
-            "yookassa", await merchants.credentials_for(rt, "yookassa", payment.shop_id)
+        result = await payments.reread(
+            rt, payment, actor=ACTOR, operation="webhook", what="re-read failed"
         )
-        assert isinstance(provider, YooKassaProvider)
-        update = await provider.read(payment_ref, "notification")
-    except ProviderFailure as exc:
+    except ProviderError:
         # Not acknowledged: YooKassa retries, and the reconciler asks again meanwhile.
-        async with rt.db.transaction() as session:
-            audit.record(
-                session,
-                actor=ACTOR,
-                operation="webhook",
-                payment=payment,
-                error_message=f"re-read failed: {exc.message}"[:500],
-            )
         return problem(
             503,
             "provider_error",
@@ -112,11 +92,9 @@ async def yookassa_webhook(request: Request) -> Response:
             "YooKassa could not be asked; retry",
             headers={"Retry-After": "30"},
         )
-    try:
-        async with rt.db.transaction() as session:
-            result = await apply_update(session, update, actor=ACTOR, operation="webhook")
     except NotFound:
         return JSONResponse({"received": True, "ignored": "unknown payment"})
+    assert result is not None  # YooKassa is always asked
     return JSONResponse(
         {"received": True, "outcome": result.outcome.value, "status": result.payment.status}
     )
