@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,6 +269,31 @@ def build(ctx: EmulatorContext) -> FastAPI:
         ]
         return True, events, None
 
+    # --- retrieving any object by its id ---------------------------------------------------
+
+    def retrievable(
+        path: str, kind: str, find: Callable[[str], dict[str, Any] | None], param: str = "id"
+    ) -> None:
+        async def retrieve(request: Request, object_id: str) -> JSONResponse:
+            _, denied = await gate(request)
+            if denied:
+                return denied
+            found = find(object_id)
+            return JSONResponse(found) if found else _missing(kind, object_id, param)
+
+        app.add_api_route(path, retrieve, methods=["GET"])
+
+    def event_by_id(evt_id: str) -> dict[str, Any] | None:
+        return next((e for e in state.events if e["id"] == evt_id), None)
+
+    retrievable("/v1/customers/{object_id}", "customer", state.customers.get)
+    retrievable("/v1/payment_methods/{object_id}", "PaymentMethod", method_for)
+    retrievable("/v1/payment_intents/{object_id}", "payment_intent", state.intents.get, "intent")
+    retrievable("/v1/charges/{object_id}", "charge", state.charges.get)
+    retrievable("/v1/refunds/{object_id}", "refund", state.refunds.get)
+    retrievable("/v1/events/{object_id}", "event", event_by_id)
+    retrievable("/v1/checkout/sessions/{object_id}", "checkout.session", state.sessions.get)
+
     # --- customers and payment methods -----------------------------------------------------
 
     @app.post("/v1/customers")
@@ -280,22 +306,6 @@ def build(ctx: EmulatorContext) -> FastAPI:
         customer = o.customer(params)
         state.customers[customer["id"]] = customer
         return remember(request, params, JSONResponse(customer))
-
-    @app.get("/v1/customers/{cus_id}")
-    async def retrieve_customer(request: Request, cus_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        customer = state.customers.get(cus_id)
-        return JSONResponse(customer) if customer else _missing("customer", cus_id)
-
-    @app.get("/v1/payment_methods/{pm_id}")
-    async def retrieve_method(request: Request, pm_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        method = method_for(pm_id)
-        return JSONResponse(method) if method else _missing("PaymentMethod", pm_id)
 
     @app.get("/v1/payment_methods")
     async def list_methods(request: Request) -> JSONResponse:
@@ -423,14 +433,6 @@ def build(ctx: EmulatorContext) -> FastAPI:
         )
         return JSONResponse(o.listing("/v1/payment_intents", found[:limit]))
 
-    @app.get("/v1/payment_intents/{pi_id}")
-    async def retrieve_intent(request: Request, pi_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        intent = state.intents.get(pi_id)
-        return JSONResponse(intent) if intent else _missing("payment_intent", pi_id, "intent")
-
     @app.post("/v1/payment_intents/{pi_id}/confirm")
     async def confirm_intent(request: Request, pi_id: str) -> JSONResponse:
         params, denied = await gate(request)
@@ -540,14 +542,6 @@ def build(ctx: EmulatorContext) -> FastAPI:
 
     # --- charges, refunds, events ----------------------------------------------------------
 
-    @app.get("/v1/charges/{ch_id}")
-    async def retrieve_charge(request: Request, ch_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        ch = state.charges.get(ch_id)
-        return JSONResponse(ch) if ch else _missing("charge", ch_id)
-
     def refund_charge(
         ch: dict[str, Any], amount: int | None, reason: str | None, request: Request | None
     ) -> tuple[dict[str, Any] | None, JSONResponse | None, list[dict[str, Any]]]:
@@ -629,14 +623,6 @@ def build(ctx: EmulatorContext) -> FastAPI:
         later(state.tasks, deliver(events))
         return remember(request, params, problem or JSONResponse(refund))
 
-    @app.get("/v1/refunds/{re_id}")
-    async def retrieve_refund(request: Request, re_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        refund = state.refunds.get(re_id)
-        return JSONResponse(refund) if refund else _missing("refund", re_id)
-
     @app.get("/v1/refunds")
     async def list_refunds(request: Request) -> JSONResponse:
         params, denied = await gate(request)
@@ -648,14 +634,6 @@ def build(ctx: EmulatorContext) -> FastAPI:
             if not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"]
         ]
         return JSONResponse(o.listing("/v1/refunds", found))
-
-    @app.get("/v1/events/{evt_id}")
-    async def retrieve_event(request: Request, evt_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        found = next((e for e in state.events if e["id"] == evt_id), None)
-        return JSONResponse(found) if found else _missing("event", evt_id)
 
     # --- Checkout Sessions: Stripe's hosted payment page ----------------------------------
 
@@ -714,14 +692,6 @@ def build(ctx: EmulatorContext) -> FastAPI:
         state.sessions[session["id"]] = session
         state.session_intent_data[session["id"]] = params.get("payment_intent_data") or {}
         return remember(request, params, JSONResponse(session))
-
-    @app.get("/v1/checkout/sessions/{cs_id}")
-    async def retrieve_session(request: Request, cs_id: str) -> JSONResponse:
-        _, denied = await gate(request)
-        if denied:
-            return denied
-        session = state.sessions.get(cs_id)
-        return JSONResponse(session) if session else _missing("checkout.session", cs_id)
 
     @app.post("/v1/checkout/sessions/{cs_id}/expire")
     async def expire_session(request: Request, cs_id: str) -> JSONResponse:
