@@ -29,12 +29,25 @@ from kassa.core.logging import configure_logging, get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.jobs.runner import run_jobs
+from kassa.providers import plugins
 from kassa.sandbox.mount import mount_sandboxes
 from kassa.services.schemas import Problem
 from kassa.webhooks import router as webhooks_router
 
 log = get_logger(__name__)
 API_PREFIX = "/api/v1"
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret a log line must never show: the settings' own and those the provider
+    packages declare."""
+    declared = [
+        settings.value(item.env)
+        for plugin in plugins.all_plugins()
+        for item in plugin.secrets
+        if item.secret
+    ]
+    return settings.secret_values() + [value for value in declared if value]
 
 
 def create_app(
@@ -44,7 +57,7 @@ def create_app(
     run_jobs_inline: bool = False,
 ) -> FastAPI:
     settings = settings or (runtime.settings if runtime else Settings())
-    configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secret_values())
+    configure_logging(settings.log_level, json=settings.log_json, secrets=secrets_of(settings))
     rt = runtime or Runtime.build(settings)
 
     @asynccontextmanager
@@ -96,7 +109,8 @@ def create_app(
     app.include_router(admin_views.router)
     app.mount("/admin/static", admin_views.static_files(), name="admin-static")
     if settings.is_sandbox:
-        mount_sandboxes(app, settings, rt.http)
+        emulators = {p.name: p.emulator for p in plugins.all_plugins() if p.emulator}
+        mount_sandboxes(app, settings, rt.http, emulators)
     _register_problem_schema(app)
 
     if settings.cors_origin_list:

@@ -84,7 +84,9 @@ def worker() -> None:
     from kassa.jobs.runner import run_jobs
 
     settings = _settings()
-    configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secret_values())
+    from kassa.app import secrets_of
+
+    configure_logging(settings.log_level, json=settings.log_json, secrets=secrets_of(settings))
 
     async def main() -> None:
         rt = Runtime.build(settings)

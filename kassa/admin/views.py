@@ -19,6 +19,7 @@ from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import MoneyError, to_decimal_string
 from kassa.domain.states import PaymentStatus
+from kassa.providers import plugins
 from kassa.services import (
     audit,
     merchants,
@@ -35,13 +36,12 @@ from kassa.services.pagination import PageParams
 
 COOKIE = "kassa_admin"
 LOGIN_CSRF_COOKIE = "kassa_login_csrf"
-PROVIDERS = ["payme", "kaspi", "stripe", "yookassa"]
-CURRENCY_FOR = {"payme": "UZS", "kaspi": "KZT", "stripe": "USD", "yookassa": "RUB"}
+# Everything the UI says of a provider comes from its plug-in declaration.
+PROVIDERS = plugins.names()
+CURRENCY_FOR = {p.name: p.example_currency for p in plugins.all_plugins()}
 SECRET_NAMES = {
-    "payme": "secret_key",
-    "kaspi": "access_token",
-    "stripe": "secret_key",
-    "yookassa": "secret_key",
+    p.name: next((s.name for s in p.secrets if s.secret), "secret_key")
+    for p in plugins.all_plugins()
 }
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

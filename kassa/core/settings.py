@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from dotenv import dotenv_values
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_FILE = Path(".kassa-secret")
@@ -36,6 +38,11 @@ def _dev_secret() -> str:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    _env_file_read: str | Path | None = PrivateAttr(default=".env")
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._env_file_read = values.get("_env_file", ".env")
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./kassa.db"
@@ -172,6 +179,22 @@ class Settings(BaseSettings):
         )
         self.kaspi_access_token = self.kaspi_access_token or SecretStr(SANDBOX_KASPI_ACCESS_TOKEN)
         self.kaspi_organization_bin = self.kaspi_organization_bin or "000000000000"
+
+    def value(self, name: str) -> str | None:
+        """A setting by its environment name: a declared field (`PAYME_MERCHANT_ID`), else
+        the environment or `.env` (settings that provider packages declare, `CLICK_…`)."""
+        field = name.lower()
+        if field in type(self).model_fields:
+            found = getattr(self, field)
+            if isinstance(found, SecretStr):
+                found = found.get_secret_value()
+            return str(found) if found not in (None, "") else None
+        if name in os.environ:
+            return os.environ[name] or None
+        env_file = self._env_file_read
+        if isinstance(env_file, str | Path) and Path(env_file).exists():
+            return dotenv_values(env_file).get(name) or None
+        return None
 
     @property
     def is_sandbox(self) -> bool:

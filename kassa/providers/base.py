@@ -191,9 +191,49 @@ CredentialsFromSettings = Callable[[Settings], Credentials]
 
 
 @dataclass(frozen=True, slots=True)
+class Secret:
+    """A value a provider needs, from its setting (`env`) or a shop's configuration
+    (`name`); `sandbox` is what the emulator accepts (`{sandbox}` is the emulators' base)."""
+
+    name: str
+    env: str
+    label: str
+    secret: bool = True  # masked on reads, scrubbed from logs
+    sandbox: str | None = None
+    default: str | None = None  # outside the sandbox, when the setting is not given
+
+
+def credentials_from(secrets: tuple[Secret, ...]) -> CredentialsFromSettings:
+    """Credentials from the settings a provider declares (sandbox values in the sandbox)."""
+
+    def read(settings: Settings) -> Credentials:
+        values: dict[str, str] = {}
+        for item in secrets:
+            value = settings.value(item.env)
+            if value is None and settings.is_sandbox and item.sandbox is not None:
+                value = item.sandbox.replace("{sandbox}", settings.sandbox_url)
+            value = value or item.default
+            if value:
+                values[item.name] = value
+        return Credentials(values=values)
+
+    return read
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderPlugin:
+    """What kassa knows of a provider package before using it: everything the rest of kassa
+    derives from it (settings, the shop form, the webhook route, the emulator)."""
+
     name: str
     factory: ProviderFactory
     default_credentials: CredentialsFromSettings
     # kassa's state graph for this provider's payments, as the provider documents its own
     graph: StateGraph = BASE_GRAPH
+    # the values a shop's configuration gives (the admin's shop form is built from these)
+    secrets: tuple[Secret, ...] = ()
+    example_currency: str = "USD"  # for the admin's test payments
+    needs_organization_bin: bool = False  # a shop of this provider names its BIN (Kaspi)
+    # "module:attribute" of an InboundFactory: the provider calls POST /webhooks/<name>
+    inbound: str | None = None
+    emulator: str | None = None  # module of its emulator (with `build(ctx)`), for SANDBOX

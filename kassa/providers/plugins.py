@@ -18,10 +18,19 @@ def all_plugins() -> list[ProviderPlugin]:
 
 
 @cache
-def _graphs() -> dict[str, StateGraph]:
-    return {plugin.name: plugin.graph for plugin in all_plugins()}
+def by_name() -> dict[str, ProviderPlugin]:
+    return {plugin.name: plugin for plugin in all_plugins()}
+
+
+def plugin(name: str) -> ProviderPlugin | None:
+    return by_name().get(name)
+
+
+def names() -> list[str]:
+    return [plugin.name for plugin in all_plugins()]
 
 
 def state_graph(provider: str) -> StateGraph:
     """The provider's declared graph (the base graph for a name kassa does not know)."""
-    return _graphs().get(provider, BASE_GRAPH)
+    found = plugin(provider)
+    return found.graph if found is not None else BASE_GRAPH

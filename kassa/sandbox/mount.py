@@ -1,6 +1,9 @@
-"""Mounting every provider emulator under /sandbox."""
+"""Mounting every provider's emulator under /sandbox/<name>."""
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
 
 import httpx
 from fastapi import FastAPI
@@ -9,13 +12,12 @@ from kassa.core.settings import Settings
 from kassa.sandbox.base import EmulatorContext
 
 
-def mount_sandboxes(app: FastAPI, settings: Settings, http: httpx.AsyncClient) -> list[str]:
-    """Each emulator is an ASGI sub-app with its own state; returns the mounted names."""
-    from kassa.sandbox import emulators
-
+def mount_sandboxes(
+    app: FastAPI, settings: Settings, http: httpx.AsyncClient, modules: Mapping[str, str]
+) -> list[str]:
+    """`modules` names each provider's emulator module (its plug-in says which); each has a
+    `build(ctx)` making an ASGI sub-app with its own state. Returns the mounted names."""
     ctx = EmulatorContext(settings, http)
-    mounted = []
-    for name, build in emulators.all_emulators().items():
-        app.mount(f"/sandbox/{name}", build(ctx))
-        mounted.append(name)
-    return mounted
+    for name, module in modules.items():
+        app.mount(f"/sandbox/{name}", importlib.import_module(module).build(ctx))
+    return list(modules)

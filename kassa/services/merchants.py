@@ -17,6 +17,7 @@ from kassa.db.base import utcnow
 from kassa.db.models import Merchant, Payment
 from kassa.domain.errors import NotFound, ValidationFailed
 from kassa.domain.merchants import InvalidMerchant, check_bin, check_device_token
+from kassa.providers import plugins
 from kassa.providers.base import Credentials
 from kassa.services import audit
 from kassa.services.context import Actor
@@ -55,8 +56,9 @@ def _apply(rt: Runtime, merchant: Merchant, fields: MerchantFields, present: set
             merchant.description = fields.description
     except InvalidMerchant as exc:
         raise ValidationFailed(str(exc)) from exc
-    if merchant.provider == "kaspi" and not merchant.organization_bin:
-        raise ValidationFailed("a Kaspi shop needs its organization_bin")
+    declared = plugins.plugin(merchant.provider)
+    if declared is not None and declared.needs_organization_bin and not merchant.organization_bin:
+        raise ValidationFailed(f"a {merchant.provider} shop needs its organization_bin")
 
 
 def _record(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -16,8 +17,21 @@ from pydantic import (
 )
 
 from kassa.domain.money import MAX_AMOUNT
+from kassa.providers import plugins
 
-ProviderName = Literal["payme", "kaspi", "stripe", "yookassa"]
+
+def _known_provider(name: str) -> str:
+    if name not in plugins.names():
+        raise ValueError(f"one of {', '.join(plugins.names())}")
+    return name
+
+
+# Any provider kassa ships (its plug-in list says which): the schema lists them as an enum.
+ProviderName = Annotated[
+    str,
+    AfterValidator(_known_provider),
+    WithJsonSchema({"type": "string", "enum": plugins.names()}),
+]
 Purpose = Literal["one_off", "tariff", "wallet_topup"]
 AmountField = Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT, description="minor units")]
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from kassa.core.settings import Settings
-from kassa.providers.base import Credentials, PaymentProvider, ProviderContext, ProviderPlugin
+from kassa.providers.base import (
+    Credentials,
+    PaymentProvider,
+    ProviderContext,
+    ProviderPlugin,
+    Secret,
+)
 
 
 def settings_credentials(settings: Settings) -> Credentials:
@@ -24,4 +30,12 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
     return KaspiProvider(ctx)
 
 
-PLUGIN = ProviderPlugin(name="kaspi", factory=factory, default_credentials=settings_credentials)
+PLUGIN = ProviderPlugin(
+    name="kaspi",
+    factory=factory,
+    default_credentials=settings_credentials,
+    secrets=(Secret("access_token", "KASPI_ACCESS_TOKEN", "Gateway access token"),),
+    example_currency="KZT",
+    needs_organization_bin=True,
+    emulator="kassa.sandbox.kaspi",
+)

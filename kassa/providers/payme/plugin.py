@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from kassa.core.settings import Settings
-from kassa.providers.base import Credentials, PaymentProvider, ProviderContext, ProviderPlugin
+from kassa.providers.base import (
+    Credentials,
+    PaymentProvider,
+    ProviderContext,
+    ProviderPlugin,
+    Secret,
+)
 
 
 def settings_credentials(settings: Settings) -> Credentials:
@@ -20,4 +26,14 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
     return PaymeProvider(ctx)
 
 
-PLUGIN = ProviderPlugin(name="payme", factory=factory, default_credentials=settings_credentials)
+PLUGIN = ProviderPlugin(
+    name="payme",
+    factory=factory,
+    default_credentials=settings_credentials,
+    secrets=(
+        Secret("secret_key", "PAYME_SECRET_KEY", "Merchant API key"),
+        Secret("merchant_id", "PAYME_MERCHANT_ID", "Merchant id", secret=False),
+    ),
+    example_currency="UZS",
+    emulator="kassa.sandbox.payme",
+)

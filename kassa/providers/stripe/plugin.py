@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from kassa.core.settings import Settings
-from kassa.providers.base import Credentials, PaymentProvider, ProviderContext, ProviderPlugin
+from kassa.providers.base import (
+    Credentials,
+    PaymentProvider,
+    ProviderContext,
+    ProviderPlugin,
+    Secret,
+)
 from kassa.providers.stripe.states import GRAPH
 
 
@@ -22,5 +28,11 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
 
 
 PLUGIN = ProviderPlugin(
-    name="stripe", factory=factory, default_credentials=settings_credentials, graph=GRAPH
+    name="stripe",
+    factory=factory,
+    default_credentials=settings_credentials,
+    graph=GRAPH,
+    secrets=(Secret("secret_key", "STRIPE_SECRET_KEY", "Secret key"),),
+    example_currency="USD",
+    emulator="kassa.sandbox.stripe",
 )

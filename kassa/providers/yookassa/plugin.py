@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from kassa.core.settings import Settings
-from kassa.providers.base import Credentials, PaymentProvider, ProviderContext, ProviderPlugin
+from kassa.providers.base import (
+    Credentials,
+    PaymentProvider,
+    ProviderContext,
+    ProviderPlugin,
+    Secret,
+)
 
 
 def settings_credentials(settings: Settings) -> Credentials:
@@ -20,4 +26,14 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
     return YooKassaProvider(ctx)
 
 
-PLUGIN = ProviderPlugin(name="yookassa", factory=factory, default_credentials=settings_credentials)
+PLUGIN = ProviderPlugin(
+    name="yookassa",
+    factory=factory,
+    default_credentials=settings_credentials,
+    secrets=(
+        Secret("secret_key", "YOOKASSA_SECRET_KEY", "Secret key"),
+        Secret("shop_id", "YOOKASSA_SHOP_ID", "Shop id", secret=False),
+    ),
+    example_currency="RUB",
+    emulator="kassa.sandbox.yookassa",
+)
