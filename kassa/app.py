@@ -38,18 +38,6 @@ log = get_logger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def secrets_of(settings: Settings) -> list[str]:
-    """Every secret a log line must never show: the settings' own and those the provider
-    packages declare."""
-    declared = [
-        settings.value(item.env)
-        for plugin in plugins.all_plugins()
-        for item in plugin.secrets
-        if item.secret
-    ]
-    return settings.secret_values() + [value for value in declared if value]
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -57,7 +45,9 @@ def create_app(
     run_jobs_inline: bool = False,
 ) -> FastAPI:
     settings = settings or (runtime.settings if runtime else Settings())
-    configure_logging(settings.log_level, json=settings.log_json, secrets=secrets_of(settings))
+    configure_logging(
+        settings.log_level, json=settings.log_json, secrets=plugins.log_secrets(settings)
+    )
     rt = runtime or Runtime.build(settings)
 
     @asynccontextmanager

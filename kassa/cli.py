@@ -84,9 +84,10 @@ def worker() -> None:
     from kassa.jobs.runner import run_jobs
 
     settings = _settings()
-    from kassa.app import secrets_of
+    from kassa.providers import plugins
 
-    configure_logging(settings.log_level, json=settings.log_json, secrets=secrets_of(settings))
+    secrets = plugins.log_secrets(settings)
+    configure_logging(settings.log_level, json=settings.log_json, secrets=secrets)
 
     async def main() -> None:
         rt = Runtime.build(settings)

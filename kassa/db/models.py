@@ -319,6 +319,29 @@ class PaymeTransaction(Base):
     fiscal_cancel: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class ProviderTransaction(Base):
+    """A transaction an inverted provider (one that calls kassa to check, open, complete and
+    cancel, like Click) keeps for an order; times are Unix ms, 0 = unset. The row's `id` is
+    what kassa tells the provider (Click's merchant_prepare_id); answers to repeated calls
+    are read back from here, so they are identical."""
+
+    __tablename__ = "provider_transactions"
+    __table_args__ = (UniqueConstraint("provider", "provider_tx_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_tx_id: Mapped[str] = mapped_column(String(64))
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    provider_time: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[int | None] = mapped_column(Integer)
+    create_time: Mapped[int] = mapped_column(BigInteger)
+    perform_time: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancel_time: Mapped[int] = mapped_column(BigInteger, default=0)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
 class ProviderKey(Base):
     """A provider key rotated by the provider itself (Payme's ChangePassword)."""
 

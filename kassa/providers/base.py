@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from kassa.core.settings import Settings
+from kassa.domain.inverted import InvertedCall, Outcome
 from kassa.domain.states import BASE_GRAPH, StateGraph
 from kassa.domain.updates import ProviderUpdate
 
@@ -188,6 +189,41 @@ class ProviderContext:
 
 ProviderFactory = Callable[[ProviderContext], PaymentProvider]
 CredentialsFromSettings = Callable[[Settings], Credentials]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRequest:
+    """A provider's call as it arrived, for its package to verify and read."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What kassa answers the provider: its own protocol's body (JSON), and whether the call
+    verified (a call that did not is counted against its sender)."""
+
+    body: dict[str, Any]
+    status: int = 200
+    verified: bool = True
+
+
+@runtime_checkable
+class InvertedInbound(Protocol):
+    """The inbound side of an inverted provider: its wire protocol onto the engine's calls
+    (`read`), and the engine's outcome back onto its answers (`answer`). `outcome` is a
+    the engine's (`kassa.services.inverted`); `timeout_ms`: how long a transaction may stay
+    open (None: as long as the provider likes)."""
+
+    timeout_ms: int | None
+
+    def read(self, request: InboundRequest) -> InvertedCall | Reply: ...
+
+    def answer(self, call: InvertedCall, outcome: Outcome) -> Reply: ...
+
+
+InboundFactory = Callable[["ProviderContext"], InvertedInbound]
 
 
 @dataclass(frozen=True, slots=True)

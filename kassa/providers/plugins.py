@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from kassa.core.settings import Settings
 from kassa.domain.states import BASE_GRAPH, StateGraph
 from kassa.providers.base import ProviderPlugin
 
@@ -34,3 +35,15 @@ def state_graph(provider: str) -> StateGraph:
     """The provider's declared graph (the base graph for a name kassa does not know)."""
     found = plugin(provider)
     return found.graph if found is not None else BASE_GRAPH
+
+
+def log_secrets(settings: Settings) -> list[str]:
+    """Every secret a log line must never show: the settings' own and those the provider
+    packages declare."""
+    declared = [
+        settings.value(item.env)
+        for plugin in all_plugins()
+        for item in plugin.secrets
+        if item.secret
+    ]
+    return settings.secret_values() + [value for value in declared if value]
