@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 
 from kassa.core.settings import Settings
 from kassa.domain.states import BASE_GRAPH, StateGraph
 from kassa.providers.base import ProviderPlugin
 
+# One line a provider: the module that declares its PLUGIN.
+PLUGINS = (
+    "kassa.providers.payme.plugin",
+    "kassa.providers.kaspi.plugin",
+    "kassa.providers.stripe.plugin",
+    "kassa.providers.yookassa.plugin",
+)
 
+
+@cache
 def all_plugins() -> list[ProviderPlugin]:
-    from kassa.providers.kaspi.plugin import PLUGIN as KASPI
-    from kassa.providers.payme.plugin import PLUGIN as PAYME
-    from kassa.providers.stripe.plugin import PLUGIN as STRIPE
-    from kassa.providers.yookassa.plugin import PLUGIN as YOOKASSA
-
-    return [PAYME, KASPI, STRIPE, YOOKASSA]
+    """Each package's declaration (its provider code and SDK load on first use only)."""
+    found: list[ProviderPlugin] = [importlib.import_module(m).PLUGIN for m in PLUGINS]
+    return found
 
 
 @cache
