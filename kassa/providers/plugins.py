@@ -15,6 +15,7 @@ PLUGINS = (
     "kassa.providers.kaspi.plugin",
     "kassa.providers.stripe.plugin",
     "kassa.providers.yookassa.plugin",
+    "kassa.providers.click.plugin",
 )
 
 

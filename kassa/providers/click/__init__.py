@@ -1,0 +1,1 @@
+"""Click (Uzbekistan): the SHOP API, checkout links and the Merchant API."""

@@ -1,0 +1,120 @@
+"""Click's calls (Prepare, Complete) read into the engine's calls, and the engine's
+outcomes written back as Click's answers (see `protocol`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qsl
+
+from kassa.domain.inverted import InvertedCall, Outcome, Refusal
+from kassa.domain.money import MoneyError, from_decimal_string
+from kassa.providers.base import InboundRequest, ProviderContext, Reply
+from kassa.providers.click import protocol as c
+
+# the engine's refusals in Click's codes
+CODES = {
+    Refusal.ORDER_NOT_FOUND: c.ORDER_NOT_FOUND,
+    Refusal.WRONG_AMOUNT: c.INCORRECT_AMOUNT,
+    Refusal.ORDER_PAID: c.ALREADY_PAID,
+    Refusal.ORDER_CLOSED: c.TRANSACTION_CANCELLED,
+    Refusal.ORDER_BUSY: c.BAD_REQUEST,
+    Refusal.TX_NOT_FOUND: c.TRANSACTION_NOT_FOUND,
+    Refusal.TX_OTHER_ORDER: c.TRANSACTION_NOT_FOUND,
+    Refusal.TX_CANCELLED: c.TRANSACTION_CANCELLED,
+    Refusal.EXPIRED: c.TRANSACTION_CANCELLED,
+}
+
+
+class ClickInbound:
+    timeout_ms: int | None = None  # Click sets no deadline between Prepare and Complete
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.service_id = ctx.credentials.get("service_id")
+        self.secret_key = ctx.credentials.get("secret_key")
+
+    def read(self, request: InboundRequest) -> InvertedCall | Reply:
+        try:
+            fields = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+        except UnicodeDecodeError:
+            fields = {}
+        if any(not fields.get(name) for name in c.REQUIRED):
+            return self._reply(fields, c.BAD_REQUEST)
+        if fields["service_id"] != self.service_id or not c.signed_by(fields, self.secret_key):
+            return self._reply(fields, c.SIGN_CHECK_FAILED, verified=False)
+        action = fields["action"]
+        if action not in (str(c.PREPARE), str(c.COMPLETE)):
+            return self._reply(fields, c.ACTION_NOT_FOUND)
+        amount = _tiyin(fields["amount"])
+        if amount is None:
+            return self._reply(fields, c.INCORRECT_AMOUNT)
+        base: dict[str, Any] = {
+            "provider": "click",
+            "provider_tx_id": fields["click_trans_id"][:64],
+            "payment_id": fields["merchant_trans_id"][:64],
+            "amount": amount,
+            "currency": "UZS",
+            "data": {"click_paydoc_id": fields.get("click_paydoc_id")},
+        }
+        if action == str(c.PREPARE):
+            return InvertedCall(kind="open", **base)
+        prepare_id = fields.get("merchant_prepare_id", "")
+        if not prepare_id.isdigit():
+            return self._reply(fields, c.BAD_REQUEST)
+        base["data"]["merchant_prepare_id"] = int(prepare_id)
+        error = fields.get("error", "0")
+        if error.lstrip("-").isdigit() and int(error) < 0:
+            # the payment failed at Click: its transaction (and the order) is cancelled
+            note = fields.get("error_note", "")[:200]
+            return InvertedCall(
+                kind="cancel",
+                reason=int(error),
+                failure_code=f"click_{int(error)}",
+                failure_message=f"Click: {note}" if note else None,
+                **base,
+            )
+        return InvertedCall(kind="complete", **base)
+
+    def answer(self, call: InvertedCall, outcome: Outcome) -> Reply:
+        fields = {"click_trans_id": call.provider_tx_id, "merchant_trans_id": call.payment_id}
+        if outcome.refusal is not None:
+            return self._reply(fields, CODES[outcome.refusal])
+        tx = outcome.tx
+        assert tx is not None
+        if call.kind != "open" and tx.id != call.data.get("merchant_prepare_id"):
+            return self._reply(fields, c.TRANSACTION_NOT_FOUND)
+        if call.kind == "cancel":
+            return self._reply(fields, c.TRANSACTION_CANCELLED)
+        key = "merchant_prepare_id" if call.kind == "open" else "merchant_confirm_id"
+        return self._reply(fields, c.SUCCESS, ids={key: tx.id})
+
+    def _reply(
+        self,
+        fields: dict[str, Any],
+        error: int,
+        *,
+        verified: bool = True,
+        ids: dict[str, int] | None = None,
+    ) -> Reply:
+        body: dict[str, Any] = {
+            "click_trans_id": _number(fields.get("click_trans_id")),
+            "merchant_trans_id": fields.get("merchant_trans_id"),
+            **(ids or {}),
+            "error": error,
+            "error_note": c.NOTES[error],
+        }
+        return Reply(body=body, verified=verified)
+
+
+def _tiyin(sums: str) -> int | None:
+    """Click's amount in sums, exactly in tiyin; None for anything else."""
+    try:
+        value = Decimal(sums)
+        amount = from_decimal_string(value, "UZS")
+    except (InvalidOperation, MoneyError):
+        return None
+    return amount if amount > 0 else None
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
