@@ -118,3 +118,21 @@ async def test_statistics(client: httpx.AsyncClient, admin: dict[str, str]) -> N
     assert future["total"] == 0 and future["success_rate"] is None
     assert (await client.get("/api/v1/admin/statistics", headers=bearer(user))).status_code == 403
     assert (await client.get("/api/v1/admin/statistics?from=2020-01-01T00:00:00", headers=admin)).status_code == 422
+
+
+async def test_the_shop_form_asks_each_provider_for_what_it_declares(
+        client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str]) -> None:
+    email, password = await operator(runtime)
+    await sign_in(client, email, password)
+    page = await client.get("/admin/shops")
+    assert 'name="yookassa__shop_id"' in page.text and 'name="click__service_id"' in page.text
+    assert 'name="kaspi__organization_bin"' in page.text and 'name="payme__organization_bin"' not in page.text
+    shop_id = unique("ru-shop")
+    made = await client.post("/admin/shops", data={
+        "csrf": csrf_of(page.text), "shop_id": shop_id, "provider": "yookassa",
+        "yookassa__shop_id": "555001", "yookassa__secret_key": "live_0123456789abcdef",
+        "kaspi__organization_bin": "990340005977"})  # another provider's field is not taken
+    assert "created" in (await client.get(made.headers["location"])).text
+    merchant = (await client.get(f"/api/v1/admin/merchants/{shop_id}", headers=admin)).json()
+    assert set(merchant["credentials"]) == {"shop_id", "secret_key"}
+    assert "0123456789abcdef" not in str(merchant["credentials"]) and merchant["organization_bin"] is None

@@ -39,10 +39,6 @@ LOGIN_CSRF_COOKIE = "kassa_login_csrf"
 # Everything the UI says of a provider comes from its plug-in declaration.
 PROVIDERS = plugins.names()
 CURRENCY_FOR = {p.name: p.example_currency for p in plugins.all_plugins()}
-SECRET_NAMES = {
-    p.name: next((s.name for s in p.secrets if s.secret), "secret_key")
-    for p in plugins.all_plugins()
-}
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -360,6 +356,7 @@ async def shop_list(request: Request) -> Response:
         nav="Shops",
         rows=rows,
         providers=PROVIDERS,
+        plugins=plugins.all_plugins(),
         currency_for=CURRENCY_FOR,
     )
 
@@ -372,15 +369,21 @@ async def shop_create(request: Request) -> Response:
     provider = form.get("provider", "")
     if provider not in PROVIDERS or not form.get("shop_id"):
         return _back("/admin/shops", "A shop id and a provider are needed.", error=True)
+    declared = plugins.plugin(provider)
+    assert declared is not None
+
+    def given(name: str) -> str | None:
+        return form.get(f"{provider}__{name}", "").strip() or None
+
+    credentials = {s.name: v for s in declared.secrets if (v := given(s.name)) is not None}
     present = {"provider", "organization_bin", "device_token", "description"}
-    secret = form.get("secret", "").strip()
-    if secret:
+    if credentials:
         present.add("credentials")
     fields = MerchantFields(
         provider=provider,
-        organization_bin=form.get("organization_bin") or None,
-        device_token=form.get("device_token") or None,
-        credentials={SECRET_NAMES[provider]: secret} if secret else None,
+        organization_bin=given("organization_bin"),
+        device_token=given("device_token"),
+        credentials=credentials or None,
         description=form.get("description") or None,
     )
     try:

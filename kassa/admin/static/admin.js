@@ -19,3 +19,18 @@ if (live) {
   };
   setTimeout(poll, 1000);
 }
+
+// The shop form shows the fields of the chosen provider only (each provider's plug-in
+// declares them); without scripts every provider's fields show, named by provider.
+const providerSelect = document.querySelector("#shop-provider");
+if (providerSelect) {
+  const show = () => {
+    document.querySelectorAll(".provider-fields").forEach((set) => {
+      const chosen = set.dataset.provider === providerSelect.value;
+      set.hidden = !chosen;
+      set.querySelectorAll("input").forEach((input) => { input.disabled = !chosen; });
+    });
+  };
+  providerSelect.addEventListener("change", show);
+  show();
+}
