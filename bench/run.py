@@ -132,7 +132,7 @@ async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
         conn = sqlite3.connect(url.split("///", 1)[1])
         try:
             rows = conn.execute("SELECT p.id, p.status, (SELECT count(*) FROM invoices i WHERE i.payment_id = p.id),"
-                                " (SELECT count(*) FROM payme_transactions t WHERE t.payment_id = p.id)"
+                                " (SELECT count(*) FROM provider_transactions t WHERE t.payment_id = p.id)"
                                 " FROM payments p").fetchall()
         finally:
             conn.close()
@@ -140,7 +140,7 @@ async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
         pg = await asyncpg.connect(dsn)
         try:
             rows = await pg.fetch("SELECT p.id, p.status, (SELECT count(*) FROM invoices i WHERE i.payment_id = p.id),"
-                                  " (SELECT count(*) FROM payme_transactions t WHERE t.payment_id = p.id)"
+                                  " (SELECT count(*) FROM provider_transactions t WHERE t.payment_id = p.id)"
                                   " FROM payments p")
         finally:
             await pg.close()

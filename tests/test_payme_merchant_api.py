@@ -13,7 +13,7 @@ import pytest
 
 from kassa.core.runtime import Runtime
 from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
-from kassa.db.models import PaymeTransaction
+from kassa.db.models import ProviderTransaction
 from tests.conftest import bearer, make_tariff, unique
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"Paycom:{SANDBOX_PAYME_SECRET_KEY}".encode()).decode()}
@@ -255,7 +255,7 @@ async def test_set_fiscal_data_and_change_password(client: httpx.AsyncClient, ru
 
         async with runtime.db.transaction() as session:
             await session.execute(delete(ProviderKey))
-        from kassa.services.payme_merchant import forget_keys
+        from kassa.services.provider_keys import forget as forget_keys
 
         forget_keys(runtime)
 
@@ -300,8 +300,8 @@ async def test_concurrent_creates_for_one_order_make_one_transaction(client: htt
     async with runtime.db.transaction() as session:
         from sqlalchemy import func, select
 
-        count = await session.scalar(select(func.count()).select_from(PaymeTransaction).where(
-            PaymeTransaction.payment_id == payment["id"]))
+        count = await session.scalar(select(func.count()).select_from(ProviderTransaction).where(
+            ProviderTransaction.provider == "payme", ProviderTransaction.payment_id == payment["id"]))
     assert count == 1
 
 

@@ -295,30 +295,6 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class PaymeTransaction(Base):
-    """A Payme Merchant API transaction, as Payme created it; times are Unix ms, 0 = unset.
-
-    Every answer to a repeated call is read from here, so repeats are identical.
-    """
-
-    __tablename__ = "payme_transactions"
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    payme_id: Mapped[str] = mapped_column(String(64), unique=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
-    payme_time: Mapped[int] = mapped_column(BigInteger, index=True)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    account: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[int | None] = mapped_column(Integer)
-    create_time: Mapped[int] = mapped_column(BigInteger)
-    perform_time: Mapped[int] = mapped_column(BigInteger, default=0)
-    cancel_time: Mapped[int] = mapped_column(BigInteger, default=0)
-    receivers: Mapped[list[Any] | None] = mapped_column(JSON)
-    fiscal_perform: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    fiscal_cancel: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-
-
 class ProviderTransaction(Base):
     """A transaction an inverted provider (one that calls kassa to check, open, complete and
     cancel, like Click) keeps for an order; times are Unix ms, 0 = unset. The row's `id` is
@@ -326,7 +302,10 @@ class ProviderTransaction(Base):
     are read back from here, so they are identical."""
 
     __tablename__ = "provider_transactions"
-    __table_args__ = (UniqueConstraint("provider", "provider_tx_id"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_tx_id"),
+        Index("ix_provider_transactions_provider_time", "provider", "provider_time"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     provider: Mapped[str] = mapped_column(String(20))

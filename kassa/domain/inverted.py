@@ -16,8 +16,12 @@ class InvertedCall:
     the engine's terms: check an order, open a transaction for it, complete or cancel it."""
 
     provider: str
-    kind: Literal["check", "open", "complete", "cancel"]
-    provider_tx_id: str
+    # the engine's calls, and the provider's own bookkeeping: read one transaction, list
+    # them by time (a statement), note data on one, rotate the key the provider signs with
+    kind: Literal[
+        "check", "open", "complete", "cancel", "read", "statement", "annotate", "rotate_key"
+    ]
+    provider_tx_id: str = ""
     payment_id: str | None = None
     amount: int | None = None
     currency: str | None = None
@@ -25,7 +29,8 @@ class InvertedCall:
     reason: int | None = None  # the provider's cancel reason
     failure_code: str | None = None
     failure_message: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # kept on the transaction
+    context: dict[str, Any] = field(default_factory=dict)  # for the answer only, never kept
 
 
 class TxState(IntEnum):
@@ -45,6 +50,7 @@ class Refusal(StrEnum):
     TX_CANCELLED = "tx_cancelled"
     TX_OTHER_ORDER = "tx_other_order"  # the transaction id belongs to another order
     EXPIRED = "expired"  # open past the provider's timeout: cancelled now
+    KEY_UNCHANGED = "key_unchanged"  # a key rotation to the key in use
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +60,21 @@ class StoredTx:
     id: int
     provider_tx_id: str
     payment_id: str
+    provider_time: int
     amount: int
     state: TxState
     reason: int | None
     create_time: int
     perform_time: int
     cancel_time: int
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """The engine's answer: the transaction (none for a check), or why it was refused."""
+    """The engine's answer: the transaction (none for a check; several for a statement),
+    or why the call was refused."""
 
     tx: StoredTx | None = None
     refusal: Refusal | None = None
+    txs: tuple[StoredTx, ...] = ()

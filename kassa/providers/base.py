@@ -197,6 +197,7 @@ class InboundRequest:
 
     body: bytes
     headers: dict[str, str]
+    method: str = "POST"
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +218,15 @@ class InvertedInbound(Protocol):
     open (None: as long as the provider likes)."""
 
     timeout_ms: int | None
+    timeout_reason: int | None  # the cancel reason of a transaction that timed out
 
     def read(self, request: InboundRequest) -> InvertedCall | Reply: ...
 
     def answer(self, call: InvertedCall, outcome: Outcome) -> Reply: ...
+
+    def failed(self, call: InvertedCall) -> Reply:
+        """The answer when kassa could not carry the call out (its database is down)."""
+        ...
 
 
 InboundFactory = Callable[["ProviderContext"], InvertedInbound]

@@ -38,13 +38,23 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-async def execute(rt: Runtime, call: InvertedCall, *, timeout_ms: int | None = None) -> Outcome:
+async def execute(
+    rt: Runtime,
+    call: InvertedCall,
+    *,
+    timeout_ms: int | None = None,
+    timeout_reason: int | None = None,
+) -> Outcome:
     """Carry out one call. A refusal whose state change must stay (an expired transaction
-    cancelled) is committed before it is answered; any other refusal changes nothing."""
+    cancelled, with `timeout_reason`) is committed before it is answered; any other refusal
+    changes nothing."""
     try:
         async with rt.db.transaction() as session:
+            engine = _Engine(session, call, timeout_ms, timeout_reason)
+            if call.kind == "statement":
+                return Outcome(txs=tuple(_stored(row) for row in await engine.statement()))
             try:
-                row = await _Engine(session, call, timeout_ms).run()
+                row = await engine.run()
             except _RefusedAfterCommit as exc:
                 return Outcome(refusal=exc.refusal)
             return Outcome(tx=_stored(row) if row is not None else None)
@@ -54,9 +64,18 @@ async def execute(rt: Runtime, call: InvertedCall, *, timeout_ms: int | None = N
 
 def _stored(row: ProviderTransaction) -> StoredTx:
     return StoredTx(
-        row.id, row.provider_tx_id, row.payment_id, row.amount, TxState(row.state),
-        row.reason, row.create_time, row.perform_time, row.cancel_time,
-    )  # fmt: skip
+        id=row.id,
+        provider_tx_id=row.provider_tx_id,
+        payment_id=row.payment_id,
+        provider_time=row.provider_time,
+        amount=row.amount,
+        state=TxState(row.state),
+        reason=row.reason,
+        create_time=row.create_time,
+        perform_time=row.perform_time,
+        cancel_time=row.cancel_time,
+        data=dict(row.data or {}),
+    )
 
 
 class _RefusedAfterCommit(Refused):
@@ -64,10 +83,17 @@ class _RefusedAfterCommit(Refused):
 
 
 class _Engine:
-    def __init__(self, session: AsyncSession, call: InvertedCall, timeout_ms: int | None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        call: InvertedCall,
+        timeout_ms: int | None,
+        timeout_reason: int | None,
+    ) -> None:
         self.session = session
         self.call = call
         self.timeout_ms = timeout_ms
+        self.timeout_reason = timeout_reason
         self.actor = Actor.provider(call.provider)
 
     async def run(self) -> ProviderTransaction | None:
@@ -80,7 +106,15 @@ class _Engine:
             return await self._open()
         if kind == "complete":
             return await self._complete()
-        return await self._cancel()
+        if kind == "cancel":
+            return await self._cancel()
+        if kind == "read":
+            return await self._read()
+        if kind == "annotate":
+            _, tx = await self._transaction()
+            tx.data = {**(tx.data or {}), **self.call.data}
+            return tx
+        raise ValueError(f"the engine has no call {kind!r}")
 
     # -- orders and transactions ---------------------------------------------------------
 
@@ -140,10 +174,11 @@ class _Engine:
         return payment, tx
 
     def _expired(self, tx: ProviderTransaction) -> bool:
+        """Open longer than the provider allows, counted from the provider's own time."""
         return (
             self.timeout_ms is not None
             and tx.state == TxState.OPEN
-            and now_ms() - tx.create_time > self.timeout_ms
+            and now_ms() - tx.provider_time > self.timeout_ms
         )
 
     async def _move(
@@ -203,7 +238,7 @@ class _Engine:
             if tx.state in (TxState.CANCELLED, TxState.CANCELLED_AFTER_COMPLETE):
                 raise Refused(Refusal.TX_CANCELLED)
             if self._expired(tx):
-                await self._close(payment, tx, reason=None)
+                await self._close(payment, tx, reason=self.timeout_reason)
                 raise _RefusedAfterCommit(Refusal.EXPIRED)
             return tx
         await self._refuse_unpayable(payment, exclude=self.call.provider_tx_id)
@@ -234,7 +269,7 @@ class _Engine:
         if tx.state != TxState.OPEN:
             raise Refused(Refusal.TX_CANCELLED)
         if self._expired(tx):
-            await self._close(payment, tx, reason=None)
+            await self._close(payment, tx, reason=self.timeout_reason)
             raise _RefusedAfterCommit(Refusal.EXPIRED)
         if not state_graph(payment.provider).is_open(PaymentStatus(payment.status)):
             raise Refused(Refusal.ORDER_CLOSED)
@@ -244,6 +279,31 @@ class _Engine:
             payment, tx, PaymentStatus.SUCCEEDED, amount=tx.amount, currency=payment.currency
         )
         return tx
+
+    async def _read(self) -> ProviderTransaction:
+        """A transaction as stored, without any lock: only advice."""
+        tx = await self.session.scalar(
+            select(ProviderTransaction).where(
+                ProviderTransaction.provider == self.call.provider,
+                ProviderTransaction.provider_tx_id == self.call.provider_tx_id,
+            )
+        )
+        if tx is None:
+            raise Refused(Refusal.TX_NOT_FOUND)
+        return tx
+
+    async def statement(self) -> list[ProviderTransaction]:
+        """The provider's transactions stamped from `data["from"]` to `data["to"]` (ms)."""
+        rows = await self.session.scalars(
+            select(ProviderTransaction)
+            .where(
+                ProviderTransaction.provider == self.call.provider,
+                ProviderTransaction.provider_time >= int(self.call.data["from"]),
+                ProviderTransaction.provider_time <= int(self.call.data["to"]),
+            )
+            .order_by(ProviderTransaction.provider_time, ProviderTransaction.id)
+        )
+        return list(rows)
 
     async def _cancel(self) -> ProviderTransaction:
         payment, tx = await self._transaction()

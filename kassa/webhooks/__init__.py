@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kassa.webhooks import inbound, payme, stripe, yookassa
+from kassa.webhooks import inbound, stripe, yookassa
 
 router = APIRouter()
-router.include_router(payme.router)
 router.include_router(stripe.router)
 router.include_router(yookassa.router)
 router.include_router(inbound.router)  # last: /webhooks/<provider> for the plug-ins

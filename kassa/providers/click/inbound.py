@@ -28,6 +28,7 @@ CODES = {
 
 class ClickInbound:
     timeout_ms: int | None = None  # Click sets no deadline between Prepare and Complete
+    timeout_reason: int | None = None
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.service_id = ctx.credentials.get("service_id")
@@ -61,7 +62,7 @@ class ClickInbound:
         prepare_id = fields.get("merchant_prepare_id", "")
         if not prepare_id.isdigit():
             return self._reply(fields, c.BAD_REQUEST)
-        base["data"]["merchant_prepare_id"] = int(prepare_id)
+        base["context"] = {"merchant_prepare_id": int(prepare_id)}
         error = fields.get("error", "0")
         if error.lstrip("-").isdigit() and int(error) < 0:
             # the payment failed at Click: its transaction (and the order) is cancelled
@@ -81,12 +82,16 @@ class ClickInbound:
             return self._reply(fields, CODES[outcome.refusal])
         tx = outcome.tx
         assert tx is not None
-        if call.kind != "open" and tx.id != call.data.get("merchant_prepare_id"):
+        if call.kind != "open" and tx.id != call.context.get("merchant_prepare_id"):
             return self._reply(fields, c.TRANSACTION_NOT_FOUND)
         if call.kind == "cancel":
             return self._reply(fields, c.TRANSACTION_CANCELLED)
         key = "merchant_prepare_id" if call.kind == "open" else "merchant_confirm_id"
         return self._reply(fields, c.SUCCESS, ids={key: tx.id})
+
+    def failed(self, call: InvertedCall) -> Reply:
+        fields = {"click_trans_id": call.provider_tx_id, "merchant_trans_id": call.payment_id}
+        return self._reply(fields, c.FAILED_TO_UPDATE)
 
     def _reply(
         self,

@@ -23,6 +23,7 @@ ACTION_NOT_FOUND = -3
 ALREADY_PAID = -4
 ORDER_NOT_FOUND = -5  # Click: "User does not exist"
 TRANSACTION_NOT_FOUND = -6
+FAILED_TO_UPDATE = -7  # Click: "Failed to update user" (kassa could not record the call)
 BAD_REQUEST = -8  # Click: "Error in request from click"
 TRANSACTION_CANCELLED = -9
 
@@ -34,6 +35,7 @@ NOTES = {
     ALREADY_PAID: "Already paid",
     ORDER_NOT_FOUND: "User does not exist",
     TRANSACTION_NOT_FOUND: "Transaction does not exist",
+    FAILED_TO_UPDATE: "Failed to update user",
     BAD_REQUEST: "Error in request from click",
     TRANSACTION_CANCELLED: "Transaction cancelled",
 }

@@ -35,5 +35,6 @@ PLUGIN = ProviderPlugin(
         Secret("merchant_id", "PAYME_MERCHANT_ID", "Merchant id", secret=False),
     ),
     example_currency="UZS",
+    inbound="kassa.providers.payme.inbound:PaymeInbound",
     emulator="kassa.sandbox.payme",
 )

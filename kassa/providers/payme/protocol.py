@@ -1,7 +1,7 @@
 """The Payme Merchant API's vocabulary: states, reasons, error codes and their messages.
 
-Pure values only; the method handlers that keep Payme transactions live in
-`kassa.services.payme_merchant`.
+Pure values only; `inbound` maps the methods onto the engine for inverted providers
+(`kassa.services.inverted`), which keeps the transactions.
 """
 
 from __future__ import annotations

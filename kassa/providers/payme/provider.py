@@ -1,7 +1,7 @@
 """The Payme provider.
 
 Checkout payments: kassa makes a checkout link; Payme then creates, performs and cancels its
-transaction by calling kassa's Merchant API (`kassa.webhooks.payme`), so there is nothing to
+transaction by calling kassa's Merchant API (`inbound`), so there is nothing to
 poll, and refunds are made in the Payme cabinet, which calls CancelTransaction.
 
 Saved-card payments (Subscribe API): a receipt is created and paid with the card's token at

@@ -48,8 +48,14 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_provider_transactions_payment_id", "provider_transactions", ["payment_id"])
+    op.create_index(  # statements: a provider's transactions by its time
+        "ix_provider_transactions_provider_time",
+        "provider_transactions",
+        ["provider", "provider_time"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_provider_transactions_provider_time", table_name="provider_transactions")
     op.drop_index("ix_provider_transactions_payment_id", table_name="provider_transactions")
     op.drop_table("provider_transactions")
