@@ -198,16 +198,36 @@ class InboundRequest:
     body: bytes
     headers: dict[str, str]
     method: str = "POST"
+    sender: str | None = None  # the resolved sender's address (after TRUSTED_PROXIES)
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What kassa answers the provider: its own protocol's body (JSON), and whether the call
-    verified (a call that did not is counted against its sender)."""
+    """What kassa answers the provider: its own protocol's body (JSON), or a problem
+    (`problem` = code, title, detail; answered as RFC 9457 with `status`). A call that did
+    not verify is counted against its sender, and past the limit answered 429 if `throttle`
+    (never for a provider whose protocol must answer every call itself)."""
 
-    body: dict[str, Any]
+    body: dict[str, Any] = field(default_factory=dict)
     status: int = 200
     verified: bool = True
+    throttle: bool = True
+    problem: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reread:
+    """Believe the provider's API, not the notification: ask it for this payment now."""
+
+    provider_payment_id: str
+
+
+@runtime_checkable
+class PushInbound(Protocol):
+    """The inbound side of a provider that pushes events (Stripe, YooKassa): verify the
+    call and read it into a ProviderUpdate to apply, a payment to re-read, or an answer."""
+
+    def read(self, request: InboundRequest) -> ProviderUpdate | Reread | Reply: ...
 
 
 @runtime_checkable
@@ -229,7 +249,7 @@ class InvertedInbound(Protocol):
         ...
 
 
-InboundFactory = Callable[["ProviderContext"], InvertedInbound]
+InboundFactory = Callable[["ProviderContext"], InvertedInbound | PushInbound]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""Calls of inverted providers (they call kassa: Click's SHOP API) as one path: the
-provider's package reads its wire protocol into an engine call, the engine carries it
-out (`inverted`), and the package writes the engine's outcome back in its protocol."""
+"""Every provider's calls to kassa as one path. The provider's package verifies and reads
+the raw request: an inverted provider's call (Payme, Click) goes to the engine
+(`inverted`) and the package writes the outcome back in its protocol; a pushing provider's
+event is applied (Stripe's, signed) or the payment re-read first (YooKassa's, unsigned)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ from functools import cache
 
 from kassa.core.logging import describe_exception, get_logger
 from kassa.core.runtime import Runtime
+from kassa.domain.errors import NotFound, ProviderError
 from kassa.domain.inverted import InvertedCall, Outcome, Refusal
+from kassa.domain.updates import ProviderUpdate
 from kassa.providers import plugins
 from kassa.providers.base import (
     InboundFactory,
     InboundRequest,
+    InvertedInbound,
     ProviderContext,
     Reply,
+    Reread,
 )
-from kassa.services import inverted, provider_keys
+from kassa.services import inverted, payments, provider_keys
+from kassa.services.context import Actor
+from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
 
@@ -48,6 +55,9 @@ async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
     call = side.read(request)
     if isinstance(call, Reply):
         return call
+    if isinstance(call, ProviderUpdate | Reread):
+        return await _pushed(rt, provider, call)
+    assert isinstance(side, InvertedInbound)
     if unavailable:
         return side.failed(call)
     try:
@@ -62,6 +72,37 @@ async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
         log.error("inbound.failed", provider=provider, **describe_exception(exc))
         return side.failed(call)
     return side.answer(call, outcome)
+
+
+async def _pushed(rt: Runtime, provider: str, signal: ProviderUpdate | Reread) -> Reply:
+    """A pushing provider's event: applied as it is (a signed event), or the payment re-read
+    from the provider first (a notification nobody signed). Acknowledged with what it did."""
+    actor = Actor.provider(provider)
+    if isinstance(signal, ProviderUpdate):
+        try:
+            async with rt.db.transaction() as session:
+                result = await apply_update(session, signal, actor=actor, operation="webhook")
+        except NotFound:
+            return Reply(body={"received": True, "ignored": "unknown payment"})
+        return Reply(body={"received": True, "outcome": result.outcome.value})
+    payment = await payments.find_by_provider_id(rt, provider, signal.provider_payment_id)
+    if payment is None:
+        log.info("inbound.unknown_payment", provider=provider)
+        return Reply(body={"received": True, "ignored": "unknown payment"})
+    try:
+        reread = await payments.reread(
+            rt, payment, actor=actor, operation="webhook", what="re-read failed"
+        )
+    except ProviderError:
+        # not acknowledged: the provider retries, and the reconciler asks again meanwhile
+        detail = f"{provider} could not be asked; retry"
+        return Reply(status=503, problem=("provider_error", "Provider unavailable", detail))
+    except NotFound:
+        return Reply(body={"received": True, "ignored": "unknown payment"})
+    assert reread is not None  # a provider that pushes notifications is always asked
+    return Reply(
+        body={"received": True, "outcome": reread.outcome.value, "status": reread.payment.status}
+    )
 
 
 async def _rotate(rt: Runtime, call: InvertedCall, current: str | None) -> Outcome:

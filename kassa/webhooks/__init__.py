@@ -1,12 +1,8 @@
-"""Inbound provider endpoints: verify, parse into a ProviderUpdate, hand to apply_update."""
+"""Inbound provider endpoints: one route per provider, made from the plug-in list, that
+hands the raw request to the provider's inbound side (`inbound`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from kassa.webhooks.inbound import router
 
-from kassa.webhooks import inbound, stripe, yookassa
-
-router = APIRouter()
-router.include_router(stripe.router)
-router.include_router(yookassa.router)
-router.include_router(inbound.router)  # last: /webhooks/<provider> for the plug-ins
+__all__ = ["router"]

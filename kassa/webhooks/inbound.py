@@ -1,7 +1,8 @@
-"""POST /webhooks/<name> for every provider whose package declares an inbound side (an
-inverted provider: Payme's Merchant API, Click's SHOP API call kassa). The route only hands
-the raw request over: verifying, reading and answering are the provider's, carrying the call
-out is the engine's. The routes are made from the plug-in list, so a new provider needs none."""
+"""POST /webhooks/<name> for every provider whose package declares an inbound side: Payme's
+Merchant API and Click's SHOP API (they call kassa), Stripe's events and YooKassa's
+notifications. The route only hands the raw request over (with its resolved sender):
+verifying and reading are the provider's package's, the rest the services'. A call that does
+not verify is counted against its sender. The routes are made from the plug-in list."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from kassa.core.runtime import Runtime
 from kassa.providers import plugins
 from kassa.providers.base import InboundRequest, NotConfigured
 from kassa.services import inbound
-from kassa.webhooks.guard import unverified
+from kassa.webhooks.guard import resolved_sender, unverified
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger(__name__)
@@ -24,18 +25,25 @@ log = get_logger(__name__)
 
 async def _handle(request: Request, provider: str) -> Response:
     rt: Runtime = request.app.state.runtime
+    sender = resolved_sender(rt, request)
     call = InboundRequest(
-        body=await request.body(), headers=dict(request.headers), method=request.method
+        body=await request.body(),
+        headers=dict(request.headers),
+        method=request.method,
+        sender=str(sender) if sender is not None else None,
     )
     try:
         reply = await inbound.handle(rt, provider, call)
     except NotConfigured as exc:
         log.error("inbound.not_configured", provider=provider, error=exc.message)
         return problem(503, "service_unavailable", "Not configured", exc.message)
-    answer = JSONResponse(reply.body, status_code=reply.status)
+    answer: Response = JSONResponse(reply.body, status_code=reply.status)
+    if reply.problem is not None:
+        headers = {"Retry-After": "30"} if reply.status == 503 else None
+        answer = problem(reply.status, *reply.problem, headers=headers)
     if not reply.verified:
-        # the provider's protocol answers every call itself: counted, never throttled
-        await unverified(rt, request, provider, answer, throttle=False)
+        log.warning("inbound.unverified", provider=provider, sender=call.sender)
+        answer = await unverified(rt, request, provider, answer, throttle=reply.throttle)
     return answer
 
 
@@ -54,8 +62,8 @@ for _plugin in plugins.all_plugins():
         _path,
         _route(_plugin.name),
         methods=["POST"],
-        summary=f"{_plugin.name}: the provider's calls to kassa, answered in its own protocol",
-        responses=problem_responses(503),
+        summary=f"{_plugin.name}: the provider's calls and events, verified as it signs them",
+        responses=problem_responses(400, 403, 429, 503),
         operation_id=f"webhook_{_plugin.name}",
     )
     # Some providers answer even a wrong method in their protocol (Payme: -32300).

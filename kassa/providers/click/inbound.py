@@ -108,7 +108,7 @@ class ClickInbound:
             "error": error,
             "error_note": c.NOTES[error],
         }
-        return Reply(body=body, verified=verified)
+        return Reply(body=body, verified=verified, throttle=False)
 
 
 def _tiyin(sums: str) -> int | None:

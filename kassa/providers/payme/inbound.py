@@ -201,4 +201,4 @@ def _answer(
         body["error"] = error.to_json()
     else:
         body["result"] = result
-    return Reply(body=body, verified=verified)
+    return Reply(body=body, verified=verified, throttle=False)

@@ -17,6 +17,8 @@ def settings_credentials(settings: Settings) -> Credentials:
     values = {}
     if settings.stripe_secret_key is not None:
         values["secret_key"] = settings.stripe_secret_key.get_secret_value()
+    if settings.stripe_webhook_secret is not None:
+        values["webhook_secret"] = settings.stripe_webhook_secret.get_secret_value()
     return Credentials(values=values)
 
 
@@ -34,5 +36,6 @@ PLUGIN = ProviderPlugin(
     graph=GRAPH,
     secrets=(Secret("secret_key", "STRIPE_SECRET_KEY", "Secret key"),),
     example_currency="USD",
+    inbound="kassa.providers.stripe.inbound:StripeInbound",
     emulator="kassa.sandbox.stripe",
 )

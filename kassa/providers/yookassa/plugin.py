@@ -35,5 +35,6 @@ PLUGIN = ProviderPlugin(
         Secret("shop_id", "YOOKASSA_SHOP_ID", "Shop id", secret=False),
     ),
     example_currency="RUB",
+    inbound="kassa.providers.yookassa.inbound:YooKassaInbound",
     emulator="kassa.sandbox.yookassa",
 )
