@@ -14,7 +14,7 @@ import httpx
 
 from kassa.core.settings import Settings
 from kassa.domain.inverted import InvertedCall, Outcome
-from kassa.domain.states import BASE_GRAPH, StateGraph
+from kassa.domain.states import BASE_GRAPH, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate
 
 
@@ -66,6 +66,19 @@ class ProviderRefund:
     provider_refund_id: str | None
     amount: int
     succeeded: bool = True
+
+
+def closed_by_merchant(provider: str, request: PaymentRequest) -> ProviderUpdate:
+    """The cancel of a provider that calls kassa (Payme, Click) and has no merchant-side
+    cancel: the order is closed here, and the provider's later calls for it are refused."""
+    return ProviderUpdate(
+        provider=provider,
+        event_id=f"cancel:{request.payment_id}",
+        payment_id=request.payment_id,
+        status=PaymentStatus.CANCELLED,
+        failure_code="cancelled_by_merchant",
+        failure_message="cancelled before payment",
+    )
 
 
 class ProviderFailure(Exception):

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 import httpx
 
 from kassa.domain.money import to_decimal_string
-from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.base import (
     NothingToPoll,
@@ -24,6 +23,7 @@ from kassa.providers.base import (
     ProviderPayment,
     ProviderRefund,
     RefundNotSupported,
+    closed_by_merchant,
 )
 
 
@@ -95,14 +95,7 @@ class ClickProvider:
     async def cancel(self, request: PaymentRequest) -> ProviderUpdate:
         """Click cancels nothing for the merchant: the order is closed here, and Click's
         later Prepare or Complete for it is refused (-9)."""
-        return ProviderUpdate(
-            provider=self.name,
-            event_id=f"cancel:{request.payment_id}",
-            payment_id=request.payment_id,
-            status=PaymentStatus.CANCELLED,
-            failure_code="cancelled_by_merchant",
-            failure_message="cancelled before payment",
-        )
+        return closed_by_merchant(self.name, request)
 
     async def refund(
         self, request: PaymentRequest, amount: int, *, idempotency_key: str

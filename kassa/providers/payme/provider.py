@@ -26,6 +26,7 @@ from kassa.providers.base import (
     ProviderRefund,
     RefundNotSupported,
     SavedCard,
+    closed_by_merchant,
 )
 from kassa.providers.payme.checkout import checkout_url
 from kassa.providers.payme.subscribe import (
@@ -131,14 +132,7 @@ class PaymeProvider:
         and Payme's later Perform for it is refused (-31008)."""
         if request.method_token and request.provider_payment_id:
             await self._subscribe().receipt_cancel(request.provider_payment_id)
-        return ProviderUpdate(
-            provider=self.name,
-            event_id=f"cancel:{request.payment_id}",
-            payment_id=request.payment_id,
-            status=PaymentStatus.CANCELLED,
-            failure_code="cancelled_by_merchant",
-            failure_message="cancelled before payment",
-        )
+        return closed_by_merchant(self.name, request)
 
     async def refund(
         self, request: PaymentRequest, amount: int, *, idempotency_key: str
