@@ -57,7 +57,10 @@ async def execute(
                 row = await engine.run()
             except _RefusedAfterCommit as exc:
                 return Outcome(refusal=exc.refusal)
-            return Outcome(tx=_stored(row) if row is not None else None)
+            if row is None:
+                return Outcome()
+            await session.flush()  # a new transaction's id, if its move did not flush it
+            return Outcome(tx=_stored(row))
     except Refused as exc:
         return Outcome(refusal=exc.refusal)
 
@@ -100,7 +103,7 @@ class _Engine:
         kind = self.call.kind
         if kind == "check":  # advice only, so no lock: `open` checks again under it
             payment = await self._order(lock=False)
-            await self._refuse_unpayable(payment, exclude=None)
+            await self._refuse_unpayable(payment)
             return None
         if kind == "open":
             return await self._open()
@@ -130,24 +133,31 @@ class _Engine:
             raise Refused(Refusal.WRONG_AMOUNT)
         return payment
 
-    async def _refuse_unpayable(self, payment: Payment, exclude: str | None) -> None:
+    async def _refuse_unpayable(
+        self, payment: Payment, others: list[ProviderTransaction] | None = None
+    ) -> None:
+        """An order is payable while open and without another live transaction of the
+        provider; `others` are its other transactions when the caller has read them."""
         status = PaymentStatus(payment.status)
         if status in PAID_STATUSES:
             raise Refused(Refusal.ORDER_PAID)
         if not state_graph(payment.provider).is_open(status):
             raise Refused(Refusal.ORDER_CLOSED)
-        live = (
-            await self.session.execute(
-                select(ProviderTransaction.state).where(
-                    ProviderTransaction.provider == self.call.provider,
-                    ProviderTransaction.payment_id == payment.id,
-                    ProviderTransaction.provider_tx_id != (exclude or ""),
-                    ProviderTransaction.state.in_([TxState.OPEN, TxState.COMPLETED]),
+        if others is None:
+            others = list(
+                await self.session.scalars(
+                    select(ProviderTransaction).where(
+                        ProviderTransaction.provider == self.call.provider,
+                        ProviderTransaction.payment_id == payment.id,
+                        ProviderTransaction.state.in_([TxState.OPEN, TxState.COMPLETED]),
+                    )
                 )
             )
-        ).scalars()
-        for state in live:
-            raise Refused(Refusal.ORDER_PAID if state == TxState.COMPLETED else Refusal.ORDER_BUSY)
+        for other in others:
+            if other.state == TxState.COMPLETED:
+                raise Refused(Refusal.ORDER_PAID)
+            if other.state == TxState.OPEN:
+                raise Refused(Refusal.ORDER_BUSY)
 
     async def _transaction(self) -> tuple[Payment, ProviderTransaction]:
         """The payment of the provider transaction, locked, then the transaction under it."""
@@ -241,7 +251,8 @@ class _Engine:
                 await self._close(payment, tx, reason=self.timeout_reason)
                 raise _RefusedAfterCommit(Refusal.EXPIRED)
             return tx
-        await self._refuse_unpayable(payment, exclude=self.call.provider_tx_id)
+        # the order's other transactions were read with this one, under the order's lock
+        await self._refuse_unpayable(payment, list(found))
         tx = ProviderTransaction(
             provider=self.call.provider,
             provider_tx_id=self.call.provider_tx_id,
@@ -255,8 +266,7 @@ class _Engine:
             cancel_time=0,
             data=dict(self.call.data),
         )
-        self.session.add(tx)
-        await self.session.flush()
+        self.session.add(tx)  # written with the payment's move, in one flush
         await self._move(payment, tx, PaymentStatus.PROCESSING)
         return tx
 
