@@ -104,7 +104,8 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
 
 
 def _database_unavailable(exc: Exception) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+    # a connection refused or reset while the database restarts may surface unwrapped
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | ConnectionError):
         return True
     if not isinstance(exc, DBAPIError):
         return False
@@ -154,3 +155,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(StatementError, database_error)
     app.add_exception_handler(PoolTimeout, database_error)  # every connection busy too long
+    app.add_exception_handler(ConnectionError, database_error)  # refused while it restarts

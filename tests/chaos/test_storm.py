@@ -358,6 +358,7 @@ async def test_storm(cluster: Cluster, receiver: Receiver) -> None:
     print(f"  transport retries: {dict(tally.http_errors)}; Payme errors seen: {dict(tally.payme_errors)}")
 
     assert not wrong
+    assert tally.http_errors["500"] == 0  # an outage is a 503 (or Payme's -32400), never a 500
     assert len(invoices) == len(succeeded)
     assert invoices == [f"INV-{n[4:8]}-{i:06d}" for i, n in enumerate(invoices, 1)]  # gap-free
     topups = [e for e in succeeded if e.kind == "wallet_topup"]
