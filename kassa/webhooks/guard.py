@@ -5,8 +5,9 @@ Verification always comes first, and only a call that failed it is ever counted 
 a genuine provider's delivery is never throttled, whatever others sent from the same or
 any other address. The sender is the resolved one (after `TRUSTED_PROXIES`), so forgeries
 relayed by our own proxy are not charged to the proxy, nor to the provider behind it.
-Payme's protocol wants HTTP 200 with a JSON-RPC error for every answer, so its webhook
-passes `throttle=False`: counted for the metrics, answered as Payme expects.
+Payme's and Click's protocols want HTTP 200 with their own error for every answer, so
+their packages' replies say `throttle=False`: counted for the metrics, answered as the
+provider expects.
 """
 
 from __future__ import annotations
