@@ -78,7 +78,3 @@ RETRYABLE_FAILURES = StateGraph(extra_moves=RETRYABLE_FAILURE_MOVES)
 
 def can_move(current: PaymentStatus, target: PaymentStatus) -> bool:
     return BASE_GRAPH.can_move(current, target)
-
-
-def is_open(status: PaymentStatus) -> bool:
-    return status in OPEN_STATUSES

@@ -9,25 +9,22 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
+from kassa.domain.inverted import TxState
+
 TIMEOUT_MS = 43_200_000  # 12 h after Payme's creation time, a state-1 transaction is void
 MAX_TIMESTAMP_MS = 10**13  # thirteen digits, as Payme's Timestamp type
-
-
-class TxState(IntEnum):
-    CREATED = 1
-    PERFORMED = 2
-    CANCELLED = -1
-    CANCELLED_AFTER_PERFORM = -2
 
 
 # Payme's transaction graph (Merchant API, "Transaction states",
 # https://developer.help.paycom.uz/metody-merchant-api/): created (1) is performed (2) or
 # cancelled (-1); a performed one can only be cancelled as a refund (-2); -1 and -2 are final.
+# Payme's numbers are the engine's own states (`TxState`: OPEN 1, COMPLETED 2, CANCELLED -1,
+# CANCELLED_AFTER_COMPLETE -2), which the engine moves along exactly these arrows.
 TX_MOVES: dict[TxState, frozenset[TxState]] = {
-    TxState.CREATED: frozenset({TxState.PERFORMED, TxState.CANCELLED}),
-    TxState.PERFORMED: frozenset({TxState.CANCELLED_AFTER_PERFORM}),
+    TxState.OPEN: frozenset({TxState.COMPLETED, TxState.CANCELLED}),
+    TxState.COMPLETED: frozenset({TxState.CANCELLED_AFTER_COMPLETE}),
     TxState.CANCELLED: frozenset(),
-    TxState.CANCELLED_AFTER_PERFORM: frozenset(),
+    TxState.CANCELLED_AFTER_COMPLETE: frozenset(),
 }
 
 

@@ -169,23 +169,30 @@ def build(ctx: EmulatorContext) -> FastAPI:
     def merchant_answer(code: int, note: str, **fields: Any) -> JSONResponse:
         return JSONResponse({"error_code": code, "error_note": note, **fields})
 
-    @app.get("/v2/merchant/payment/status/{sid}/{payment_id}")
-    async def status(request: Request, sid: str, payment_id: str) -> JSONResponse:
+    def merchant_payment(
+        request: Request, sid: str, payment_id: str
+    ) -> dict[str, Any] | JSONResponse:
+        """The payment a Merchant API call names, or Click's refusal."""
         if not authorised(request):
             return merchant_answer(-16, "Authorization failed")
         payment = state.payments.get(payment_id)
         if sid != service_id or payment is None:
             return merchant_answer(-6, "Payment not found")
+        return payment
+
+    @app.get("/v2/merchant/payment/status/{sid}/{payment_id}")
+    async def status(request: Request, sid: str, payment_id: str) -> JSONResponse:
+        payment = merchant_payment(request, sid, payment_id)
+        if isinstance(payment, JSONResponse):
+            return payment
         code = {"paid": 2, "preparing": 1, "cancelled": -99, "reversed": -2}[payment["status"]]
         return merchant_answer(0, "Success", payment_id=int(payment_id), payment_status=code)
 
     @app.delete("/v2/merchant/payment/reversal/{sid}/{payment_id}")
     async def reversal(request: Request, sid: str, payment_id: str) -> JSONResponse:
-        if not authorised(request):
-            return merchant_answer(-16, "Authorization failed")
-        payment = state.payments.get(payment_id)
-        if sid != service_id or payment is None:
-            return merchant_answer(-6, "Payment not found")
+        payment = merchant_payment(request, sid, payment_id)
+        if isinstance(payment, JSONResponse):
+            return payment
         if payment["status"] != "paid":
             return merchant_answer(-4011, "The payment cannot be reversed")
         payment["status"] = "reversed"
