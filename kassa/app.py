@@ -15,12 +15,15 @@ from kassa.admin import views as admin_views
 from kassa.api import (
     accounts,
     admin_merchants,
+    admin_promo_codes,
     admin_statistics,
     admin_webhooks,
     errors,
     health,
     payment_methods,
     payments,
+    sandbox_clock,
+    subscriptions,
     tariffs,
 )
 from kassa.api.json_guard import JsonBodyGuard
@@ -90,6 +93,8 @@ def create_app(
         tariffs.router,
         payment_methods.router,
         accounts.router,
+        subscriptions.router,
+        admin_promo_codes.router,
         admin_webhooks.router,
         admin_merchants.router,
         admin_statistics.router,
@@ -99,6 +104,7 @@ def create_app(
     app.include_router(admin_views.router)
     app.mount("/admin/static", admin_views.static_files(), name="admin-static")
     if settings.is_sandbox:
+        app.include_router(sandbox_clock.router)
         emulators = {p.name: p.emulator for p in plugins.all_plugins() if p.emulator}
         mount_sandboxes(app, settings, rt.http, emulators)
     _register_problem_schema(app)

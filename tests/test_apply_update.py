@@ -10,7 +10,15 @@ import httpx
 from sqlalchemy import func, select
 
 from kassa.core.runtime import Runtime
-from kassa.db.models import AuditRecord, Invoice, OutboxEvent, Payment, Subscription, WalletEntry
+from kassa.db.models import (
+    AuditRecord,
+    Invoice,
+    OutboxEvent,
+    Payment,
+    Subscription,
+    SubscriptionPeriod,
+    WalletEntry,
+)
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.services.context import Actor
@@ -68,11 +76,14 @@ async def test_twenty_concurrent_identical_updates_make_one_transition(
     assert outcomes.count("applied") == 1 and outcomes.count("duplicate") == 19
     async with runtime.db.transaction() as session:
         stored = await session.get(Payment, payment["id"])
-        sub = await session.get(Subscription, user)
-    assert stored is not None and stored.status == "succeeded"
-    assert sub is not None and sub.status == "active"
+        assert stored is not None and stored.subscription_id is not None
+        sub = await session.get(Subscription, stored.subscription_id)
+    assert stored.status == "succeeded"
+    assert sub is not None and sub.status == "active" and sub.user_id == user
     assert stored.paid_at is not None
-    assert sub.expires_at == stored.paid_at + timedelta(days=30)  # extended once, not 20 times
+    # extended once, not 20 times
+    assert sub.current_period_end - sub.current_period_start == timedelta(days=30)
+    assert await _count(runtime, SubscriptionPeriod, SubscriptionPeriod.subscription_id == sub.id) == 1
     assert await _count(runtime, Invoice, Invoice.payment_id == payment["id"]) == 1
     assert await _events_for(runtime, payment["id"], "payment.succeeded") == 1
     assert await _events_for(runtime, payment["id"], "subscription.activated") == 1
@@ -189,13 +200,18 @@ async def test_renewal_of_the_same_tariff_extends_from_the_expiry(
     assert extended == timedelta(days=10)
     assert after["started_at"] == before["started_at"]
 
-    other = await make_tariff(client, duration_days=3, name="Lite")
+    # a downgrade in the same group: the unused 20 days of Pro (500 000 a day) become extra
+    # time on Lite (200 000 a day), 2.5 times as long
+    other = await make_tariff(client, duration_days=5, amount=1_000_000, name="Lite")
     third = await _tariff_payment(client, user, other)
-    result = await _apply(runtime, _update(third["id"], PaymentStatus.SUCCEEDED, f"c-{third['id']}"))
+    await _apply(runtime, _update(third["id"], PaymentStatus.SUCCEEDED, f"c-{third['id']}"))
     switched = (await client.get("/api/v1/subscriptions/me", headers=bearer(user))).json()
-    assert switched["tariff_id"] == other["id"]
-    assert result.payment.paid_at is not None
-    assert datetime.fromisoformat(switched["expires_at"]) == result.payment.paid_at + timedelta(days=3)
+    assert switched["tariff_id"] == other["id"] and switched["id"] == after["id"]
+    changed_at = datetime.fromisoformat(switched["current_period_start"])
+    unused = int((datetime.fromisoformat(after["expires_at"]) - changed_at).total_seconds())
+    assert 19 * 86400 < unused <= 20 * 86400
+    carried = timedelta(seconds=unused * 5_000_000 * 5 // (10 * 1_000_000))
+    assert datetime.fromisoformat(switched["expires_at"]) == changed_at + timedelta(days=5) + carried
 
 
 async def test_invoice_numbers_are_gap_free_under_concurrency(

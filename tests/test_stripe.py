@@ -214,7 +214,7 @@ async def test_saved_cards_pay_off_session(client: httpx.AsyncClient, runtime: R
     assert await wallet(client, org, user) == [{"currency": "EUR", "amount": 3_000}]
 
     declined_card = (await client.post("/api/v1/payment-methods", json={
-        "provider": "stripe", "token": "pm_card_chargeDeclined", "organization_id": org}, headers=headers)).json()
+        "provider": "stripe", "token": "pm_card_chargeCustomerFail", "organization_id": org}, headers=headers)).json()
     declined = await client.post("/api/v1/payments", json={
         "provider": "stripe", "amount": 3_000, "currency": "EUR", "purpose": "wallet_topup",
         "organization_id": org, "payment_method_id": declined_card["id"]}, headers=headers)

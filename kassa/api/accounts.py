@@ -1,4 +1,4 @@
-"""What a user holds: subscriptions, invoices and organisation wallets."""
+"""What a user holds: invoices and organisation wallets."""
 
 from __future__ import annotations
 
@@ -6,30 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from kassa.api.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
+from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import access, invoices, subscriptions, wallets
-from kassa.services.schemas import InvoiceOut, Page, SubscriptionOut, WalletEntryOut, WalletOut
+from kassa.services import invoices, wallets
+from kassa.services.schemas import InvoiceOut, Page, WalletEntryOut, WalletOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 OrgId = Annotated[str, Path(max_length=200)]
-
-
-@router.get("/subscriptions/me", response_model=SubscriptionOut, tags=["subscriptions"])
-async def my_subscription(rt: RuntimeDep, principal: CurrentUser) -> SubscriptionOut:
-    return await subscriptions.get_subscription(rt, principal.subject)
-
-
-@router.get("/subscriptions", response_model=Page[SubscriptionOut], tags=["subscriptions"])
-async def list_subscriptions(
-    rt: RuntimeDep,
-    principal: CurrentPrincipal,
-    paging: Paging,
-    user_id: Annotated[str | None, Query(max_length=200)] = None,
-) -> Page[SubscriptionOut]:
-    access.ensure_privileged(principal, "list subscriptions")
-    items, total = await subscriptions.list_subscriptions(rt, user_id, paging)
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/invoices", response_model=Page[InvoiceOut], tags=["invoices"])

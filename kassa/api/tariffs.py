@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import tariffs
-from kassa.services.payments import NewPayment, create_payment
+from kassa.services import purchases, tariffs
 from kassa.services.schemas import (
     AmountField,
     CurrencyField,
@@ -34,6 +33,9 @@ class TariffCreate(BaseModel):
     currency: CurrencyField
     duration_days: int = Field(ge=1, le=3660, strict=True)
     is_active: bool = True
+    recurring: bool = False
+    trial_days: int = Field(default=0, ge=0, le=365, strict=True)
+    group: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class TariffUpdate(BaseModel):
@@ -44,6 +46,9 @@ class TariffUpdate(BaseModel):
     currency: CurrencyField | None = None
     duration_days: int | None = Field(default=None, ge=1, le=3660, strict=True)
     is_active: bool | None = None
+    recurring: bool | None = None
+    trial_days: int | None = Field(default=None, ge=0, le=365, strict=True)
+    group: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class Purchase(BaseModel):
@@ -52,6 +57,14 @@ class Purchase(BaseModel):
     return_url: HttpUrl | None = None
     phone: str | None = Field(default=None, max_length=32)
     shop_id: ShopIdField = None
+    payment_method_id: str | None = Field(
+        default=None, max_length=64, description="pay with this saved method, customer absent"
+    )
+    save_payment_method: bool = Field(
+        default=False, description="keep the method paid with, for renewals"
+    )
+    promo_code: str | None = Field(default=None, min_length=1, max_length=64)
+    organization_id: str | None = Field(default=None, max_length=200)
     user_id: str | None = Field(default=None, max_length=200, description="services only")
 
 
@@ -91,7 +104,15 @@ async def update_tariff(
     tariff_id: TariffId, body: TariffUpdate, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> TariffOut:
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "amount", "currency", "duration_days", "is_active"):
+    for required in (
+        "name",
+        "amount",
+        "currency",
+        "duration_days",
+        "is_active",
+        "recurring",
+        "trial_days",
+    ):
         if required in changes and changes[required] is None:
             changes.pop(required)
     return TariffOut.model_validate(await tariffs.update_tariff(rt, principal, tariff_id, changes))
@@ -114,21 +135,20 @@ async def purchase(
     idem: IdempotentDep,
 ) -> Response:
     async def handler() -> PaymentOut:
-        tariff = await tariffs.get_tariff(rt, principal, tariff_id)
-        payment = await create_payment(
+        payment = await purchases.purchase(
             rt,
             principal,
-            NewPayment(
+            tariff_id,
+            purchases.PurchaseRequest(
                 provider=body.provider,
-                amount=tariff.amount,
-                currency=tariff.currency,
-                purpose="tariff",
-                tariff_id=tariff.id,
                 user_id=body.user_id,
+                organization_id=body.organization_id,
                 shop_id=body.shop_id,
                 phone=body.phone,
-                description=tariff.name,
                 return_url=str(body.return_url) if body.return_url else None,
+                payment_method_id=body.payment_method_id,
+                save_payment_method=body.save_payment_method,
+                promo_code=body.promo_code,
                 idempotency_key=idem.key,
             ),
         )

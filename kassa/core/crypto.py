@@ -24,6 +24,8 @@ def _derive(material: str) -> Fernet:
 
 
 class SecretBox:
+    INFO_KEY = "secret_box"  # how a database session carries it (kassa.db.session)
+
     def __init__(self, key_material: str) -> None:
         keys = [k.strip() for k in key_material.split(",") if k.strip()]
         if not keys:

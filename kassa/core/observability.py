@@ -22,6 +22,11 @@ PAYMENT_UPDATES = Counter(
 WEBHOOK_REJECTED = Counter(
     "kassa_webhook_verifications_failed_total", "Webhooks refused as unauthentic", ["provider"]
 )
+RENEWALS = Counter(
+    "kassa_renewals_total",
+    "Subscription renewals by outcome: attempted, succeeded, failed",
+    ["provider", "outcome"],
+)
 OUTBOX_DELIVERED = Counter("kassa_outbox_delivered_total", "Webhook deliveries that succeeded")
 OUTBOX_DEAD = Counter("kassa_outbox_dead_total", "Webhook deliveries given up after 3 days")
 RECONCILER_RUNS = Counter(

@@ -11,6 +11,7 @@ from kassa.core.crypto import SecretBox
 from kassa.core.rate_limits import RateLimiter
 from kassa.core.settings import Settings
 from kassa.db.session import Database
+from kassa.domain.billing import BillingPolicy
 from kassa.events.broker import EventSink, sink_for
 from kassa.providers.registry import ProviderRegistry, build_registry
 
@@ -42,12 +43,18 @@ class Runtime:
                 socket_connect_timeout=2,
                 decode_responses=True,
             )
+        box = SecretBox(settings.at_rest_key)
+        policy = BillingPolicy(lead=settings.renewal_lead, retries=settings.dunning_steps)
         return cls(
             settings=settings,
-            db=Database(settings.database_url, pool_size=settings.database_pool_size),
+            db=Database(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                info={BillingPolicy.INFO_KEY: policy, SecretBox.INFO_KEY: box},
+            ),
             http=client,
             providers=build_registry(settings, client),
-            box=SecretBox(settings.at_rest_key),
+            box=box,
             redis=redis,
             events=sink_for(settings.events_broker_url),
             limiter=RateLimiter(redis),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kassa.domain.billing import parse_schedule
 
 DEV_SECRET_FILE = Path(".kassa-secret")
 MIN_SECRET_KEY_BYTES = 32  # HS256 wants a key at least as long as its 256-bit output
@@ -111,6 +114,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     pending_payment_ttl_hours: int = Field(default=24, ge=1)
+    # recurring billing: how long before a period ends its renewal is charged, and when a
+    # failed one is retried, counted from the period's end ("1d,3d,5d"; s, m, h, d units)
+    renewal_lead_hours: int = Field(default=24, ge=0, le=24 * 30)
+    dunning_schedule: str = "1d,3d,5d"
+
+    @field_validator("dunning_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        parse_schedule(value)  # a ScheduleError is a ValueError: refused at start-up
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -215,6 +228,14 @@ class Settings(BaseSettings):
     @property
     def sandbox_url(self) -> str:
         return f"{self.public_url.rstrip('/')}/sandbox"
+
+    @cached_property
+    def dunning_steps(self) -> tuple[timedelta, ...]:
+        return parse_schedule(self.dunning_schedule)
+
+    @property
+    def renewal_lead(self) -> timedelta:
+        return timedelta(hours=self.renewal_lead_hours)
 
     @cached_property
     def cors_origin_list(self) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kassa.db.base import Base, BigIntPK, UTCDateTime, utcnow
+from kassa.domain.billing import LIVE_SQL
 
 
 def new_id(prefix: str) -> str:
@@ -58,6 +59,11 @@ class Tariff(Base):
     currency: Mapped[str] = mapped_column(String(3))
     duration_days: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)  # renews with a saved method
+    trial_days: Mapped[int] = mapped_column(Integer, default=0)
+    # tariffs of one group replace each other; None: the default group
+    group: Mapped[str | None] = mapped_column("tariff_group", String(100))
+    fiscal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -66,6 +72,8 @@ POLLED_PAYMENT = "status IN ('pending', 'processing', 'failed')"  # see 0003
 HAS_ORGANIZATION = "organization_id IS NOT NULL"
 HAS_SHOP = "shop_id IS NOT NULL"
 HAS_TARIFF = "tariff_id IS NOT NULL"
+HAS_SUBSCRIPTION = "subscription_id IS NOT NULL"
+BILLING_DUE = "next_attempt_at IS NOT NULL"
 UNPUBLISHED = "published_at IS NULL"
 
 
@@ -89,6 +97,7 @@ class Payment(Base):
         Index("ix_payments_organization_id", "organization_id", **_where(HAS_ORGANIZATION)),
         Index("ix_payments_shop_id", "shop_id", **_where(HAS_SHOP)),
         Index("ix_payments_tariff_id", "tariff_id", **_where(HAS_TARIFF)),
+        Index("ix_payments_subscription", "subscription_id", **_where(HAS_SUBSCRIPTION)),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pay"))
@@ -120,6 +129,13 @@ class Payment(Base):
     # reconciliation of open payments: when to ask the provider next, and how often we have
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # recurring billing: the subscription a tariff payment pays for, the period number a
+    # renewal charges, and whether the method paid with is kept for renewals
+    subscription_id: Mapped[str | None] = mapped_column(String(40))
+    billing_period: Mapped[int | None] = mapped_column(Integer)
+    save_payment_method: Mapped[bool] = mapped_column(Boolean, default=False)
+    promo_code: Mapped[str | None] = mapped_column(String(64))
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class PaymentMethod(Base):
@@ -174,17 +190,95 @@ class Refund(Base):
 
 
 class Subscription(Base):
-    """One row per user: the tariff they hold and until when."""
+    """A customer's hold on a tariff group: its current tariff and period, how it renews.
+    A customer (an organisation, else a user: `owner`) has at most one live subscription
+    per group; ended ones stay as history."""
 
     __tablename__ = "subscriptions"
+    __table_args__ = (
+        Index("ux_subscriptions_live", "owner", "group_key", unique=True, **_where(LIVE_SQL)),
+        Index("ix_subscriptions_billing_due", "next_attempt_at", **_where(BILLING_DUE)),
+        Index("ix_subscriptions_user_created", "user_id", "created_at"),
+    )
 
-    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("sub"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    organization_id: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(250))
+    group_key: Mapped[str] = mapped_column(String(100), default="")
     tariff_id: Mapped[str] = mapped_column(ForeignKey("tariffs.id"))
     status: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    last_payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))
+    current_period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_number: Mapped[int] = mapped_column(Integer, default=1)
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_method_id: Mapped[str | None] = mapped_column(ForeignKey("payment_methods.id"))
+    # how a renewal is paid when there is no saved method: the last payment's provider
+    provider: Mapped[str | None] = mapped_column(String(20))
+    shop_id: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    promo_code: Mapped[str | None] = mapped_column(String(64))  # a code for every period
+    # billing: when the job next looks at it, and the current period's failed renewals
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    renewal_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_payment_id: Mapped[str | None] = mapped_column(String(40))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SubscriptionPeriod(Base):
+    """A stretch of time a subscription was given, and by which payment: a refund takes back
+    exactly the period its payment bought."""
+
+    __tablename__ = "subscription_periods"
+    __table_args__ = (UniqueConstraint("subscription_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # trial | purchase | renewal | change
+    tariff_id: Mapped[str] = mapped_column(ForeignKey("tariffs.id"))
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PromoCode(Base):
+    """A discount given by code at purchase; `redeemed` rises in one conditional UPDATE, so
+    `max_redemptions` holds under any concurrency."""
+
+    __tablename__ = "promo_codes"
+    __table_args__ = (
+        CheckConstraint(
+            "(percent_off IS NULL) <> (amount_off IS NULL)", name="one_kind_of_discount"
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    percent_off: Mapped[int | None] = mapped_column(Integer)
+    amount_off: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    tariff_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every tariff
+    max_redemptions: Mapped[int | None] = mapped_column(Integer)
+    redeemed: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applies_to: Mapped[str] = mapped_column(String(20), default="first_period")  # | every_period
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SandboxClock(Base):
+    """The sandbox's billing time offset, one row, so every kassa process reads the same."""
+
+    __tablename__ = "sandbox_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    offset_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class WalletEntry(Base):

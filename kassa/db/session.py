@@ -48,7 +48,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """Engine plus session factory; `transaction()` is the unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        """`info` is copied into every session's `info`: what code running inside a
+        transaction needs besides rows (the billing policy, the box that seals tokens)."""
         self.url = url
         self.dialect = make_url(url).get_backend_name()
         # Transactions at once: the pool's connections (SQLite's single one).
@@ -82,7 +91,7 @@ class Database:
         self.engine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,6 +10,19 @@ from kassa.domain.states import PaymentStatus
 
 
 @dataclass(frozen=True, slots=True)
+class SavedMethod:
+    """A payment method the provider keeps for repeat charges: its token (a Stripe
+    PaymentMethod id, a YooKassa payment_method.id, a Payme card token) and what may be
+    shown of the card. Never the number."""
+
+    token: str
+    brand: str | None = None
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderUpdate:
     """One observation of a payment at its provider.
 
@@ -34,6 +47,9 @@ class ProviderUpdate:
     # The provider now knows the payment by `provider_payment_id`, in place of the id kassa
     # kept (Stripe: the PaymentIntent a Checkout Session made once the customer paid).
     supersedes_provider_payment_id: bool = False
+    # the method this payment was made with, kept by the provider for later charges
+    # (saved only when the payment asked for it: `save_payment_method`)
+    saved_method: SavedMethod | None = None
 
     def __post_init__(self) -> None:
         if not self.payment_id and not self.provider_payment_id:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from kassa.core.logging import describe_exception, get_logger
 from kassa.core.runtime import Runtime
-from kassa.jobs.expiry import expire_subscriptions, purge_idempotency_keys
+from kassa.jobs.expiry import purge_idempotency_keys
 from kassa.jobs.outbox_relay import relay_once
 from kassa.jobs.reconciler import reconcile_due
+from kassa.services.renewals import bill_due
 
 log = get_logger(__name__)
 
@@ -27,7 +28,7 @@ def default_jobs() -> list[Job]:
     return [
         Job("outbox_relay", relay_once, 1.0),
         Job("reconcile_payments", reconcile_due, 5.0),
-        Job("expire_subscriptions", expire_subscriptions, 30.0),
+        Job("billing", bill_due, 10.0),
         Job("purge_idempotency_keys", purge_idempotency_keys, 300.0),
     ]
 

@@ -15,7 +15,7 @@ import httpx
 from kassa.core.settings import Settings
 from kassa.domain.inverted import InvertedCall, Outcome
 from kassa.domain.states import BASE_GRAPH, PaymentStatus, StateGraph
-from kassa.domain.updates import ProviderUpdate
+from kassa.domain.updates import ProviderUpdate, SavedMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,10 @@ class PaymentRequest:
     idempotency_key: str | None = None
     customer_ref: str | None = None
     method_token: str | None = None  # a saved payment method to charge
+    save_method: bool = False  # keep the method the customer pays with, for renewals
+    # an earlier attempt at this very create may have reached the provider (a worker died
+    # mid-call): a provider without idempotency keys looks for what it made before
+    resumed: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -134,15 +138,7 @@ class NothingToPoll(ProviderFailure):
         super().__init__(message, retryable=False, code="nothing_to_poll")
 
 
-@dataclass(frozen=True, slots=True)
-class SavedCard:
-    """What kassa keeps of a card saved at a provider (never the number)."""
-
-    token: str
-    brand: str | None
-    last4: str | None
-    exp_month: int | None
-    exp_year: int | None
+SavedCard = SavedMethod  # what kassa keeps of a card saved at a provider (never the number)
 
 
 @runtime_checkable

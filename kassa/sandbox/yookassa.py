@@ -51,6 +51,10 @@ def _error(status: int, code: str, description: str, parameter: str | None = Non
 class YooKassaSandboxState:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # payment methods saved for autopayments: the `payment_method` object of the payment
+    # that saved them, and whether charges with them are declined (sandbox control)
+    methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    declining: set[str] = field(default_factory=set)
     keys: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     faults: Faults = field(default_factory=Faults)
@@ -146,6 +150,19 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return keep(
                 request, body, _error(400, "invalid_request", "Invalid amount", "amount"), None
             )
+        save = body.get("save_payment_method", False)
+        if not isinstance(save, bool):
+            return keep(
+                request,
+                body,
+                _error(
+                    400, "invalid_request", "Invalid save_payment_method", "save_payment_method"
+                ),
+                None,
+            )
+        method_id = body.get("payment_method_id")
+        if method_id is not None:
+            return autopayment(request, body, amount, str(method_id), failure)
         pid = f"{uuid.uuid4()}"
         payment = {
             "id": pid,
@@ -164,8 +181,66 @@ def build(ctx: EmulatorContext) -> FastAPI:
             "refundable": False,
             "recipient": {"account_id": shop, "gateway_id": "1"},
             "_capture": bool(body.get("capture", False)),
+            "_save": save,
         }
         state.payments[pid] = payment
+        return keep(request, body, JSONResponse(public(payment)), failure)
+
+    def autopayment(
+        request: Request,
+        body: dict[str, Any],
+        amount: tuple[Decimal, str],
+        method_id: str,
+        failure: int | None,
+    ) -> JSONResponse:
+        """A charge of a saved method, without the customer: no confirmation; paid (or
+        declined) at once ("Проведение автоплатежа",
+        https://yookassa.ru/developers/payment-acceptance/scenario-extensions/recurring-payments/pay-with-saved).
+        Only a method saved by a succeeded payment can be charged."""
+        method = state.methods.get(method_id)
+        if method is None:
+            return keep(
+                request,
+                body,
+                _error(
+                    400,
+                    "invalid_request",
+                    "Payment method with this id doesn't exist or can't be used for payments",
+                    "payment_method_id",
+                ),
+                None,
+            )
+        pid = f"{uuid.uuid4()}"
+        payment = {
+            "id": pid,
+            "status": "pending",
+            "paid": False,
+            "amount": {"value": f"{amount[0]:.2f}", "currency": amount[1]},
+            "description": body.get("description"),
+            "metadata": body.get("metadata") or {},
+            "payment_method": json.loads(json.dumps(method)),
+            "created_at": _now(),
+            "test": True,
+            "refundable": False,
+            "recipient": {"account_id": shop, "gateway_id": "1"},
+            "_capture": bool(body.get("capture", False)),
+            "_save": False,
+        }
+        state.payments[pid] = payment
+        if method_id in state.declining:
+            payment.update(
+                status="canceled",
+                cancellation_details={"party": "payment_network", "reason": "insufficient_funds"},
+            )
+            later(state.tasks, notify("payment.canceled", public(payment)))
+        else:
+            payment["paid"] = True
+            if payment["_capture"]:
+                succeed(payment)
+                later(state.tasks, notify("payment.succeeded", public(payment)))
+            else:
+                payment.update(status="waiting_for_capture", expires_at=_after(days=7))
+                later(state.tasks, notify("payment.waiting_for_capture", public(payment)))
         return keep(request, body, JSONResponse(public(payment)), failure)
 
     def authorise(payment: dict[str, Any]) -> None:
@@ -199,6 +274,12 @@ def build(ctx: EmulatorContext) -> FastAPI:
         value = Decimal(payment["amount"]["value"])
         fee = (value * COMMISSION).quantize(Decimal("0.01"))
         payment.pop("expires_at", None)
+        method = payment.get("payment_method")
+        if payment.get("_save") and method:
+            # saved only by a payment that succeeded and asked for it (`saved` on the
+            # payment_method object, https://yookassa.ru/developers/api#payment_object)
+            method["saved"] = True
+            state.methods[method["id"]] = json.loads(json.dumps(method))
         payment.update(
             status="succeeded",
             refundable=True,
@@ -367,6 +448,15 @@ def build(ctx: EmulatorContext) -> FastAPI:
         payment.update(status="waiting_for_capture", expires_at=_after(days=7))
         await notify("payment.waiting_for_capture", public(payment))
         return page(request, payment, "Payment authorised; awaiting capture.")
+
+    @app.post("/_methods/{method_id}/decline")
+    async def decline_method(method_id: str) -> JSONResponse:
+        """Sandbox control (not YooKassa's API): later charges of this saved method are
+        declined, as a card with no funds left would be."""
+        if method_id not in state.methods:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        state.declining.add(method_id)
+        return JSONResponse({"declining": True})
 
     @app.post("/_notify/{pid}")
     async def forge(pid: str, request: Request) -> JSONResponse:

@@ -18,24 +18,32 @@ from kassa.db.models import (
     InvoiceCounter,
     Payment,
     Refund,
-    Subscription,
-    Tariff,
     WalletEntry,
     new_id,
 )
 from kassa.domain.states import PaymentStatus
-from kassa.domain.subscriptions import next_period
-from kassa.services import outbox
-from kassa.services.schemas import InvoiceOut, SubscriptionOut
+from kassa.services import billing, outbox, promo_codes
+from kassa.services.schemas import InvoiceOut
 from kassa.services.sql import dialect_insert, insert_ignore
 
 
-async def on_succeeded(session: AsyncSession, payment: Payment, paid_at: datetime) -> None:
+async def on_succeeded(
+    session: AsyncSession, payment: Payment, paid_at: datetime, saved_method_id: str | None
+) -> None:
     if payment.purpose == "tariff" and payment.tariff_id:
-        await _activate_subscription(session, payment, paid_at)
+        await billing.on_tariff_paid(session, payment, saved_method_id)
     if payment.purpose == "wallet_topup" and payment.organization_id:
         await _wallet_entry(session, payment, payment.amount, "topup", reference="")
     await _issue_invoice(session, payment, paid_at)
+
+
+async def on_unpaid(session: AsyncSession, payment: Payment) -> None:
+    """The payment failed or was cancelled: a promo code it held is given back, and a
+    renewal it was makes its subscription past due."""
+    if payment.promo_code:
+        await promo_codes.release(session, payment.promo_code)
+    if payment.billing_period is not None:
+        await billing.on_renewal_failed(session, payment)
 
 
 async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: int) -> None:
@@ -46,7 +54,7 @@ async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: i
         )
     full = payment.status == PaymentStatus.REFUNDED
     if payment.purpose == "tariff" and payment.tariff_id and full:
-        await _cancel_subscription(session, payment)
+        await billing.on_tariff_refunded(session, payment)
     await session.execute(
         update(Invoice)
         .where(Invoice.payment_id == payment.id)
@@ -74,74 +82,6 @@ async def _settle_pending_refunds(session: AsyncSession, payment: Payment) -> No
         if row.status == "pending" and row.provider_refund_id and row.amount <= covered:
             row.status = "succeeded"
             covered -= row.amount
-
-
-async def _lock_subscription(session: AsyncSession, payment: Payment) -> Subscription:
-    now = utcnow()
-    assert payment.tariff_id is not None
-    await insert_ignore(
-        session,
-        Subscription.__table__,  # type: ignore[arg-type]
-        {
-            "user_id": payment.user_id,
-            "tariff_id": payment.tariff_id,
-            "status": "none",
-            "started_at": now,
-            "expires_at": now,
-            "updated_at": now,
-        },
-    )
-    result = await session.execute(
-        select(Subscription)
-        .where(Subscription.user_id == payment.user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return result.scalar_one()
-
-
-async def _activate_subscription(
-    session: AsyncSession, payment: Payment, paid_at: datetime
-) -> None:
-    assert payment.tariff_id is not None
-    tariff = await session.get(Tariff, payment.tariff_id)
-    assert tariff is not None
-    sub = await _lock_subscription(session, payment)
-    period = next_period(
-        paid_at=paid_at,
-        duration_days=tariff.duration_days,
-        tariff_id=tariff.id,
-        current_tariff_id=sub.tariff_id,
-        current_active=sub.status == "active",
-        current_started_at=sub.started_at,
-        current_expires_at=sub.expires_at,
-    )
-    sub.tariff_id = tariff.id
-    sub.status = "active"
-    sub.started_at = period.started_at
-    sub.expires_at = period.expires_at
-    sub.last_payment_id = payment.id
-    sub.updated_at = utcnow()
-    await session.flush()
-    outbox.enqueue(
-        session,
-        "subscription.activated",
-        {**SubscriptionOut.model_validate(sub).model_dump(mode="json"), "payment_id": payment.id},
-    )
-
-
-async def _cancel_subscription(session: AsyncSession, payment: Payment) -> None:
-    sub = await _lock_subscription(session, payment)
-    if sub.status != "active" or sub.tariff_id != payment.tariff_id:
-        return
-    sub.status = "cancelled"
-    sub.updated_at = utcnow()
-    await session.flush()
-    outbox.enqueue(
-        session,
-        "subscription.cancelled",
-        {**SubscriptionOut.model_validate(sub).model_dump(mode="json"), "payment_id": payment.id},
-    )
 
 
 async def _wallet_entry(

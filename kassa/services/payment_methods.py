@@ -10,14 +10,18 @@ import hashlib
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.base import utcnow
-from kassa.db.models import PaymentMethod
+from kassa.db.models import Payment, PaymentMethod, Subscription, new_id
 from kassa.domain.errors import NotFound, ProviderError, ValidationFailed
+from kassa.domain.updates import SavedMethod
 from kassa.providers.base import MethodVault, NotConfigured, ProviderFailure
 from kassa.services import access, customers
+from kassa.services.session_info import secret_box
+from kassa.services.sql import insert_ignore
 
 
 def _vault(rt: Runtime, provider: str) -> MethodVault:
@@ -127,10 +131,15 @@ async def set_default(rt: Runtime, principal: Principal, method_id: str) -> Paym
 
 
 async def detach(rt: Runtime, principal: Principal, method_id: str) -> None:
+    """Removed at the provider where it has an API for that (Stripe, Payme); a method a
+    provider saved during a payment with no such API (YooKassa) is simply never charged
+    again. Subscriptions renewing with it fall back to asking the customer."""
     async with rt.db.transaction() as session:
         method = _owned_by(principal, await session.get(PaymentMethod, method_id))
     try:
-        await _vault(rt, method.provider).detach_method(rt.box.open(method.token))
+        vault = rt.providers.get(method.provider) if rt.providers.has(method.provider) else None
+        if isinstance(vault, MethodVault):
+            await vault.detach_method(rt.box.open(method.token))
     except ProviderFailure as exc:
         raise ProviderError(f"{method.provider}: {exc.message}") from exc
     async with rt.db.transaction() as session:
@@ -138,6 +147,11 @@ async def detach(rt: Runtime, principal: Principal, method_id: str) -> None:
         if row is not None:
             row.detached_at = utcnow()
             row.is_default = False
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.payment_method_id == method_id)
+                .values(payment_method_id=None)
+            )
 
 
 async def usable_method(
@@ -163,3 +177,38 @@ async def token_of(rt: Runtime, method_id: str | None) -> str | None:
     async with rt.db.transaction() as session:
         method = await session.get(PaymentMethod, method_id)
     return rt.box.open(method.token) if method else None
+
+
+async def keep_from_payment(session: AsyncSession, payment: Payment, saved: SavedMethod) -> str:
+    """The method a payment was made with and asked to keep (`save_payment_method`), saved
+    for its payer once, whichever of the provider's signals says so first; its id."""
+    digest = hashlib.sha256(saved.token.encode()).hexdigest()
+    await insert_ignore(
+        session,
+        PaymentMethod.__table__,  # type: ignore[arg-type]
+        {
+            "id": new_id("pm"),
+            "user_id": payment.user_id,
+            "organization_id": payment.organization_id,
+            "provider": payment.provider,
+            "token": secret_box(session).seal(saved.token),
+            "token_digest": digest,
+            "brand": saved.brand,
+            "last4": saved.last4,
+            "exp_month": saved.exp_month,
+            "exp_year": saved.exp_year,
+            "is_default": False,
+            "created_at": utcnow(),
+        },
+    )
+    method = (
+        await session.execute(
+            select(PaymentMethod).where(
+                PaymentMethod.provider == payment.provider, PaymentMethod.token_digest == digest
+            )
+        )
+    ).scalar_one()
+    has_default = await session.scalar(_owner_query(method).where(PaymentMethod.is_default))
+    if has_default is None and method.detached_at is None:
+        method.is_default = True
+    return method.id

@@ -58,6 +58,11 @@ class NewPayment:
     metadata: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
     payment_method_id: str | None = None
+    save_payment_method: bool = False
+    promo_code: str | None = None
+    discount_amount: int = 0  # already taken off `amount`
+    subscription_id: str | None = None  # a renewal: the subscription and period it pays
+    billing_period: int | None = None
 
 
 def payment_request(
@@ -150,10 +155,9 @@ async def _check_purpose(rt: Runtime, principal: Principal, new: NewPayment) -> 
             tariff = await session.get(Tariff, new.tariff_id)
         if tariff is None or not tariff.is_active:
             raise NotFound("tariff not found")
-        if (tariff.amount, tariff.currency) != (new.amount, new.currency):
-            raise ValidationFailed(
-                f"a payment for this tariff must be {tariff.amount} {tariff.currency}"
-            )
+        price = tariff.amount - new.discount_amount
+        if (price, tariff.currency) != (new.amount, new.currency):
+            raise ValidationFailed(f"a payment for this tariff must be {price} {tariff.currency}")
     elif new.tariff_id is not None:
         raise ValidationFailed("tariff_id goes only with purpose=tariff")
 
@@ -183,6 +187,11 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
     provider = _provider_for_new(rt, new, credentials)
     user_id = _owner(principal, new)
     await _check_purpose(rt, principal, new)
+    if new.save_payment_method and not getattr(provider, "saves_methods", False):
+        raise ValidationFailed(
+            f"save_payment_method: {new.provider} keeps no card from a payment; a card it can "
+            "charge later is saved with POST /payment-methods, where it offers that"
+        )
     actor = actor_of(principal)
     method_token = None
     if new.payment_method_id is not None:
@@ -209,6 +218,11 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         phone=new.phone,
         return_url=new.return_url,
         payment_method_id=new.payment_method_id,
+        save_payment_method=new.save_payment_method and new.payment_method_id is None,
+        promo_code=new.promo_code,
+        discount_amount=new.discount_amount,
+        subscription_id=new.subscription_id,
+        billing_period=new.billing_period,
         next_check_at=utcnow() + FIRST_CHECK,
         check_attempts=0,
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
@@ -239,15 +253,35 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         return existing
     if payment.checkout_url is not None:
         return payment
-
     key = _provider_idempotency_key(principal, new.idempotency_key, payment.id)
+    return await submit(rt, payment, provider, key=key, method_token=method_token, actor=actor)
+
+
+async def submit(
+    rt: Runtime,
+    payment: Payment,
+    provider: PaymentProvider,
+    *,
+    key: str,
+    method_token: str | None,
+    actor: Actor,
+    resumed: bool = False,
+) -> Payment:
+    """Ask the provider for a payment already recorded as pending, and record its answer.
+    `key` is the provider's idempotency key: the same for every attempt at this payment, so
+    an attempt repeated after a crash makes nothing twice (`resumed` says it may be one)."""
     try:
         owner = customers.owner_of(payment.user_id, payment.organization_id)
         customer = await customers.customer_for(rt, payment.provider, provider, owner)
-        created = await provider.create(payment_request(payment, key, method_token, customer))
+        request = replace(
+            payment_request(payment, key, method_token, customer),
+            save_method=payment.save_payment_method,
+            resumed=resumed,
+        )
+        created = await provider.create(request)
     except ProviderFailure as exc:
         await _creation_failed(rt, payment, exc, actor)
-        raise ProviderError(f"{new.provider}: {exc.message}") from exc
+        raise ProviderError(f"{payment.provider}: {exc.message}") from exc
 
     async with rt.db.transaction() as session:
         row = await session.get(Payment, payment.id, with_for_update=True)
@@ -258,8 +292,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         await session.flush()
         if created.initial is not None:
             await apply_update(session, created.initial, actor=actor, operation="create")
-        payment = row
-    return payment
+        return row
 
 
 async def provider_failed(

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StrictInt,
     WithJsonSchema,
+    computed_field,
 )
 
 from kassa.domain.money import MAX_AMOUNT
@@ -77,6 +78,10 @@ class TariffOut(Out):
     currency: str
     duration_days: int
     is_active: bool
+    recurring: bool = False
+    trial_days: int = 0
+    group: str | None = None
+    fiscal: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -94,6 +99,11 @@ class PaymentOut(Out):
     tariff_id: str | None
     shop_id: str | None
     payment_method_id: str | None = None
+    subscription_id: str | None = None
+    billing_period: int | None = None
+    save_payment_method: bool = False
+    promo_code: str | None = None
+    discount_amount: int = 0
     description: str | None
     metadata: dict[str, Any] = Field(validation_alias=AliasChoices("metadata_", "metadata"))
     provider_payment_id: str | None
@@ -130,11 +140,49 @@ class RefundOut(Out):
 
 
 class SubscriptionOut(Out):
+    id: str | None
     user_id: str
+    organization_id: str | None = None
     tariff_id: str | None
-    status: Literal["active", "expired", "cancelled", "none"]
-    started_at: datetime | None
+    status: Literal["trialing", "active", "past_due", "cancelled", "expired", "none"]
+    started_at: datetime | None = None
+    current_period_start: datetime | None = None
+    current_period_end: datetime | None = None
+    auto_renew: bool = False
+    cancel_at_period_end: bool = False
+    payment_method_id: str | None = None
+    renewal_attempts: int = 0
+    # when kassa next looks at it: the renewal's charge, a dunning retry, or its end
+    next_attempt_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.current_period_end
+
+
+class SubscriptionPeriodOut(Out):
+    number: int
+    kind: str
+    tariff_id: str
+    payment_id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    taken_back_at: datetime | None
+
+
+class PromoCodeOut(Out):
+    code: str
+    percent_off: int | None
+    amount_off: int | None
+    currency: str | None
+    tariff_ids: list[str]
+    max_redemptions: int | None
+    redeemed: int
     expires_at: datetime | None
+    applies_to: str
+    is_active: bool
+    created_at: datetime
 
 
 class InvoiceOut(Out):

@@ -1,46 +1,257 @@
-"""Reading subscriptions; they change only as effects of payments (see `effects`)."""
+"""Subscriptions as their holders and operators see and change them.
+
+Payments move subscriptions through `billing` (inside `apply_update`); here are the reads,
+the holder's own changes (renewal on or off, the card, cancel now or at the period's end)
+and trials, which start without a payment.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, select
 
 from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
 from kassa.db.base import utcnow
-from kassa.db.models import Subscription
+from kassa.db.models import PaymentMethod, Subscription, SubscriptionPeriod, Tariff
+from kassa.domain.billing import LIVE_STATUSES, SubscriptionStatus
+from kassa.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from kassa.services import billing, clock
+from kassa.services.customers import owner_of
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.schemas import SubscriptionOut
+from kassa.services.session_info import billing_policy
+
+S = SubscriptionStatus
+NONE = "none"
 
 
-def view(user_id: str, sub: Subscription | None) -> SubscriptionOut:
-    """An active subscription past its expiry reads as expired even before the job runs."""
-    if sub is None or sub.status == "none":
-        return SubscriptionOut(
-            user_id=user_id, tariff_id=None, status="none", started_at=None, expires_at=None
-        )
-    status = sub.status
-    if status == "active" and sub.expires_at <= utcnow():
-        status = "expired"
-    return SubscriptionOut(
-        user_id=sub.user_id,
-        tariff_id=sub.tariff_id,
-        status=status,
-        started_at=sub.started_at,
-        expires_at=sub.expires_at,
+def view(sub: Subscription) -> SubscriptionOut:
+    return SubscriptionOut.model_validate(sub)
+
+
+def _visible(principal: Principal, sub: Subscription | None) -> Subscription:
+    """The holder (or a member of the organisation holding it), admins and services."""
+    if sub is None:
+        raise NotFound("subscription not found")
+    if principal.is_privileged:
+        return sub
+    if sub.organization_id is not None and sub.organization_id in principal.orgs:
+        return sub
+    if sub.organization_id is None and sub.user_id == principal.subject:
+        return sub
+    raise NotFound("subscription not found")
+
+
+async def current(rt: Runtime, user_id: str) -> SubscriptionOut:
+    """The one ending last among those not ended; else the latest; else `status: none`."""
+    query = select(Subscription).where(
+        Subscription.user_id == user_id, Subscription.organization_id.is_(None)
     )
-
-
-async def get_subscription(rt: Runtime, user_id: str) -> SubscriptionOut:
     async with rt.db.transaction() as session:
-        return view(user_id, await session.get(Subscription, user_id))
+        live = await session.scalar(
+            query.where(Subscription.status.in_([s.value for s in LIVE_STATUSES]))
+            .order_by(Subscription.current_period_end.desc(), Subscription.id)
+            .limit(1)
+        )
+        sub = live or await session.scalar(
+            query.order_by(Subscription.updated_at.desc(), Subscription.id).limit(1)
+        )
+    if sub is None:
+        return SubscriptionOut(id=None, user_id=user_id, tariff_id=None, status=NONE)
+    return view(sub)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFilters:
+    user_id: str | None = None
+    status: str | None = None
+    tariff_id: str | None = None
+
+
+def _listed(principal: Principal, filters: SubscriptionFilters) -> Select[Any]:
+    query = select(Subscription).order_by(Subscription.created_at.desc(), Subscription.id.desc())
+    if principal.is_privileged:
+        if filters.user_id:
+            query = query.where(Subscription.user_id == filters.user_id)
+    else:
+        mine = (Subscription.user_id == principal.subject) & Subscription.organization_id.is_(None)
+        query = query.where(mine | Subscription.organization_id.in_(list(principal.orgs)))
+    if filters.status:
+        query = query.where(Subscription.status == filters.status)
+    if filters.tariff_id:
+        query = query.where(Subscription.tariff_id == filters.tariff_id)
+    return query
 
 
 async def list_subscriptions(
-    rt: Runtime, user_id: str | None, page: PageParams
+    rt: Runtime, principal: Principal, filters: SubscriptionFilters, page: PageParams
 ) -> tuple[list[SubscriptionOut], int]:
-    query = select(Subscription).where(Subscription.status != "none")
-    if user_id:
-        query = query.where(Subscription.user_id == user_id)
-    query = query.order_by(Subscription.updated_at.desc(), Subscription.user_id)
     async with rt.db.transaction() as session:
-        rows, total = await paginate(session, query, page)
-    return [view(row.user_id, row) for row in rows], total
+        rows, total = await paginate(session, _listed(principal, filters), page)
+    return [view(row) for row in rows], total
+
+
+async def get(rt: Runtime, principal: Principal, subscription_id: str) -> SubscriptionOut:
+    async with rt.db.transaction() as session:
+        return view(_visible(principal, await session.get(Subscription, subscription_id)))
+
+
+async def periods(
+    rt: Runtime, principal: Principal, subscription_id: str
+) -> list[SubscriptionPeriod]:
+    async with rt.db.transaction() as session:
+        _visible(principal, await session.get(Subscription, subscription_id))
+        query = (
+            select(SubscriptionPeriod)
+            .where(SubscriptionPeriod.subscription_id == subscription_id)
+            .order_by(SubscriptionPeriod.number.desc())
+        )
+        return list((await session.execute(query)).scalars())
+
+
+async def change(
+    rt: Runtime,
+    principal: Principal,
+    subscription_id: str,
+    *,
+    auto_renew: bool | None = None,
+    payment_method_id: str | None = None,
+) -> SubscriptionOut:
+    """Renewal on or off; the card renewals charge (the holder's own, of a provider that
+    charges saved cards)."""
+    async with rt.db.transaction() as session:
+        sub = _visible(principal, await billing.lock(session, subscription_id))
+        if not billing.is_live(sub):
+            raise InvalidState(f"a {sub.status} subscription cannot be changed")
+        if payment_method_id is not None:
+            method = await session.get(PaymentMethod, payment_method_id)
+            if method is None or method.detached_at is not None or not _holds(sub, method):
+                raise NotFound("payment method not found")
+            sub.payment_method_id = method.id
+        if auto_renew is not None:
+            sub.auto_renew = auto_renew
+        tariff = await session.get(Tariff, sub.tariff_id)
+        assert tariff is not None
+        if sub.status != S.PAST_DUE.value or sub.renewal_attempts == 0:
+            billing.reschedule(sub, tariff, billing_policy(session))
+        if sub.status == S.PAST_DUE.value and payment_method_id is not None:
+            sub.next_attempt_at = await clock.billing_now(session)  # try the new card now
+        sub.updated_at = utcnow()
+        await session.flush()
+        return view(sub)
+
+
+def _holds(sub: Subscription, method: PaymentMethod) -> bool:
+    if sub.organization_id is not None:
+        return method.organization_id == sub.organization_id
+    return method.user_id == sub.user_id and method.organization_id is None
+
+
+async def cancel(
+    rt: Runtime, principal: Principal, subscription_id: str, *, at_period_end: bool
+) -> SubscriptionOut:
+    """At the period's end: kept until then, never renewed; now: ended at once (the time
+    left is not refunded here: an operator refunds the payment, which takes it back)."""
+    async with rt.db.transaction() as session:
+        sub = _visible(principal, await billing.lock(session, subscription_id))
+        if not billing.is_live(sub):
+            raise InvalidState(f"the subscription is {sub.status} already")
+        now = await clock.billing_now(session)
+        if at_period_end and sub.status != S.PAST_DUE.value:
+            sub.cancel_at_period_end = True
+            tariff = await session.get(Tariff, sub.tariff_id)
+            assert tariff is not None
+            billing.reschedule(sub, tariff, billing_policy(session))
+            sub.updated_at = utcnow()
+            await session.flush()
+        else:
+            # a past-due subscription has no paid time left to keep
+            await billing.end(session, sub, S.CANCELLED, now)
+        return view(sub)
+
+
+async def start_trial(
+    rt: Runtime,
+    principal: Principal,
+    tariff_id: str,
+    *,
+    user_id: str | None,
+    organization_id: str | None,
+    payment_method_id: str | None,
+) -> SubscriptionOut:
+    """A trial of a tariff with `trial_days`: the subscription is `trialing` at once, with
+    no payment; at its end the first period is charged (or asked for) like a renewal. Once
+    per customer and tariff group."""
+    holder = _holder(principal, user_id)
+    member = principal.is_privileged or organization_id in principal.orgs
+    if organization_id is not None and not member:
+        raise NotFound("organization not found")
+    owner = owner_of(holder, organization_id)
+    async with rt.db.transaction() as session:
+        tariff = await session.get(Tariff, tariff_id)
+        if tariff is None or not tariff.is_active:
+            raise NotFound("tariff not found")
+        if tariff.trial_days <= 0:
+            raise ValidationFailed("this tariff has no trial")
+        tried = await session.scalar(
+            select(
+                exists().where(
+                    Subscription.owner == owner,
+                    Subscription.group_key == billing.group_key(tariff),
+                )
+            )
+        )
+        if tried:
+            raise InvalidState("a trial is for customers who never subscribed in this group")
+        method = None
+        if payment_method_id is not None:
+            method = await session.get(PaymentMethod, payment_method_id)
+            if method is None or method.detached_at is not None:
+                raise NotFound("payment method not found")
+        now = await clock.billing_now(session)
+        sub = await billing.open_subscription(
+            session,
+            user_id=holder,
+            organization_id=organization_id,
+            tariff=tariff,
+            status=S.TRIALING,
+            now=now,
+            ends=now + timedelta(days=tariff.trial_days),
+        )
+        if sub is None:
+            raise InvalidState("the customer holds a subscription in this group already")
+        if method is not None:
+            if not _holds(sub, method):
+                raise NotFound("payment method not found")
+            sub.payment_method_id = method.id
+            sub.provider = method.provider
+        sub.period_number = 1
+        session.add(
+            SubscriptionPeriod(
+                subscription_id=sub.id,
+                number=1,
+                kind="trial",
+                tariff_id=tariff.id,
+                payment_id=None,
+                starts_at=sub.current_period_start,
+                ends_at=sub.current_period_end,
+            )
+        )
+        billing.reschedule(sub, tariff, billing_policy(session))
+        await session.flush()
+        billing.announce(session, "subscription.activated", sub, trial=True)
+        return view(sub)
+
+
+def _holder(principal: Principal, user_id: str | None) -> str:
+    if principal.is_privileged:
+        if not user_id:
+            raise ValidationFailed("user_id is required when a service or admin acts")
+        return user_id
+    if user_id and user_id != principal.subject:
+        raise Forbidden("only services may act for another user")
+    return principal.subject

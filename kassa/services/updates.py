@@ -23,7 +23,7 @@ from kassa.domain.refunds import status_after_refunds
 from kassa.domain.states import PAID_STATUSES, REFUNDED_STATUSES, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.plugins import state_graph
-from kassa.services import audit, effects, outbox
+from kassa.services import audit, billing, effects, outbox, payment_methods
 from kassa.services.context import Actor
 from kassa.services.schemas import PaymentOut
 from kassa.services.sql import insert_ignore
@@ -149,6 +149,8 @@ async def apply_update(
     if not claimed:
         return finish(Outcome.DUPLICATE)
     PAYMENT_UPDATES.labels(update.provider, outcome.value).inc()
+    if outcome is Outcome.IGNORED:
+        await _keep_late_method(session, payment, update)
     if outcome is not Outcome.APPLIED:
         audit.record(
             session,
@@ -188,6 +190,20 @@ async def apply_update(
         operation=operation,
     )
     return finish(Outcome.APPLIED)
+
+
+async def _keep_late_method(
+    session: AsyncSession, payment: Payment, update: ProviderUpdate
+) -> None:
+    """A signal that names the saved card of a payment already paid (Stripe sends the
+    Checkout Session's completion and the PaymentIntent's success, in either order)."""
+    if (
+        update.saved_method is not None
+        and payment.save_payment_method
+        and PaymentStatus(payment.status) in PAID_STATUSES
+    ):
+        method_id = await payment_methods.keep_from_payment(session, payment, update.saved_method)
+        await billing.keep_method(session, payment, method_id)
 
 
 def _decide(payment: Payment, update: ProviderUpdate, graph: StateGraph) -> _Decision:
@@ -260,9 +276,16 @@ async def _move(
         )
     if target is PaymentStatus.SUCCEEDED:
         assert payment.paid_at is not None
-        await effects.on_succeeded(session, payment, payment.paid_at)
+        method_id = None
+        if update.saved_method is not None and payment.save_payment_method:
+            method_id = await payment_methods.keep_from_payment(
+                session, payment, update.saved_method
+            )
+        await effects.on_succeeded(session, payment, payment.paid_at, method_id)
     elif target in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
         await effects.on_refunded(session, payment, newly_refunded)
+    elif target in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        await effects.on_unpaid(session, payment)
     PAYMENT_MOVES.labels(payment.provider, target.value).inc()
     log.info(
         "payment.moved",

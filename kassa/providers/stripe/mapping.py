@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kassa.domain.states import PaymentStatus
-from kassa.domain.updates import ProviderUpdate
+from kassa.domain.updates import ProviderUpdate, SavedMethod
 from kassa.providers.stripe.states import PI_STATUSES
 
 S = PaymentStatus
@@ -46,7 +46,27 @@ def intent_update(intent: dict[str, Any], event_id: str, *, failed: bool = False
         raw={"status": intent.get("status")},
         # an intent naming kassa's payment is the payment's object at Stripe from now on
         supersedes_provider_payment_id=bool(metadata.get("payment_id")),
+        saved_method=_saved_method(intent) if succeeded else None,
     )
+
+
+def _saved_method(intent: dict[str, Any]) -> SavedMethod | None:
+    """A succeeded intent with `setup_future_usage` left its PaymentMethod attached to the
+    Customer (https://docs.stripe.com/api/payment_intents/object#payment_intent_object-setup_future_usage).
+    The event carries the method's id only; its card shows in the PaymentMethod object."""
+    method = intent.get("payment_method")
+    if not intent.get("setup_future_usage") or not intent.get("customer") or not method:
+        return None
+    if isinstance(method, dict):
+        card = method.get("card") or {}
+        return SavedMethod(
+            token=str(method["id"]),
+            brand=card.get("brand"),
+            last4=card.get("last4"),
+            exp_month=card.get("exp_month"),
+            exp_year=card.get("exp_year"),
+        )
+    return SavedMethod(token=str(method))
 
 
 def session_update(session: dict[str, Any], event_id: str) -> ProviderUpdate:

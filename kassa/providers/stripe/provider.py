@@ -58,6 +58,7 @@ def _failure(exc: stripe.StripeError, action: str) -> ProviderFailure:
 class StripeProvider:
     name = "stripe"
     currencies: frozenset[str] | None = None
+    saves_methods = True  # keeps the card a payment is made with, when asked
 
     def amount_problem(self, amount: int, currency: str) -> str | None:
         return amount_problem(amount, currency)
@@ -107,6 +108,10 @@ class StripeProvider:
             params["payment_intent_data"]["description"] = request.description[:500]
         if request.customer_ref:
             params["customer"] = request.customer_ref
+        if request.save_method:
+            # the card paid with is attached to the Customer for charges without the
+            # customer present (https://docs.stripe.com/payments/save-during-payment)
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
         try:
             session = await self.client.v1.checkout.sessions.create_async(
                 params,  # type: ignore[arg-type]
@@ -129,6 +134,8 @@ class StripeProvider:
             params["customer"] = request.customer_ref
         if request.method_token:
             params.update(payment_method=request.method_token, confirm=True, off_session=True)
+        elif request.save_method:
+            params["setup_future_usage"] = "off_session"
         try:
             intent = await self.client.v1.payment_intents.create_async(
                 params,  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from typing import Any
 
 from kassa.domain.money import MoneyError, from_decimal_string
 from kassa.domain.states import PaymentStatus
-from kassa.domain.updates import ProviderUpdate
+from kassa.domain.updates import ProviderUpdate, SavedMethod
 from kassa.providers.yookassa.states import STATUSES
 
 S = PaymentStatus
@@ -45,4 +45,25 @@ def payment_update(payment: dict[str, Any], event_prefix: str) -> ProviderUpdate
         failure_code=details.get("reason") if status is S.CANCELLED else None,
         failure_message=f"cancelled by {details.get('party')}" if details else None,
         raw={"status": payment.get("status")},
+        saved_method=_saved_method(payment) if paid else None,
+    )
+
+
+def _saved_method(payment: dict[str, Any]) -> SavedMethod | None:
+    """`payment_method.saved` is true when the payment saved its method for autopayments;
+    `payment_method.id` is then what a later payment names in `payment_method_id`."""
+    method = payment.get("payment_method") or {}
+    if not method.get("saved") or not method.get("id"):
+        return None
+    card = method.get("card") or {}
+
+    def number(value: Any) -> int | None:
+        return int(value) if str(value or "").isdigit() else None
+
+    return SavedMethod(
+        token=str(method["id"]),
+        brand=card.get("card_type"),
+        last4=card.get("last4"),
+        exp_month=number(card.get("expiry_month")),
+        exp_year=number(card.get("expiry_year")),
     )

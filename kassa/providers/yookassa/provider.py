@@ -27,6 +27,7 @@ from kassa.providers.yookassa.states import CANCELLABLE
 class YooKassaProvider:
     name = "yookassa"
     currencies: frozenset[str] | None = frozenset({"RUB", "USD", "EUR", "KZT", "BYN", "UZS"})
+    saves_methods = True  # keeps the card a payment is made with, when asked
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
@@ -52,12 +53,19 @@ class YooKassaProvider:
                 "currency": request.currency,
             },
             "capture": capture,
-            "confirmation": {
-                "type": "redirect",
-                "return_url": request.return_url or f"{self.ctx.settings.public_url}/",
-            },
             "metadata": {"payment_id": request.payment_id},
         }
+        if request.method_token:
+            # an autopayment: the saved method is charged without the customer
+            # (https://yookassa.ru/developers/payment-acceptance/scenario-extensions/recurring-payments/pay-with-saved)
+            params["payment_method_id"] = request.method_token
+        else:
+            params["confirmation"] = {
+                "type": "redirect",
+                "return_url": request.return_url or f"{self.ctx.settings.public_url}/",
+            }
+            if request.save_method:
+                params["save_payment_method"] = True
         if request.description:
             params["description"] = request.description[:128]
         key = f"kassa-{request.idempotency_key or request.payment_id}"

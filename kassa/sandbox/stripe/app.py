@@ -48,7 +48,14 @@ TEST_CARDS = {
     "pm_card_visa_debit": ("visa", "5556", "debit", True),
     "pm_card_mastercard": ("mastercard", "4444", "credit", True),
     "pm_card_chargeDeclined": ("visa", "0002", "credit", False),
+    # attaches to a Customer, then every charge is declined
+    "pm_card_chargeCustomerFail": ("visa", "0341", "credit", False),
+    # needs 3-D Secure on every payment: off-session it is declined, authentication_required
+    "pm_card_authenticationRequired": ("visa", "3184", "credit", False),
 }
+DECLINE_CODES = {"pm_card_authenticationRequired": "authentication_required"}
+# refused already when attached: Stripe checks the card then (a declined card is not saved)
+REFUSED_ON_ATTACH = frozenset({"pm_card_chargeDeclined"})
 # Smallest chargeable amounts, minor units (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts)
 MINIMUMS = {
     "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500,
@@ -106,6 +113,7 @@ class StripeSandboxState:
     events: list[dict[str, Any]] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     declining: set[str] = field(default_factory=set)  # payment methods whose charges fail
+    decline_codes: dict[str, str] = field(default_factory=dict)  # when not generic_decline
     faults: Faults = field(default_factory=Faults)
 
 
@@ -250,7 +258,8 @@ def build(ctx: EmulatorContext) -> FastAPI:
         state.charges[ch["id"]] = ch
         intent["latest_charge"] = ch["id"]
         if not ok:
-            error = o.card_error(method, ch)
+            code = state.decline_codes.get(pm_id) or DECLINE_CODES.get(pm_id)
+            error = o.card_error(method, ch, code)
             intent.update(status="requires_payment_method", last_payment_error=error)
             evt = event("payment_intent.payment_failed", intent, request)
             details = {k: v for k, v in error.items() if k not in ("type", "message")}
@@ -328,10 +337,20 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return _invalid("Missing required param: customer.", "customer", "parameter_missing")
         if params["customer"] not in state.customers:
             return _missing("customer", str(params["customer"]), "customer")
+        if pm_id in REFUSED_ON_ATTACH:
+            return _error(
+                402,
+                "card_error",
+                "Your card was declined.",
+                code="card_declined",
+                decline_code="generic_decline",
+            )
         if pm_id in TEST_CARDS:  # each attach of a test card makes a new card, as tokens do
             method = {**json.loads(json.dumps(method)), "id": o.new_id("pm")}
             if not TEST_CARDS[pm_id][3]:
                 state.declining.add(method["id"])
+            if pm_id in DECLINE_CODES:
+                state.decline_codes[method["id"]] = DECLINE_CODES[pm_id]
             state.methods[method["id"]] = method
         method["customer"] = params["customer"]
         return JSONResponse(method)

@@ -266,13 +266,18 @@ def refund(ch: dict[str, Any], amount: int, reason: str | None) -> dict[str, Any
     }  # fmt: skip
 
 
-def card_error(method: dict[str, Any], ch: dict[str, Any]) -> dict[str, Any]:
-    """A declined card, as Stripe puts it in the 402 answer and in last_payment_error."""
+def card_error(
+    method: dict[str, Any], ch: dict[str, Any], decline_code: str | None = None
+) -> dict[str, Any]:
+    """A declined card, as Stripe puts it in the 402 answer and in last_payment_error. An
+    off-session charge of a card that wants 3-D Secure is `authentication_required`, in
+    both code and decline_code (https://docs.stripe.com/declines/codes)."""
+    needs_customer = decline_code == "authentication_required"
     return {
         "charge": ch["id"],
-        "code": "card_declined",
-        "decline_code": "generic_decline",
-        "doc_url": f"{DOCS}/card-declined",
+        "code": "authentication_required" if needs_customer else "card_declined",
+        "decline_code": decline_code or "generic_decline",
+        "doc_url": f"{DOCS}/authentication-required" if needs_customer else f"{DOCS}/card-declined",
         "message": "Your card was declined.",
         "payment_method": method,
         "type": "card_error",

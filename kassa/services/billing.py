@@ -1,0 +1,328 @@
+"""What payments do to subscriptions: start, extend, change tariff, take back, fall behind.
+
+Called from `effects`, inside `apply_update`'s transaction with the payment row locked; the
+subscription row is locked here too, so each payment moves its subscription once. Times
+are billing time (`clock`): the sandbox clock moves them, nothing else does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kassa.db.base import utcnow
+from kassa.db.models import (
+    Payment,
+    PromoCode,
+    Subscription,
+    SubscriptionPeriod,
+    Tariff,
+    new_id,
+)
+from kassa.domain.billing import (
+    LIVE_STATUSES,
+    BillingPolicy,
+    Price,
+    SubscriptionStatus,
+    converted_time,
+    paid_period,
+    retry_at,
+)
+from kassa.services import clock, outbox
+from kassa.services.customers import owner_of
+from kassa.services.schemas import SubscriptionOut
+from kassa.services.session_info import billing_policy
+from kassa.services.sql import insert_ignore
+
+S = SubscriptionStatus
+
+
+def group_key(tariff: Tariff) -> str:
+    return tariff.group or ""
+
+
+def price_of(tariff: Tariff) -> Price:
+    return Price(tariff.amount, tariff.currency, tariff.duration_days)
+
+
+def announce(session: AsyncSession, event_type: str, sub: Subscription, **extra: object) -> None:
+    data = SubscriptionOut.model_validate(sub).model_dump(mode="json")
+    outbox.enqueue(session, event_type, {**data, **extra})
+
+
+def is_live(sub: Subscription) -> bool:
+    return S(sub.status) in LIVE_STATUSES
+
+
+def reschedule(sub: Subscription, tariff: Tariff, policy: BillingPolicy) -> None:
+    """When the billing job looks next: the renewal's lead time before the period ends, or
+    the end itself when the subscription will not renew (it ends then)."""
+    if not is_live(sub):
+        sub.next_attempt_at = None
+    elif tariff.recurring and sub.auto_renew and not sub.cancel_at_period_end:
+        sub.next_attempt_at = sub.current_period_end - policy.lead
+    else:
+        sub.next_attempt_at = sub.current_period_end
+
+
+async def lock(session: AsyncSession, subscription_id: str) -> Subscription | None:
+    return (
+        await session.execute(
+            select(Subscription)
+            .where(Subscription.id == subscription_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def live_in_group(session: AsyncSession, owner: str, group: str) -> Subscription | None:
+    return (
+        await session.execute(
+            select(Subscription)
+            .where(
+                Subscription.owner == owner,
+                Subscription.group_key == group,
+                Subscription.status.in_([s.value for s in LIVE_STATUSES]),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def open_subscription(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    organization_id: str | None,
+    tariff: Tariff,
+    status: SubscriptionStatus,
+    now: datetime,
+    ends: datetime,
+) -> Subscription | None:
+    """A new live subscription in the tariff's group, or None when the customer holds one
+    there already (the partial unique index decides, whatever runs at once)."""
+    owner = owner_of(user_id, organization_id)
+    sub_id = new_id("sub")
+    created = await insert_ignore(
+        session,
+        Subscription.__table__,  # type: ignore[arg-type]
+        {
+            "id": sub_id,
+            "user_id": user_id,
+            "organization_id": organization_id,
+            "owner": owner,
+            "group_key": group_key(tariff),
+            "tariff_id": tariff.id,
+            "status": status.value,
+            "started_at": now,
+            "current_period_start": now,
+            "current_period_end": ends,
+            "period_number": 0,
+            "auto_renew": True,
+            "cancel_at_period_end": False,
+            "renewal_attempts": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+    )
+    return await lock(session, sub_id) if created else None
+
+
+async def on_tariff_paid(
+    session: AsyncSession, payment: Payment, saved_method_id: str | None
+) -> None:
+    """A tariff payment succeeded: its subscription starts, extends (a renewal, or the same
+    tariff bought again) or changes tariff within the group, and the period it bought is
+    recorded against the payment."""
+    assert payment.tariff_id is not None
+    tariff = await session.get(Tariff, payment.tariff_id)
+    assert tariff is not None
+    now = await clock.billing_now(session)
+    policy = billing_policy(session)
+    sub = await lock(session, payment.subscription_id) if payment.subscription_id else None
+    if sub is not None and not is_live(sub):
+        sub = None  # paid after it ended (a late renewal): the customer starts afresh
+    owner = owner_of(payment.user_id, payment.organization_id)
+    if sub is None:
+        sub = await live_in_group(session, owner, group_key(tariff))
+    kind = "renewal" if payment.billing_period is not None else "purchase"
+    if sub is None:
+        sub = await open_subscription(
+            session,
+            user_id=payment.user_id,
+            organization_id=payment.organization_id,
+            tariff=tariff,
+            status=S.ACTIVE,
+            now=now,
+            ends=now,
+        )
+        if sub is None:  # another payment opened it a moment ago: extend that one
+            sub = await live_in_group(session, owner, group_key(tariff))
+        assert sub is not None
+        start, end = now, now + timedelta(days=tariff.duration_days)
+    elif sub.tariff_id == tariff.id:
+        # a renewal continues from the period's end even when paid late (the customer kept
+        # the service while it was past due); a purchase never starts in the past
+        if kind == "renewal":
+            start = sub.current_period_end
+            end = start + timedelta(days=tariff.duration_days)
+        else:
+            bought = paid_period(
+                now=now,
+                duration_days=tariff.duration_days,
+                current_end=sub.current_period_end,
+                renewing=True,
+            )
+            start, end = bought.start, bought.end
+    else:
+        previous = await session.get(Tariff, sub.tariff_id)
+        assert previous is not None
+        carried = converted_time(sub.current_period_end - now, price_of(previous), price_of(tariff))
+        start, end = now, now + timedelta(days=tariff.duration_days) + carried
+        kind = "change"
+        sub.tariff_id = tariff.id
+
+    first = sub.period_number == 0
+    sub.period_number += 1
+    sub.status = S.ACTIVE.value
+    # the current period is the one the latest payment bought; another purchase of the same
+    # tariff while it runs only lengthens it
+    if first or kind != "purchase" or start <= now:
+        sub.current_period_start = start
+    sub.current_period_end = end
+    sub.renewal_attempts = 0
+    sub.last_payment_id = payment.id
+    sub.provider = payment.provider
+    sub.shop_id = payment.shop_id
+    sub.phone = payment.phone or sub.phone
+    method_id = saved_method_id or payment.payment_method_id
+    if method_id and (saved_method_id or sub.payment_method_id is None):
+        sub.payment_method_id = method_id
+    if payment.promo_code and await _applies_every_period(session, payment.promo_code):
+        sub.promo_code = payment.promo_code
+    sub.updated_at = utcnow()
+    reschedule(sub, tariff, policy)
+    payment.subscription_id = sub.id
+    session.add(
+        SubscriptionPeriod(
+            subscription_id=sub.id,
+            number=sub.period_number,
+            kind=kind,
+            tariff_id=tariff.id,
+            payment_id=payment.id,
+            starts_at=start,
+            ends_at=end,
+        )
+    )
+    await session.flush()
+    event = "subscription.renewed" if kind == "renewal" else "subscription.activated"
+    announce(session, event, sub, payment_id=payment.id)
+
+
+async def _applies_every_period(session: AsyncSession, code: str) -> bool:
+    applies = await session.scalar(select(PromoCode.applies_to).where(PromoCode.code == code))
+    return applies == "every_period"
+
+
+async def keep_method(session: AsyncSession, payment: Payment, method_id: str) -> None:
+    """A saved method learnt after the payment had already moved (a later signal of the
+    provider said which card it was): the subscription it paid for renews with it."""
+    if payment.subscription_id is None:
+        return
+    sub = await lock(session, payment.subscription_id)
+    if sub is not None and is_live(sub):
+        sub.payment_method_id = method_id
+        sub.updated_at = utcnow()
+
+
+async def on_tariff_refunded(session: AsyncSession, payment: Payment) -> None:
+    """A fully refunded payment takes back exactly the period it bought; a subscription left
+    with no paid time is cancelled."""
+    period = (
+        await session.execute(
+            select(SubscriptionPeriod)
+            .where(
+                SubscriptionPeriod.payment_id == payment.id,
+                SubscriptionPeriod.taken_back_at.is_(None),
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if period is None:
+        return
+    now = await clock.billing_now(session)
+    period.taken_back_at = now
+    sub = await lock(session, period.subscription_id)
+    if sub is None or not is_live(sub):
+        return
+    sub.current_period_end -= period.ends_at - period.starts_at
+    sub.updated_at = utcnow()
+    if sub.current_period_end <= now:
+        sub.current_period_end = max(sub.current_period_end, sub.current_period_start)
+        await end(session, sub, S.CANCELLED, now, payment_id=payment.id)
+        return
+    if sub.current_period_start >= sub.current_period_end:
+        earlier = await session.scalar(
+            select(SubscriptionPeriod.starts_at)
+            .where(
+                SubscriptionPeriod.subscription_id == sub.id,
+                SubscriptionPeriod.number < period.number,
+                SubscriptionPeriod.taken_back_at.is_(None),
+            )
+            .order_by(SubscriptionPeriod.number.desc())
+            .limit(1)
+        )
+        sub.current_period_start = earlier or sub.started_at
+    tariff = await session.get(Tariff, sub.tariff_id)
+    assert tariff is not None
+    reschedule(sub, tariff, billing_policy(session))
+
+
+async def on_renewal_failed(session: AsyncSession, payment: Payment) -> None:
+    """A renewal payment failed or was cancelled: the subscription is past due and retried
+    on the dunning schedule, or, past its last step, cancelled."""
+    if payment.subscription_id is None or payment.billing_period is None:
+        return
+    sub = await lock(session, payment.subscription_id)
+    if sub is None or not is_live(sub) or payment.billing_period != sub.period_number + 1:
+        return  # the period was paid meanwhile, or the subscription ended: nothing owed
+    now = await clock.billing_now(session)
+    sub.renewal_attempts += 1
+    sub.updated_at = utcnow()
+    retry = retry_at(sub.current_period_end, billing_policy(session).retries, sub.renewal_attempts)
+    if retry is None:
+        await end(session, sub, S.CANCELLED, now, payment_id=payment.id)
+        return
+    sub.next_attempt_at = max(retry, now)
+    if sub.status != S.PAST_DUE.value:
+        sub.status = S.PAST_DUE.value
+        await session.flush()
+        announce(
+            session,
+            "subscription.past_due",
+            sub,
+            payment_id=payment.id,
+            failure_code=payment.failure_code,
+            next_attempt_at=sub.next_attempt_at.isoformat(),
+        )
+
+
+async def end(
+    session: AsyncSession,
+    sub: Subscription,
+    status: SubscriptionStatus,
+    now: datetime,
+    **extra: object,
+) -> None:
+    """Cancelled (by the customer, a refund or dunning) or expired (it ran out)."""
+    sub.status = status.value
+    sub.next_attempt_at = None
+    sub.cancelled_at = now if status is S.CANCELLED else sub.cancelled_at
+    sub.updated_at = utcnow()
+    await session.flush()
+    event = "subscription.cancelled" if status is S.CANCELLED else "subscription.expired"
+    announce(session, event, sub, **extra)

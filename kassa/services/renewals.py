@@ -1,0 +1,291 @@
+"""The billing job: renewals charged, asked for, retried; subscriptions ended.
+
+Each due subscription is claimed with FOR UPDATE SKIP LOCKED (SQLite: the write lock) and
+pushed out of the due list for a lease, in the claim's transaction. Its renewal payment is
+keyed by (subscription, period, attempt): the key is unique on the payments table, and the
+provider's idempotency key is derived from it, so a worker killed in the middle of a
+charge and a second worker taking over after the lease make one payment and charge once.
+A new attempt (a dunning retry) is only made after the previous one failed, and a
+previous attempt that its provider could still complete (Stripe's declined intents) is
+cancelled there first. The charge itself goes through `payments.submit` and
+`apply_update` like any payment: invoice, events, audit; `billing` moves the subscription.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kassa.core.logging import get_logger
+from kassa.core.observability import RENEWALS
+from kassa.core.runtime import Runtime
+from kassa.db.base import utcnow
+from kassa.db.models import Payment, PaymentMethod, Subscription, Tariff, new_id
+from kassa.domain.billing import LIVE_STATUSES, BillingPolicy, SubscriptionStatus
+from kassa.domain.errors import KassaError
+from kassa.domain.states import PaymentStatus
+from kassa.providers.base import ProviderFailure
+from kassa.providers.plugins import state_graph
+from kassa.services import audit, billing, clock, merchants, payment_methods, promo_codes
+from kassa.services.context import Actor
+from kassa.services.payments import FIRST_CHECK, provider_for, request_for, submit
+from kassa.services.session_info import billing_policy
+from kassa.services.sql import insert_ignore
+from kassa.services.updates import apply_update
+
+log = get_logger(__name__)
+S = SubscriptionStatus
+ACTOR = Actor.system("billing")
+LEASE = timedelta(minutes=5)  # a claimed renewal's time to finish before another takes over
+RECHECK = timedelta(hours=1)  # how often a renewal waiting for its payment is looked at
+BATCH = 50
+OPEN = (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """A renewal payment to make (or finish making) outside the claim's transaction."""
+
+    subscription_id: str
+    key: str  # (subscription, period, attempt): the payment's unique idempotency key
+    period: int
+    provider: str
+    method_id: str | None  # None: the customer is asked to pay (renewal_upcoming)
+    amount: int
+    currency: str
+    discount: int
+    previous_payment_id: str | None  # an earlier attempt, cancelled first where still open
+
+
+def renewal_key(sub: Subscription, period: int, attempt: int) -> str:
+    return f"renewal:{sub.id}:{period}:{attempt}"
+
+
+def provider_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
+async def bill_due(rt: Runtime) -> int:
+    """One pass: every subscription whose time has come is advanced one step."""
+    async with rt.db.transaction() as session:
+        now = await clock.billing_now(session)
+        due = (
+            (
+                await session.execute(
+                    select(Subscription)
+                    .where(
+                        Subscription.status.in_([s.value for s in LIVE_STATUSES]),
+                        Subscription.next_attempt_at <= now,
+                    )
+                    .order_by(Subscription.next_attempt_at)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        policy = billing_policy(session)
+        renewals = []
+        for sub in due:
+            renewal = await _step(session, sub, now, policy)
+            if renewal is not None:
+                renewals.append(renewal)
+    for renewal in renewals:
+        try:
+            await _carry_out(rt, renewal)
+        except (KassaError, ProviderFailure) as exc:
+            # recorded on the payment; the lease brings the subscription back
+            log.warning("renewal.not_made", subscription_id=renewal.subscription_id, error=str(exc))
+    return len(due)
+
+
+async def _step(
+    session: AsyncSession, sub: Subscription, now: datetime, policy: BillingPolicy
+) -> Renewal | None:
+    tariff = await session.get(Tariff, sub.tariff_id)
+    assert tariff is not None
+    if not (tariff.recurring and sub.auto_renew and not sub.cancel_at_period_end):
+        if now >= sub.current_period_end:
+            status = S.CANCELLED if sub.cancel_at_period_end else S.EXPIRED
+            await billing.end(session, sub, status, now)
+        else:
+            billing.reschedule(sub, tariff, policy)
+        return None
+    period = sub.period_number + 1
+    key = renewal_key(sub, period, sub.renewal_attempts + 1)
+    made = await session.scalar(select(Payment).where(Payment.idempotency_key == key))
+    if made is not None and made.status not in OPEN:
+        # settled meanwhile (its effects moved the subscription); look again later
+        sub.next_attempt_at = now + RECHECK
+        return None
+    if made is not None and (made.provider_payment_id or made.checkout_url):
+        await _await_customer(session, sub, now, policy, made)
+        return None
+    method = await _usable_method(session, sub)
+    provider = method.provider if method else (made.provider if made else sub.provider)
+    if provider is None:
+        # nothing to charge and no provider to ask through (a trial without a card)
+        await _await_customer(session, sub, now, policy, None)
+        return None
+    sub.next_attempt_at = now + LEASE
+    previous = None
+    if sub.renewal_attempts:
+        previous = await session.scalar(
+            select(Payment.id).where(
+                Payment.idempotency_key == renewal_key(sub, period, sub.renewal_attempts)
+            )
+        )
+    discount = await promo_codes.discount_for_renewal(
+        session, sub.promo_code, tariff.amount, tariff.currency
+    )
+    RENEWALS.labels(provider, "attempted").inc()
+    return Renewal(
+        subscription_id=sub.id,
+        key=key,
+        period=period,
+        provider=provider,
+        method_id=method.id if method else None,
+        amount=tariff.amount - discount,
+        currency=tariff.currency,
+        discount=discount,
+        previous_payment_id=previous,
+    )
+
+
+async def _usable_method(session: AsyncSession, sub: Subscription) -> PaymentMethod | None:
+    if sub.payment_method_id is None:
+        return None
+    method = await session.get(PaymentMethod, sub.payment_method_id)
+    return method if method is not None and method.detached_at is None else None
+
+
+async def _await_customer(
+    session: AsyncSession,
+    sub: Subscription,
+    now: datetime,
+    policy: BillingPolicy,
+    payment: Payment | None,
+) -> None:
+    """The renewal waits for the customer (a payable payment, or none): past due once the
+    period has ended, cancelled once the whole dunning schedule has passed unpaid."""
+    end = sub.current_period_end
+    deadline = end + (policy.retries[-1] if policy.retries else timedelta(0))
+    if now >= deadline:
+        await billing.end(session, sub, S.CANCELLED, now, reason="renewal_unpaid")
+        return
+    if payment is None and sub.status != S.PAST_DUE.value and now < end:
+        billing.announce(session, "subscription.renewal_upcoming", sub, payment_id=None)
+    if now >= end and sub.status != S.PAST_DUE.value:
+        sub.status = S.PAST_DUE.value
+        sub.updated_at = utcnow()
+        await session.flush()
+        billing.announce(
+            session, "subscription.past_due", sub, payment_id=payment.id if payment else None
+        )
+    sub.next_attempt_at = end if now < end else min(now + RECHECK, deadline)
+
+
+async def _carry_out(rt: Runtime, renewal: Renewal) -> None:
+    if renewal.previous_payment_id is not None:
+        await _close_previous(rt, renewal.previous_payment_id)
+    payment, resumed = await _payment_for(rt, renewal)
+    if payment.provider_payment_id or payment.checkout_url or payment.status not in OPEN:
+        return  # made already (by a worker that finished after all)
+    provider = await provider_for(rt, payment)
+    token = await payment_methods.token_of(rt, renewal.method_id)
+    made = await submit(
+        rt,
+        payment,
+        provider,
+        key=provider_key(renewal.key),
+        method_token=token,
+        actor=ACTOR,
+        resumed=resumed,
+    )
+    if renewal.method_id is None:
+        async with rt.db.transaction() as session:
+            sub = await billing.lock(session, renewal.subscription_id)
+            if sub is not None and billing.is_live(sub):
+                now = await clock.billing_now(session)
+                sub.next_attempt_at = min(sub.current_period_end, now + RECHECK)
+                billing.announce(
+                    session,
+                    "subscription.renewal_upcoming",
+                    sub,
+                    payment_id=made.id,
+                    checkout_url=made.checkout_url,
+                    amount=made.amount,
+                    currency=made.currency,
+                )
+    status = made.status
+    if status == PaymentStatus.SUCCEEDED.value:
+        RENEWALS.labels(made.provider, "succeeded").inc()
+    elif status in (PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value):
+        RENEWALS.labels(made.provider, "failed").inc()
+
+
+async def _payment_for(rt: Runtime, renewal: Renewal) -> tuple[Payment, bool]:
+    """The attempt's payment, written once; True when it existed (a resumed attempt)."""
+    async with rt.db.transaction() as session:
+        sub = await session.get(Subscription, renewal.subscription_id)
+        tariff = await session.get(Tariff, sub.tariff_id) if sub else None
+        assert sub is not None and tariff is not None
+        credentials = await merchants.credentials_for(rt, renewal.provider, sub.shop_id)
+        created = await insert_ignore(
+            session,
+            Payment.__table__,  # type: ignore[arg-type]
+            {
+                "id": new_id("pay"),
+                "user_id": sub.user_id,
+                "organization_id": sub.organization_id,
+                "provider": renewal.provider,
+                "status": PaymentStatus.PENDING.value,
+                "amount": renewal.amount,
+                "currency": renewal.currency,
+                "refunded_amount": 0,
+                "purpose": "tariff",
+                "tariff_id": tariff.id,
+                "shop_id": sub.shop_id,
+                "organization_bin": credentials.organization_bin,
+                "description": f"{tariff.name}: renewal",
+                "metadata": {"subscription_id": sub.id, "billing_period": renewal.period},
+                "phone": sub.phone,
+                "idempotency_key": renewal.key,
+                "payment_method_id": renewal.method_id,
+                "subscription_id": sub.id,
+                "billing_period": renewal.period,
+                "save_payment_method": False,
+                "promo_code": None,
+                "discount_amount": renewal.discount,
+                "next_check_at": utcnow() + FIRST_CHECK,
+                "check_attempts": 0,
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            },
+        )
+        payment = (
+            await session.execute(select(Payment).where(Payment.idempotency_key == renewal.key))
+        ).scalar_one()
+        if created:
+            audit.record(session, actor=ACTOR, operation="create", payment=payment)
+    return payment, not created
+
+
+async def _close_previous(rt: Runtime, payment_id: str) -> None:
+    """A failed attempt its provider could still complete (a Stripe intent waits for another
+    card) is cancelled there before the next attempt, so a period is never paid twice."""
+    async with rt.db.transaction() as session:
+        payment = await session.get(Payment, payment_id)
+    if payment is None or not payment.provider_payment_id:
+        return
+    if not state_graph(payment.provider).is_open(PaymentStatus(payment.status)):
+        return
+    provider = await provider_for(rt, payment)
+    update = await provider.cancel(await request_for(rt, payment))
+    async with rt.db.transaction() as session:
+        await apply_update(session, update, actor=ACTOR, operation="cancel")
