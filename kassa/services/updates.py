@@ -39,6 +39,9 @@ _EVENT_FOR_STATUS = {
 }
 
 
+UNPAID = frozenset({PaymentStatus.FAILED, PaymentStatus.CANCELLED})
+
+
 class Outcome(StrEnum):
     APPLIED = "applied"  # the payment moved
     DUPLICATE = "duplicate"  # this event id was applied before: nothing to do
@@ -284,7 +287,8 @@ async def _move(
         await effects.on_succeeded(session, payment, payment.paid_at, method_id)
     elif target in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
         await effects.on_refunded(session, payment, newly_refunded)
-    elif target in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+    elif target in UNPAID and PaymentStatus(previous) not in UNPAID:
+        # once: a failed payment later cancelled (Stripe's intent closed) is not unpaid twice
         await effects.on_unpaid(session, payment)
     PAYMENT_MOVES.labels(payment.provider, target.value).inc()
     log.info(

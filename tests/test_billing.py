@@ -1,0 +1,393 @@
+"""Recurring billing as a customer and an operator see it: a card saved while paying, the
+sandbox clock moved a month, the renewal charged once; declines, dunning and cancellation;
+a customer without a saved card asked to pay; refunds taking back exactly their period."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from kassa.core.runtime import Runtime
+from kassa.core.settings import Settings
+from kassa.db.models import OutboxEvent, Payment, ProviderCustomer, Subscription
+from kassa.services import clock, payment_methods, renewals
+from kassa.services.session_info import DEFAULT_POLICY
+from tests.conftest import bearer, make_tariff, unique
+
+DAY = 86_400
+
+
+async def settle(client: httpx.AsyncClient, payment_id: str, user: str, status: str = "succeeded") -> dict[str, Any]:
+    """Waits for the provider's webhook to land (the emulators send theirs after answering)."""
+    for _ in range(100):
+        body: dict[str, Any] = (await client.get(f"/api/v1/payments/{payment_id}", headers=bearer(user))).json()
+        if body["status"] == status:
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"payment {payment_id} stayed {body['status']}, not {status}")
+
+
+async def advance(client: httpx.AsyncClient, seconds: int) -> dict[str, Any]:
+    moved = await client.post("/sandbox/clock/advance", json={"seconds": seconds})
+    assert moved.status_code == 200, moved.text
+    result: dict[str, Any] = moved.json()
+    return result
+
+
+async def subscription(client: httpx.AsyncClient, sub_id: str, user: str) -> dict[str, Any]:
+    got = await client.get(f"/api/v1/subscriptions/{sub_id}", headers=bearer(user))
+    assert got.status_code == 200, got.text
+    result: dict[str, Any] = got.json()
+    return result
+
+
+async def until_due(client: httpx.AsyncClient, sub: dict[str, Any], before_end: timedelta) -> None:
+    """Moves the clock to `before_end` ahead of the subscription's period end."""
+    clock = (await client.get("/sandbox/clock")).json()
+    gap = datetime.fromisoformat(sub["current_period_end"]) - datetime.fromisoformat(clock["now"])
+    await advance(client, max(1, int((gap - before_end).total_seconds())))
+
+
+async def renewal_payments(client: httpx.AsyncClient, sub_id: str, user: str) -> list[dict[str, Any]]:
+    listed = (await client.get("/api/v1/payments?purpose=tariff&page_size=100", headers=bearer(user))).json()
+    return sorted((p for p in listed["items"] if p["subscription_id"] == sub_id and p["billing_period"]),
+                  key=lambda p: p["created_at"])
+
+
+async def events(runtime: Runtime, kind: str, sub_id: str) -> list[dict[str, Any]]:
+    async with runtime.db.transaction() as session:
+        rows = (await session.execute(select(OutboxEvent.data).where(OutboxEvent.type == kind))).scalars()
+        return [row for row in rows if row.get("id") == sub_id]
+
+
+async def stripe_subscriber(client: httpx.AsyncClient, tariff: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A customer who bought the tariff on Stripe's Checkout page, keeping the card."""
+    user = unique("u")
+    bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+        "provider": "stripe", "save_payment_method": True}, headers=bearer(user))
+    assert bought.status_code == 201, bought.text
+    payment = bought.json()
+    assert payment["save_payment_method"] is True
+    await client.post(payment["checkout_url"], data={"action": "pay"})
+    paid = await settle(client, payment["id"], user)
+    sub = await subscription(client, paid["subscription_id"], user)
+    return user, paid, sub
+
+
+async def test_a_card_saved_at_checkout_renews_the_subscription_once_when_the_month_is_up(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tariff = await make_tariff(client, amount=1_500, currency="USD", duration_days=30, recurring=True)
+    user, paid, sub = await stripe_subscriber(client, tariff)
+    assert sub["status"] == "active" and sub["auto_renew"] and sub["payment_method_id"]
+    cards = (await client.get("/api/v1/payment-methods", headers=bearer(user))).json()["items"]
+    assert [c["id"] for c in cards] == [sub["payment_method_id"]] and cards[0]["provider"] == "stripe"
+    first_end = datetime.fromisoformat(sub["current_period_end"])
+
+    await until_due(client, sub, timedelta(hours=12))  # inside RENEWAL_LEAD_HOURS (24)
+    renewed = await subscription(client, sub["id"], user)
+    assert renewed["status"] == "active"
+    assert datetime.fromisoformat(renewed["current_period_end"]) == first_end + timedelta(days=30)
+    made = await renewal_payments(client, sub["id"], user)
+    assert [(p["status"], p["billing_period"], p["amount"]) for p in made] == [("succeeded", 2, 1_500)]
+    assert made[0]["payment_method_id"] == sub["payment_method_id"]
+    invoices = (await client.get("/api/v1/invoices", headers=bearer(user))).json()["items"]
+    assert {i["payment_id"] for i in invoices} == {paid["id"], made[0]["id"]}
+    assert len(await events(runtime, "subscription.renewed", sub["id"])) == 1
+
+    # running the job again, the clock unmoved, charges nothing more
+    await advance(client, 60)
+    assert len(await renewal_payments(client, sub["id"], user)) == 1
+    periods = (await client.get(f"/api/v1/subscriptions/{sub['id']}/periods", headers=bearer(user))).json()
+    assert [(p["number"], p["kind"]) for p in periods] == [(2, "renewal"), (1, "purchase")]
+
+
+async def test_declined_renewals_make_it_past_due_then_follow_the_dunning_schedule_to_cancellation(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tariff = await make_tariff(client, amount=2_000, currency="USD", duration_days=30, recurring=True)
+    user, _, sub = await stripe_subscriber(client, tariff)
+    failing = await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_chargeCustomerFail"}, headers=bearer(user))
+    assert failing.status_code == 201, failing.text
+    changed = await client.patch(f"/api/v1/subscriptions/{sub['id']}", json={
+        "payment_method_id": failing.json()["id"]}, headers=bearer(user))
+    assert changed.status_code == 200 and changed.json()["payment_method_id"] == failing.json()["id"]
+
+    await until_due(client, sub, timedelta(hours=12))
+    due = await subscription(client, sub["id"], user)
+    assert due["status"] == "past_due" and due["renewal_attempts"] == 1  # still usable
+    past_due = await events(runtime, "subscription.past_due", sub["id"])
+    assert len(past_due) == 1 and past_due[0]["failure_code"] == "generic_decline"
+    retry = datetime.fromisoformat(due["next_attempt_at"])
+    assert retry == datetime.fromisoformat(sub["current_period_end"]) + timedelta(days=1)
+
+    await advance(client, 13 * 3600)  # past the period's end, before the first retry: nothing new
+    assert len(await renewal_payments(client, sub["id"], user)) == 1
+    await advance(client, DAY)  # the first retry (end + 1d)
+    assert (await subscription(client, sub["id"], user))["renewal_attempts"] == 2
+    await advance(client, 5 * DAY)  # the retries at end + 3d and + 5d, then it gives up
+    ended = await subscription(client, sub["id"], user)
+    assert ended["status"] == "cancelled" and ended["next_attempt_at"] is None
+    made = await renewal_payments(client, sub["id"], user)
+    # four attempts for period 2, each declined; every earlier one closed at Stripe before
+    # the next, so none of them could still be paid
+    assert [p["billing_period"] for p in made] == [2, 2, 2, 2]
+    assert [p["status"] for p in made] == ["cancelled", "cancelled", "cancelled", "failed"]
+    assert len(await events(runtime, "subscription.cancelled", sub["id"])) == 1
+
+
+async def test_a_new_card_given_while_past_due_is_charged_at_once(client: httpx.AsyncClient) -> None:
+    tariff = await make_tariff(client, amount=2_500, currency="USD", duration_days=30, recurring=True)
+    user, _, sub = await stripe_subscriber(client, tariff)
+    failing = (await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_authenticationRequired"}, headers=bearer(user))).json()
+    await client.patch(f"/api/v1/subscriptions/{sub['id']}", json={"payment_method_id": failing["id"]},
+                       headers=bearer(user))
+    await until_due(client, sub, timedelta(hours=1))
+    made = await renewal_payments(client, sub["id"], user)
+    # a card that wants 3-D Secure cannot be charged without the customer: the renewal
+    # needs them (past due, with the reason), it is not charged silently or dropped
+    assert made[0]["status"] == "failed" and made[0]["failure_code"] == "authentication_required"
+    assert (await subscription(client, sub["id"], user))["status"] == "past_due"
+
+    good = (await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_mastercard"}, headers=bearer(user))).json()
+    await client.patch(f"/api/v1/subscriptions/{sub['id']}", json={"payment_method_id": good["id"]},
+                       headers=bearer(user))
+    await advance(client, 1)
+    back = await subscription(client, sub["id"], user)
+    assert back["status"] == "active" and back["renewal_attempts"] == 0
+    assert datetime.fromisoformat(back["current_period_end"]) == datetime.fromisoformat(
+        sub["current_period_end"]) + timedelta(days=30)
+
+
+async def test_without_a_saved_card_the_customer_is_asked_to_pay_and_a_late_payment_renews(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tariff = await make_tariff(client, amount=5_000_000, currency="UZS", duration_days=30, recurring=True)
+    user = unique("u")
+    bought = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={"provider": "payme"},
+                                headers=bearer(user))).json()
+    await client.post(bought["checkout_url"], data={"action": "pay"})
+    paid = await settle(client, bought["id"], user)
+    sub = await subscription(client, paid["subscription_id"], user)
+    assert sub["payment_method_id"] is None
+
+    await until_due(client, sub, timedelta(hours=6))
+    asked = await events(runtime, "subscription.renewal_upcoming", sub["id"])
+    assert len(asked) == 1 and asked[0]["checkout_url"] and asked[0]["amount"] == 5_000_000
+    assert (await subscription(client, sub["id"], user))["status"] == "active"
+    await advance(client, 7 * 3600)  # the period ends unpaid
+    assert (await subscription(client, sub["id"], user))["status"] == "past_due"
+
+    await client.post(asked[0]["checkout_url"], data={"action": "pay"})
+    await settle(client, asked[0]["payment_id"], user)
+    renewed = await subscription(client, sub["id"], user)
+    assert renewed["status"] == "active"  # continued from the old end: no gap, no double time
+    assert datetime.fromisoformat(renewed["current_period_end"]) == datetime.fromisoformat(
+        sub["current_period_end"]) + timedelta(days=30)
+    assert len(await events(runtime, "subscription.renewal_upcoming", sub["id"])) == 1
+
+
+async def test_a_full_refund_takes_back_exactly_the_period_that_payment_bought(client: httpx.AsyncClient,
+                                                                             service_key: dict[str, str]) -> None:
+    tariff = await make_tariff(client, amount=1_000, currency="USD", duration_days=30)
+    user = unique("u")
+    good = (await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_visa"}, headers=bearer(user))).json()
+    bought = []
+    for _ in range(2):
+        made = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "stripe", "payment_method_id": good["id"]}, headers=bearer(user))
+        assert made.status_code == 201 and made.json()["status"] == "succeeded", made.text
+        bought.append(made.json())
+    sub_id = bought[0]["subscription_id"]
+    assert bought[1]["subscription_id"] == sub_id  # the same tariff bought again extends it
+    held = await subscription(client, sub_id, user)
+    end = datetime.fromisoformat(held["current_period_end"])
+
+    refunded = await client.post(f"/api/v1/payments/{bought[1]['id']}/refunds", json={}, headers=service_key)
+    assert refunded.status_code == 201, refunded.text
+    await settle(client, bought[1]["id"], user, "refunded")
+    after = await subscription(client, sub_id, user)
+    assert after["status"] == "active"  # the first payment's month is still paid for
+    assert datetime.fromisoformat(after["current_period_end"]) == end - timedelta(days=30)
+
+    await client.post(f"/api/v1/payments/{bought[0]['id']}/refunds", json={}, headers=service_key)
+    await settle(client, bought[0]["id"], user, "refunded")
+    assert (await subscription(client, sub_id, user))["status"] == "cancelled"
+
+
+async def test_groups_run_side_by_side_and_a_trial_starts_without_a_payment(client: httpx.AsyncClient) -> None:
+    user = unique("u")
+    card = (await client.post("/api/v1/payment-methods", json={
+        "provider": "stripe", "token": "pm_card_visa"}, headers=bearer(user))).json()
+    video = await make_tariff(client, amount=900, currency="USD", duration_days=30, recurring=True,
+                              trial_days=7, group=unique("video"))
+    music = await make_tariff(client, amount=500, currency="USD", duration_days=30, group=unique("music"))
+    trial = await client.post("/api/v1/subscriptions", json={
+        "tariff_id": video["id"], "payment_method_id": card["id"]}, headers=bearer(user))
+    assert trial.status_code == 201, trial.text
+    started = trial.json()
+    assert started["status"] == "trialing"
+    span = datetime.fromisoformat(started["current_period_end"]) - datetime.fromisoformat(started["current_period_start"])
+    assert span == timedelta(days=7)
+    again = await client.post("/api/v1/subscriptions", json={"tariff_id": video["id"]}, headers=bearer(user))
+    assert again.status_code == 409 and again.json()["code"] == "invalid_state"  # one trial per group
+
+    other = await client.post(f"/api/v1/tariffs/{music['id']}/purchase", json={
+        "provider": "stripe", "payment_method_id": card["id"]}, headers=bearer(user))
+    assert other.status_code == 201 and other.json()["status"] == "succeeded"
+    mine = (await client.get("/api/v1/subscriptions?status=trialing", headers=bearer(user))).json()
+    assert [s["id"] for s in mine["items"]] == [started["id"]]
+    both = (await client.get("/api/v1/subscriptions", headers=bearer(user))).json()
+    assert {s["tariff_id"] for s in both["items"]} == {video["id"], music["id"]}
+    stranger = await client.get(f"/api/v1/subscriptions/{started['id']}", headers=bearer(unique("u")))
+    assert stranger.status_code == 404
+
+    await until_due(client, started, timedelta(hours=2))  # the trial ends: the first charge
+    paid = await subscription(client, started["id"], user)
+    assert paid["status"] == "active"
+    assert datetime.fromisoformat(paid["current_period_end"]) == datetime.fromisoformat(
+        started["current_period_end"]) + timedelta(days=30)
+
+
+async def test_cancel_at_period_end_keeps_it_until_then_and_never_charges(client: httpx.AsyncClient) -> None:
+    tariff = await make_tariff(client, amount=1_200, currency="USD", duration_days=30, recurring=True)
+    user, _, sub = await stripe_subscriber(client, tariff)
+    cancelled = await client.post(f"/api/v1/subscriptions/{sub['id']}/cancel", json={}, headers=bearer(user))
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "active" and cancelled.json()["cancel_at_period_end"] is True
+    await until_due(client, sub, timedelta(hours=12))
+    assert (await subscription(client, sub["id"], user))["status"] == "active"  # no renewal charged
+    assert await renewal_payments(client, sub["id"], user) == []
+    await advance(client, 13 * 3600)
+    assert (await subscription(client, sub["id"], user))["status"] == "cancelled"
+    again = await client.post(f"/api/v1/subscriptions/{sub['id']}/cancel", json={}, headers=bearer(user))
+    assert again.status_code == 409
+
+
+async def test_a_promo_code_is_redeemed_at_most_its_limit_however_many_race_for_it(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    tariff = await make_tariff(client, amount=10_000, currency="USD", duration_days=30)
+    code = unique("HALF").upper()
+    made = await client.post("/api/v1/admin/promo-codes", json={
+        "code": code, "percent_off": 50, "max_redemptions": 3, "tariff_ids": [tariff["id"]]}, headers=admin)
+    assert made.status_code == 201, made.text
+
+    async def buy() -> httpx.Response:
+        return await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "stripe", "promo_code": code}, headers=bearer(unique("u")))
+
+    answers = await asyncio.gather(*(buy() for _ in range(8)))
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [422] * 5
+    sold = [a.json() for a in answers if a.status_code == 201]
+    assert {(p["amount"], p["discount_amount"], p["promo_code"]) for p in sold} == {(5_000, 5_000, code)}
+    listed = (await client.get("/api/v1/admin/promo-codes", headers=admin)).json()["items"]
+    assert [c["redeemed"] for c in listed if c["code"] == code] == [3]
+
+    # a payment that is cancelled gives its redemption back
+    user = sold[0]["user_id"]
+    assert (await client.post(f"/api/v1/payments/{sold[0]['id']}/cancel", headers=bearer(user))).status_code == 200
+    listed = (await client.get("/api/v1/admin/promo-codes", headers=admin)).json()["items"]
+    assert [c["redeemed"] for c in listed if c["code"] == code] == [2]
+    wrong = await client.post(f"/api/v1/tariffs/{(await make_tariff(client))['id']}/purchase", json={
+        "provider": "payme", "promo_code": code}, headers=bearer(unique("u")))
+    assert wrong.status_code == 422 and "not valid for this tariff" in wrong.json()["detail"]
+
+
+async def test_a_worker_killed_mid_charge_and_a_second_one_racing_charge_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The first worker wrote the renewal payment and sent the charge to Stripe, then died
+    before hearing the answer; later several workers race for the same subscription. Stripe
+    sees the one idempotency key again and answers with the intent it made: one charge."""
+    tariff = await make_tariff(client, amount=3_000, currency="USD", duration_days=30, recurring=True)
+    user, _, sub = await stripe_subscriber(client, tariff)
+    await until_due(client, sub, timedelta(hours=30))  # not due yet
+    async with runtime.db.transaction() as session:
+        now = await clock.billing_now(session)
+        row = await session.get(Subscription, sub["id"])
+        assert row is not None
+        renewal = await renewals._step(session, row, now + timedelta(hours=7), DEFAULT_POLICY)
+    assert renewal is not None
+    payment, resumed = await renewals._payment_for(runtime, renewal)
+    assert not resumed and payment.status == "pending"
+    # what the dead worker's request did at Stripe: the intent made with the renewal's key
+    customer = await _customer(runtime, user)
+    sent = await client.post("/sandbox/stripe/v1/payment_intents", headers={
+        "Authorization": "Bearer sk_test_kassa_sandbox",
+        "Idempotency-Key": f"kassa-pi-{renewals.provider_key(renewal.key)}"}, data={
+        "amount": "3000", "currency": "usd", "metadata[payment_id]": payment.id,
+        "payment_method_types[0]": "card", "description": "Pro: renewal", "customer": customer,
+        "payment_method": await _token(runtime, sub["payment_method_id"]), "confirm": "true",
+        "off_session": "true"})
+    assert sent.status_code == 200, sent.text
+
+    await advance(client, 7 * 3600 + 6 * 60)  # due, and past the dead worker's lease
+    await asyncio.gather(*(renewals.bill_due(runtime) for _ in range(4)))
+    made = await renewal_payments(client, sub["id"], user)
+    assert [(p["id"], p["status"], p["provider_payment_id"]) for p in made] == [
+        (payment.id, "succeeded", sent.json()["id"])]
+    intents = await client.get(f"/sandbox/stripe/v1/payment_intents?customer={customer}&limit=100",
+                               headers={"Authorization": "Bearer sk_test_kassa_sandbox"})
+    assert len(intents.json()["data"]) == 2  # the first purchase's and this one: no third
+    held = await subscription(client, sub["id"], user)
+    assert held["status"] == "active" and held["renewal_attempts"] == 0
+    async with runtime.db.transaction() as session:
+        count = await session.scalar(select(func.count()).select_from(Payment).where(
+            Payment.subscription_id == sub["id"], Payment.billing_period == 2))
+    assert count == 1
+
+
+async def _customer(runtime: Runtime, user: str) -> str:
+    async with runtime.db.transaction() as session:
+        found = await session.scalar(select(ProviderCustomer.customer_id).where(
+            ProviderCustomer.provider == "stripe", ProviderCustomer.owner == f"user:{user}"))
+    assert found
+    return str(found)
+
+
+async def _token(runtime: Runtime, method_id: str) -> str:
+    token = await payment_methods.token_of(runtime, method_id)
+    assert token
+    return token
+
+
+async def test_workers_racing_over_due_subscriptions_renew_each_period_once(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    """Six workers, each with its own connection pool (as separate processes have), run the
+    billing job at once over ten subscriptions that fell due together."""
+    tariff = await make_tariff(client, amount=700, currency="USD", duration_days=30, recurring=True)
+    subscribers = []
+    for _ in range(10):
+        user = unique("u")
+        card = (await client.post("/api/v1/payment-methods", json={
+            "provider": "stripe", "token": "pm_card_visa"}, headers=bearer(user))).json()
+        bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "stripe", "payment_method_id": card["id"]}, headers=bearer(user))
+        assert bought.json()["status"] == "succeeded", bought.text
+        subscribers.append((user, bought.json()["subscription_id"]))
+    first = await subscription(client, subscribers[0][1], subscribers[0][0])
+    clock_now = datetime.fromisoformat((await client.get("/sandbox/clock")).json()["now"])
+    gap = datetime.fromisoformat(first["current_period_end"]) - clock_now - timedelta(hours=1)
+    async with runtime.db.transaction() as session:
+        await clock.advance(session, int(gap.total_seconds()))  # moved, no job run yet
+
+    workers = [Runtime.build(settings) for _ in range(6)]
+    try:
+        await asyncio.gather(*(renewals.bill_due(worker) for worker in workers for _ in range(2)))
+    finally:
+        await asyncio.gather(*(worker.close() for worker in workers))
+    for user, sub_id in subscribers:
+        made = await renewal_payments(client, sub_id, user)
+        assert [(p["status"], p["billing_period"]) for p in made] == [("succeeded", 2)], made
+        periods = (await client.get(f"/api/v1/subscriptions/{sub_id}/periods", headers=bearer(user))).json()
+        assert [p["number"] for p in periods] == [2, 1]
