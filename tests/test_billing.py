@@ -391,3 +391,55 @@ async def test_workers_racing_over_due_subscriptions_renew_each_period_once(
         assert [(p["status"], p["billing_period"]) for p in made] == [("succeeded", 2)], made
         periods = (await client.get(f"/api/v1/subscriptions/{sub_id}/periods", headers=bearer(user))).json()
         assert [p["number"] for p in periods] == [2, 1]
+
+
+async def test_yookassa_autopayments_with_the_method_a_payment_saved(client: httpx.AsyncClient,
+                                                                    runtime: Runtime) -> None:
+    tariff = await make_tariff(client, amount=59_900, currency="RUB", duration_days=30, recurring=True)
+    user = unique("u")
+    bought = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+        "provider": "yookassa", "save_payment_method": True}, headers=bearer(user))).json()
+    await client.post(bought["checkout_url"], data={"action": "pay"})
+    paid = await settle(client, bought["id"], user)
+    sub = await subscription(client, paid["subscription_id"], user)
+    cards = (await client.get("/api/v1/payment-methods", headers=bearer(user))).json()["items"]
+    assert [(c["id"], c["provider"], c["last4"]) for c in cards] == [(sub["payment_method_id"], "yookassa", "4477")]
+
+    await until_due(client, sub, timedelta(hours=3))
+    made = await renewal_payments(client, sub["id"], user)
+    assert [(p["status"], p["provider"]) for p in made] == [("succeeded", "yookassa")]
+    renewed = await subscription(client, sub["id"], user)
+    assert datetime.fromisoformat(renewed["current_period_end"]) == datetime.fromisoformat(
+        sub["current_period_end"]) + timedelta(days=30)
+
+    # the card runs dry: the next renewal is declined by the bank, and the subscription is past due
+    dried = await client.post(f"/sandbox/yookassa/_methods/{paid['provider_payment_id']}/decline")
+    assert dried.status_code == 200
+    await until_due(client, renewed, timedelta(hours=3))
+    failed = (await renewal_payments(client, sub["id"], user))[-1]
+    assert failed["status"] == "cancelled" and failed["failure_code"] == "insufficient_funds"
+    assert (await subscription(client, sub["id"], user))["status"] == "past_due"
+
+
+async def test_the_yookassa_emulator_charges_only_methods_a_succeeded_payment_saved(client: httpx.AsyncClient) -> None:
+    """As YooKassa: a payment without save_payment_method saves nothing, and an unknown or
+    unsaved method id is refused with invalid_request on payment_method_id."""
+    auth = ("100500", "test_kassa_sandbox")
+
+    async def create(body: dict[str, Any]) -> httpx.Response:
+        return await client.post("/sandbox/yookassa/v3/payments", json=body, auth=auth,
+                                 headers={"Idempotence-Key": unique("k")})
+
+    plain = (await create({"amount": {"value": "10.00", "currency": "RUB"}, "capture": True,
+                           "confirmation": {"type": "redirect", "return_url": "https://x.example/"}})).json()
+    await client.post(plain["confirmation"]["confirmation_url"], data={"action": "pay"})
+    read = (await client.get(f"/sandbox/yookassa/v3/payments/{plain['id']}", auth=auth)).json()
+    assert read["status"] == "succeeded" and read["payment_method"]["saved"] is False
+    for method_id in (plain["id"], "no-such-method"):
+        refused = await create({"amount": {"value": "10.00", "currency": "RUB"}, "capture": True,
+                                "payment_method_id": method_id})
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "invalid_request" and refused.json()["parameter"] == "payment_method_id"
+    bad_flag = await create({"amount": {"value": "10.00", "currency": "RUB"}, "save_payment_method": "yes",
+                             "confirmation": {"type": "redirect", "return_url": "https://x.example/"}})
+    assert bad_flag.status_code == 400 and bad_flag.json()["parameter"] == "save_payment_method"

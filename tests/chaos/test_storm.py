@@ -330,7 +330,8 @@ async def test_storm(cluster: Cluster, receiver: Receiver) -> None:
             invoices = [r["number"] for r in await conn.fetch("SELECT number FROM invoices ORDER BY number")]
             ledger = await conn.fetch("SELECT organization_id, amount, payment_id FROM wallet_entries")
             subs = {r["user_id"]: r for r in await conn.fetch("SELECT * FROM subscriptions")}
-            paid_at = {r["id"]: r["paid_at"] for r in await conn.fetch("SELECT id, paid_at FROM payments")}
+            periods = Counter(r["subscription_id"] for r in await conn.fetch(
+                "SELECT subscription_id FROM subscription_periods"))
             dead = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'")
         finally:
             await conn.close()
@@ -369,8 +370,108 @@ async def test_storm(cluster: Cluster, receiver: Receiver) -> None:
     for exp in (e for e in expected if e.kind == "tariff"):
         sub = subs.get(exp.owner)
         if exp.status == "succeeded":
-            assert sub is not None and sub["status"] == "active"
-            assert sub["expires_at"] - paid_at[exp.payment_id] == timedelta(days=30)  # extended once
+            assert sub is not None and sub["status"] == "active" and periods[sub["id"]] == 1
+            span = sub["current_period_end"] - sub["current_period_start"]
+            assert span == timedelta(days=30)  # extended once
         else:
-            assert sub is None or sub["status"] == "none"
+            assert sub is None
     assert not missing and dead == 0
+
+
+RENEWING = int(os.environ.get("KASSA_CHAOS_RENEWALS", "12"))
+
+
+async def test_renewals_through_a_worker_kill_and_a_database_restart(cluster: Cluster) -> None:
+    """Recurring subscriptions on saved Stripe cards fall due together (the sandbox clock is
+    moved to an hour before their periods end); while the two workers charge them, one is
+    SIGKILLed and PostgreSQL restarts. Afterwards every period is renewed exactly once,
+    Stripe (the emulator in api1, which stays up as a provider would) holds one renewal
+    intent per subscription, and every declined card's subscription is past due."""
+    tally = Tally()
+    async with httpx.AsyncClient(timeout=30) as http:
+        driver = Driver(cluster, http, tally)
+        tariff = (await driver.request("POST", "/api/v1/tariffs", headers=ADMIN, json={
+            "name": "Monthly", "amount": 1_500, "currency": "USD", "duration_days": 30,
+            "recurring": True})).json()
+        subs: list[tuple[str, str, bool]] = []
+        for i in range(RENEWING):
+            user = f"renewing-{i}"
+            headers = {"Authorization": "Bearer " + mint_token(SECRET, user, expires_in=timedelta(hours=2))}
+            card = (await driver.request("POST", "/api/v1/payment-methods", headers=headers, json={
+                "provider": "stripe", "token": "pm_card_visa"})).json()
+            bought = (await driver.request("POST", f"/api/v1/tariffs/{tariff['id']}/purchase", headers=headers,
+                                           json={"provider": "stripe", "payment_method_id": card["id"]})).json()
+            assert bought["status"] == "succeeded", bought
+            declining = i % 4 == 3
+            if declining:
+                dry = (await driver.request("POST", "/api/v1/payment-methods", headers=headers, json={
+                    "provider": "stripe", "token": "pm_card_chargeCustomerFail"})).json()
+                changed = await driver.request("PATCH", f"/api/v1/subscriptions/{bought['subscription_id']}",
+                                               headers=headers, json={"payment_method_id": dry["id"]})
+                assert changed.status_code == 200, changed.text
+            subs.append((user, bought["subscription_id"], declining))
+
+        conn = await asyncpg.connect(cluster.services.dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO sandbox_clock (id, offset_seconds) VALUES (1, $1)"
+                " ON CONFLICT (id) DO UPDATE SET offset_seconds = $1", 30 * 86_400 - 3_600)
+            faults_log: list[str] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not await conn.fetchval(
+                    "SELECT count(*) FROM payments WHERE billing_period IS NOT NULL"):
+                await asyncio.sleep(0.05)
+            cluster.kill("worker1")
+            faults_log.append("SIGKILL worker1 in the middle of the renewals")
+        finally:
+            await conn.close()
+        await asyncio.to_thread(cluster.services.postgres.restart)
+        faults_log.append("PostgreSQL restarted")
+        cluster.start("worker1")
+
+        # a charge the killed worker left half-made waits out its lease (billing time)
+        conn = await asyncpg.connect(cluster.services.dsn)
+        try:
+            await conn.execute("UPDATE sandbox_clock SET offset_seconds = offset_seconds + 600")
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM subscriptions WHERE status = 'active' AND period_number < 2"
+                    " AND owner LIKE 'user:renewing-%'")
+                if waiting == 0:
+                    break
+                await asyncio.sleep(0.5)
+            rows = await conn.fetch(
+                "SELECT s.id, s.status, s.period_number, p.status AS paid, p.billing_period"
+                " FROM subscriptions s LEFT JOIN payments p ON p.subscription_id = s.id"
+                " AND p.billing_period IS NOT NULL WHERE s.owner LIKE 'user:renewing-%'")
+            customers = {r["owner"]: r["customer_id"] for r in await conn.fetch(
+                "SELECT owner, customer_id FROM provider_customers WHERE provider = 'stripe'")}
+        finally:
+            await conn.close()
+
+        intents: dict[str, int] = {}
+        for user, _, _ in subs:
+            listed = await http.get(
+                f"http://127.0.0.1:{cluster.api_ports[0]}/sandbox/stripe/v1/payment_intents",
+                params={"customer": customers[f"user:{user}"], "limit": 100},
+                headers={"Authorization": "Bearer sk_test_kassa_sandbox"})
+            intents[user] = len(listed.json()["data"])
+
+    by_sub: dict[str, list[Any]] = {}
+    for row in rows:
+        by_sub.setdefault(row["id"], []).append(row)
+    renewed = sum(1 for _, sub_id, bad in subs if not bad and by_sub[sub_id][0]["period_number"] == 2)
+    print(f"\nchaos renewals: {len(subs)} subscriptions due at once; faults: {', '.join(faults_log)}; "
+          f"{renewed} renewed, {sum(1 for s in subs if s[2])} declined; Stripe intents per customer: "
+          f"{Counter(intents.values())}; transport retries: {dict(tally.http_errors)}")
+    for user, sub_id, declining in subs:
+        found = by_sub[sub_id]
+        renewals = [(r["billing_period"], r["paid"]) for r in found]
+        if declining:
+            assert found[0]["status"] == "past_due" and renewals == [(2, "failed")], (user, found)
+        else:
+            assert found[0]["status"] == "active" and found[0]["period_number"] == 2, (user, found)
+            assert renewals == [(2, "succeeded")], (user, found)
+        assert intents[user] == 2, (user, intents[user])  # the purchase's and one renewal's: never two
+    assert tally.http_errors["500"] == 0
