@@ -100,3 +100,75 @@ async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime:
         await page.goto(f"{server}/admin/webhooks")
         await snap("09-webhooks")
         await browser.close()
+
+
+async def test_an_operator_advances_the_sandbox_clock_and_watches_a_renewal(
+    server: str, runtime: Runtime
+) -> None:
+    """A customer subscribes with a saved card; the operator moves billing time a month in
+    the admin UI and sees the subscription renewed, on the customer's page the renewal
+    payment; then creates a promo code."""
+    _browser_available()
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from tests.conftest import bearer, make_tariff
+
+    email, password = f"{unique('op')}@shop.example", "operator password 1"
+    await create_operator(runtime.db, email, password)
+    user = unique("subscriber")
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        tariff = await make_tariff(client, name=unique("Monthly"), amount=1_990, currency="USD",
+                                   duration_days=30, recurring=True)
+        card = (await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
+                                  headers=bearer(user))).json()
+        bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "stripe", "payment_method_id": card["id"]}, headers=bearer(user))
+        assert bought.json()["status"] == "succeeded", bought.text
+        sub_id = bought.json()["subscription_id"]
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+
+        async def snap(name: str) -> None:
+            if shoot:
+                await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+        await page.goto(f"{server}/admin")
+        await page.fill("#email", email)
+        await page.fill("#password", password)
+        await page.click("#login")
+        await page.wait_for_url(f"{server}/admin")
+        await page.goto(f"{server}/admin/subscriptions?tariff={tariff['id']}")
+        row = page.locator("#subscriptions tr", has_text=user)
+        assert "active" in await row.inner_text()
+        await snap("10-subscriptions")
+        await page.fill("#clock input[name=days]", "30")
+        await page.click("#advance")
+        await page.wait_for_selector("#flash")
+        assert "Billing time is now" in await page.inner_text("#flash")
+        await page.goto(f"{server}/admin/subscriptions?tariff={tariff['id']}")
+        await snap("11-subscriptions-renewed")
+
+        await page.goto(f"{server}/admin/customers?q={user}")
+        assert "renewal #2" in await page.inner_text("#customer-payments")
+        assert "visa •••• 4242" in await page.inner_text("#customer-cards")
+        await snap("12-customer")
+
+        code = unique("SPRING").upper()
+        await page.goto(f"{server}/admin/promo-codes")
+        await page.fill("#new-code input[name=code]", code)
+        await page.fill("#new-code input[name=value]", "20")
+        await page.fill("#new-code input[name=max_redemptions]", "100")
+        await page.click("#new-code button")
+        await page.wait_for_selector(f"text=Promo code {code} created.")
+        assert "20%" in await page.locator("#promo-codes tr", has_text=code).inner_text()
+        await snap("13-promo-codes")
+        await browser.close()
+
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        held = (await client.get(f"/api/v1/subscriptions/{sub_id}", headers=bearer(user))).json()
+        periods = (await client.get(f"/api/v1/subscriptions/{sub_id}/periods", headers=bearer(user))).json()
+    assert held["status"] == "active" and [p["kind"] for p in periods] == ["renewal", "purchase"]

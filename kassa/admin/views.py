@@ -302,12 +302,13 @@ async def tariff_create(request: Request) -> Response:
         return _login()
     try:
         amount, days = int(form.get("amount", "")), int(form.get("duration_days", ""))
-        if amount < 1 or days < 1 or not form.get("name"):
+        trial = int(form.get("trial_days") or 0)
+        if amount < 1 or days < 1 or not 0 <= trial <= 365 or not form.get("name"):
             raise ValueError
     except ValueError:
         return _back(
             "/admin/tariffs",
-            "Name, a positive amount of minor units and days are needed.",
+            "Name, a positive amount of minor units, days and 0 to 365 trial days are needed.",
             error=True,
         )
     try:
@@ -321,6 +322,9 @@ async def tariff_create(request: Request) -> Response:
                 "duration_days": days,
                 "description": None,
                 "is_active": True,
+                "recurring": bool(form.get("recurring")),
+                "trial_days": trial,
+                "group": form.get("group", "").strip()[:100] or None,
             },
         )
     except KassaError as exc:

@@ -1,15 +1,24 @@
 """What the operators' screens read: payments searched, one payment with its trail and
-refunds, the statistics. Operators are admins; the admin UI checks that before calling."""
+refunds, subscriptions, a customer's whole account, the statistics. Operators are admins;
+the admin UI checks that before calling."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from kassa.core.runtime import Runtime
-from kassa.db.models import AuditRecord, Payment, Refund
+from kassa.db.models import (
+    AuditRecord,
+    Payment,
+    PaymentMethod,
+    Refund,
+    Subscription,
+    Tariff,
+    WalletEntry,
+)
 from kassa.services import statistics
 
 
@@ -64,3 +73,65 @@ async def statistics_for(
 ) -> statistics.Statistics:
     async with rt.db.transaction() as session:
         return await statistics.compute(session, provider, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOverview:
+    """Everything kassa holds of one customer (a user id or an organisation id)."""
+
+    customer: str
+    payments: list[Payment]
+    subscriptions: list[Subscription]
+    methods: list[PaymentMethod]
+    wallet: list[tuple[str, int]]  # (currency, balance) of an organisation
+
+
+async def customer(rt: Runtime, who: str, limit: int = 100) -> CustomerOverview:
+    mine = or_(Payment.user_id == who, Payment.organization_id == who)
+    subs = or_(Subscription.user_id == who, Subscription.organization_id == who)
+    cards = or_(PaymentMethod.user_id == who, PaymentMethod.organization_id == who)
+    async with rt.db.transaction() as session:
+        paid = await session.execute(
+            select(Payment).where(mine).order_by(Payment.created_at.desc()).limit(limit)
+        )
+        held = await session.execute(
+            select(Subscription).where(subs).order_by(Subscription.created_at.desc())
+        )
+        saved = await session.execute(
+            select(PaymentMethod)
+            .where(cards, PaymentMethod.detached_at.is_(None))
+            .order_by(PaymentMethod.created_at.desc())
+        )
+        balances = await session.execute(
+            select(WalletEntry.currency, func.sum(WalletEntry.amount))
+            .where(WalletEntry.organization_id == who)
+            .group_by(WalletEntry.currency)
+            .order_by(WalletEntry.currency)
+        )
+        return CustomerOverview(
+            who,
+            list(paid.scalars()),
+            list(held.scalars()),
+            list(saved.scalars()),
+            [(c, int(a or 0)) for c, a in balances],
+        )
+
+
+async def subscriptions_page(
+    rt: Runtime, status: str | None, tariff_id: str | None, limit: int = 200
+) -> tuple[list[tuple[Subscription, Tariff]], list[Tariff]]:
+    """Newest first, each with its tariff; and every tariff, for the filter."""
+    query = (
+        select(Subscription, Tariff)
+        .join(Tariff, Tariff.id == Subscription.tariff_id)
+        .order_by(Subscription.created_at.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(Subscription.status == status)
+    if tariff_id:
+        query = query.where(Subscription.tariff_id == tariff_id)
+    async with rt.db.transaction() as session:
+        rows = [(sub, tariff) for sub, tariff in await session.execute(query)]
+        every = list((await session.execute(select(Tariff).order_by(Tariff.name))).scalars())
+    return rows, every

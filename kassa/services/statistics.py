@@ -10,7 +10,15 @@ from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
-from kassa.db.models import AuditRecord, OutboxEvent, Payment, WebhookDelivery
+from kassa.db.models import (
+    AuditRecord,
+    OutboxEvent,
+    Payment,
+    Subscription,
+    Tariff,
+    WebhookDelivery,
+)
+from kassa.domain.billing import LIVE_STATUSES, SubscriptionStatus
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
 
 FINISHED = [s.value for s in (*PAID_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELLED)]
@@ -29,6 +37,11 @@ class Statistics:
     webhooks: dict[str, int] = field(default_factory=dict)
     outbox: dict[str, int] = field(default_factory=dict)
     daily: list[dict[str, Any]] = field(default_factory=list)
+    discounts: list[dict[str, Any]] = field(default_factory=list)  # promo codes, paid payments
+    # recurring billing: monthly recurring revenue of live subscriptions (a tariff's price
+    # over 30 days of its period, in minor units), and subscriptions by status
+    mrr: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: dict[str, int] = field(default_factory=dict)
 
 
 def _where(query: Any, provider: str | None, start: datetime | None, end: datetime | None) -> Any:
@@ -198,4 +211,40 @@ async def compute(
     stats.daily = [
         {"day": d, "payments": int(n), "succeeded": int(s or 0)} for d, n, s in reversed(list(rows))
     ]
+    await _billing(session, stats, provider, start, end)
     return stats
+
+
+async def _billing(
+    session: AsyncSession,
+    stats: Statistics,
+    provider: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> None:
+    rows = await session.execute(
+        _where(
+            select(Payment.currency, func.sum(Payment.discount_amount))
+            .where(Payment.status.in_(PAID), Payment.discount_amount > 0)
+            .group_by(Payment.currency)
+            .order_by(Payment.currency),
+            provider,
+            start,
+            end,
+        )
+    )
+    stats.discounts = [{"currency": c, "amount": int(a or 0)} for c, a in rows]
+    live = [s.value for s in LIVE_STATUSES if s is not SubscriptionStatus.TRIALING]
+    monthly = Tariff.amount * 30 / Tariff.duration_days
+    rows = await session.execute(
+        select(Tariff.currency, func.sum(func.floor(monthly)))
+        .join(Subscription, Subscription.tariff_id == Tariff.id)
+        .where(Subscription.status.in_(live), Tariff.recurring.is_(True))
+        .group_by(Tariff.currency)
+        .order_by(Tariff.currency)
+    )
+    stats.mrr = [{"currency": c, "amount": int(a or 0)} for c, a in rows]
+    rows = await session.execute(
+        select(Subscription.status, func.count()).group_by(Subscription.status)
+    )
+    stats.subscriptions = {status: int(n) for status, n in rows}
