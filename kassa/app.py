@@ -23,6 +23,7 @@ from kassa.api import (
     health,
     payment_methods,
     payments,
+    portal_sessions,
     sandbox_clock,
     subscriptions,
     tariffs,
@@ -33,6 +34,7 @@ from kassa.core.logging import configure_logging, get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.jobs.runner import run_jobs
+from kassa.portal import views as portal_views
 from kassa.providers import plugins
 from kassa.sandbox.mount import mount_sandboxes
 from kassa.services.schemas import Problem
@@ -96,6 +98,7 @@ def create_app(
         accounts.router,
         subscriptions.router,
         admin_promo_codes.router,
+        portal_sessions.router,
         admin_webhooks.router,
         admin_merchants.router,
         admin_statistics.router,
@@ -104,6 +107,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(admin_views.router)
     app.include_router(admin_billing_views.router)
+    app.include_router(portal_views.router)
     app.mount("/admin/static", admin_views.static_files(), name="admin-static")
     if settings.is_sandbox:
         app.include_router(sandbox_clock.router)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,81 @@ async def test_an_operator_advances_the_sandbox_clock_and_watches_a_renewal(
         held = (await client.get(f"/api/v1/subscriptions/{sub_id}", headers=bearer(user))).json()
         periods = (await client.get(f"/api/v1/subscriptions/{sub_id}/periods", headers=bearer(user))).json()
     assert held["status"] == "active" and [p["kind"] for p in periods] == ["renewal", "purchase"]
+
+
+async def test_a_customer_pays_a_past_due_renewal_in_the_portal(server: str, runtime: Runtime,
+                                                                 service_key: dict[str, str]) -> None:
+    """Their card was declined at renewal: in the portal (opened with a link from the
+    business's backend) they see it past due, remove the card, pay now on Stripe's page,
+    and come back to an active subscription; then they turn renewal off."""
+    _browser_available()
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from tests.conftest import bearer, make_tariff
+
+    user = unique("customer")
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        tariff = await make_tariff(client, name="Studio", amount=4_900, currency="USD", duration_days=30,
+                                   recurring=True)
+        good = (await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
+                                  headers=bearer(user))).json()
+        sub_id = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "stripe", "payment_method_id": good["id"]}, headers=bearer(user))).json()["subscription_id"]
+        dry = (await client.post("/api/v1/payment-methods", json={
+            "provider": "stripe", "token": "pm_card_chargeCustomerFail"}, headers=bearer(user))).json()
+        await client.patch(f"/api/v1/subscriptions/{sub_id}", json={"payment_method_id": dry["id"]},
+                           headers=bearer(user))
+        await client.delete(f"/api/v1/payment-methods/{good['id']}", headers=bearer(user))
+        held = (await client.get(f"/api/v1/subscriptions/{sub_id}", headers=bearer(user))).json()
+        now = (await client.get("/sandbox/clock")).json()["now"]
+        gap = datetime.fromisoformat(held["current_period_end"]) - datetime.fromisoformat(now)
+        await client.post("/sandbox/clock/advance", json={"seconds": int(gap.total_seconds()) - 3600})
+        assert (await client.get(f"/api/v1/subscriptions/{sub_id}", headers=bearer(user))).json()["status"] == "past_due"
+        session = await client.post("/api/v1/portal-sessions", json={
+            "user_id": user, "return_url": "https://shop.example/account"}, headers=service_key)
+        assert session.status_code == 201, session.text
+        link = session.json()["url"]
+        # a portal link is not an API token
+        token = link.split("token=")[1]
+        refused = await client.get("/api/v1/subscriptions", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1024, "height": 900})
+
+        async def snap(name: str) -> None:
+            if shoot:
+                await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+        await page.goto(link)
+        await page.wait_for_url(f"{server}/portal")
+        box = page.locator(f"#sub-{sub_id}")
+        assert "past due" in await box.inner_text()
+        await snap("20-portal-past-due")
+
+        await page.locator("#cards tr", has_text="0341").locator("button.remove-card").click()
+        await page.wait_for_selector("#flash")
+        assert "0341" not in await page.inner_text("#cards")
+        await box.locator("button.pay-now").click()
+        await page.wait_for_url("**/sandbox/stripe/c/pay/**")  # Stripe's Checkout page
+        await page.click("#pay")
+        await page.wait_for_selector("#result")
+        await page.goto(f"{server}/portal")
+        for _ in range(50):
+            if "active" in await box.inner_text():
+                break
+            await page.wait_for_timeout(100)
+            await page.reload()
+        assert "active" in await box.inner_text() and "Next charge" in await box.inner_text()
+        await snap("21-portal-renewed")
+
+        await box.locator("button.renewal-switch").click()
+        await page.wait_for_selector("#flash")
+        assert "Turn renewal on" in await box.inner_text()
+        pdf = await page.request.get(server + str(await page.locator("#invoices a").first.get_attribute("href")))
+        assert pdf.status == 200 and (await pdf.body()).startswith(b"%PDF-")
+        await snap("22-portal-renewal-off")
+        await browser.close()

@@ -104,3 +104,63 @@ def hash_api_key(key: str) -> str:
 
 def constant_time_equals(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+PORTAL_AUDIENCE = "kassa-portal"
+
+
+@dataclass(frozen=True, slots=True)
+class PortalGrant:
+    """What a customer portal link lets its holder see and do: one customer's account."""
+
+    subject: str
+    orgs: frozenset[str]
+    return_url: str | None
+    expires_at: datetime
+
+
+def mint_portal_token(
+    secret: str,
+    subject: str,
+    *,
+    orgs: list[str] | None = None,
+    return_url: str | None = None,
+    expires_in: timedelta = timedelta(hours=1),
+) -> tuple[str, datetime]:
+    """A portal link's token: its own audience, so it is never an API token (PyJWT refuses
+    a token with an audience where none is expected, and one without where one is)."""
+    now = datetime.now(UTC)
+    expires = now + expires_in
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "aud": PORTAL_AUDIENCE,
+        "orgs": orgs or [],
+        "ret": return_url,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), expires.replace(microsecond=0)
+
+
+def read_portal_token(secret: str, token: str) -> PortalGrant:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=PORTAL_AUDIENCE,
+            options={"require": ["sub", "exp", "aud"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    subject, orgs, back = claims.get("sub"), claims.get("orgs", []), claims.get("ret")
+    if not isinstance(subject, str) or not subject or len(subject) > 200:
+        raise InvalidToken("sub must be a non-empty string")
+    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
+        raise InvalidToken("orgs must be a list of strings")
+    return PortalGrant(
+        subject=subject,
+        orgs=frozenset(orgs),
+        return_url=back if isinstance(back, str) else None,
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+    )

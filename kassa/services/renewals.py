@@ -289,3 +289,32 @@ async def _close_previous(rt: Runtime, payment_id: str) -> None:
     update = await provider.cancel(await request_for(rt, payment))
     async with rt.db.transaction() as session:
         await apply_update(session, update, actor=ACTOR, operation="cancel")
+
+
+async def renew_now(rt: Runtime, subscription_id: str) -> Payment | None:
+    """The customer pays a past-due renewal now (the portal's button): its card is charged
+    at once, or the payment waiting for them is returned (to pay on its page). None: there
+    is nothing to pay through (no card and no provider to ask with)."""
+    async with rt.db.transaction() as session:
+        sub = await billing.lock(session, subscription_id)
+        if sub is None or sub.status != S.PAST_DUE.value:
+            return None
+        now = await clock.billing_now(session)
+        renewal = await _step(session, sub, now, billing_policy(session))
+        waiting = await session.scalar(
+            select(Payment)
+            .where(
+                Payment.subscription_id == sub.id,
+                Payment.billing_period == sub.period_number + 1,
+                Payment.status.in_(OPEN),
+            )
+            .order_by(Payment.created_at.desc())
+            .limit(1)
+        )
+    if renewal is not None:
+        await _carry_out(rt, renewal)
+        async with rt.db.transaction() as session:
+            return await session.scalar(
+                select(Payment).where(Payment.idempotency_key == renewal.key)
+            )
+    return waiting

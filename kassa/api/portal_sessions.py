@@ -1,0 +1,38 @@
+"""Portal sessions: a signed, expiring link to the customer portal (`/portal`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from kassa.api.deps import CurrentPrincipal, RuntimeDep
+from kassa.api.idempotency import IdempotentDep
+from kassa.api.problems import PROBLEM_RESPONSES
+from kassa.services import portal
+
+router = APIRouter(prefix="/portal-sessions", tags=["portal"], responses=PROBLEM_RESPONSES)
+
+
+class PortalSessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: str | None = Field(default=None, max_length=200, description="services only")
+    return_url: HttpUrl | None = None
+
+
+class PortalSessionOut(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+@router.post("", status_code=201, response_model=PortalSessionOut)
+async def create_portal_session(
+    body: PortalSessionCreate, rt: RuntimeDep, principal: CurrentPrincipal, idem: IdempotentDep
+) -> Response:
+    async def handler() -> PortalSessionOut:
+        back = str(body.return_url) if body.return_url else None
+        url, expires = portal.link(rt, principal, body.user_id, back)
+        return PortalSessionOut(url=url, expires_at=expires)
+
+    return await idem.run(201, handler)

@@ -1,0 +1,194 @@
+"""The customer portal: server-rendered pages for one customer, opened with a signed link
+from `POST /api/v1/portal-sessions`. The link's token moves into an HttpOnly, SameSite=Strict
+cookie (and out of the address bar); forms carry a token derived from it, so another site
+can neither read the pages nor post to them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from kassa.core.runtime import Runtime
+from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
+from kassa.domain.errors import KassaError
+from kassa.domain.money import MoneyError, to_decimal_string
+from kassa.services import invoices, payment_methods, portal, subscriptions
+
+COOKIE = "kassa_portal"
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(prefix="/portal", include_in_schema=False)
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    if amount is None or not currency:
+        return ""
+    try:
+        return to_decimal_string(amount, currency)
+    except MoneyError:
+        return str(amount)
+
+
+templates.env.globals["money"] = _money
+
+
+def _rt(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _grant(request: Request) -> tuple[PortalGrant, str] | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return read_portal_token(_rt(request).settings.signing_key, token), token
+    except InvalidToken:
+        return None
+
+
+def _form_token(request: Request, token: str) -> str:
+    key = _rt(request).settings.signing_key.encode()
+    return hmac.new(key, f"portal-form:{token}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _expired(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "expired.html", {"title": "Link expired"}, status_code=401
+    )
+
+
+def _back(message: str, error: bool = False) -> RedirectResponse:
+    flag = "&error=1" if error else ""
+    return RedirectResponse(f"/portal?msg={quote(message[:300])}{flag}", status_code=303)
+
+
+async def _posted(request: Request) -> tuple[PortalGrant, dict[str, str]] | None:
+    found = _grant(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if found is None:
+        return None
+    grant, token = found
+    if not hmac.compare_digest(
+        form.get("form_token", "").encode(), _form_token(request, token).encode()
+    ):
+        return None
+    return grant, form
+
+
+@router.get("/enter")
+async def enter(request: Request, token: str = "") -> Response:
+    try:
+        grant = read_portal_token(_rt(request).settings.signing_key, token[:4096])
+    except InvalidToken:
+        return _expired(request)
+    response = RedirectResponse("/portal", status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/portal",
+        expires=grant.expires_at,
+        secure=_rt(request).settings.public_url.startswith("https://"),
+    )
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    found = _grant(request)
+    if found is None:
+        return _expired(request)
+    grant, token = found
+    seen = await portal.overview(_rt(request), grant)
+    context: dict[str, Any] = {
+        "title": "Your subscriptions",
+        "grant": grant,
+        "o": seen,
+        "form_token": _form_token(request, token),
+        "flash": request.query_params.get("msg"),
+        "flash_error": request.query_params.get("error") == "1",
+    }
+    return templates.TemplateResponse(request, "home.html", context)
+
+
+@router.get("/invoices/{invoice_id}.pdf")
+async def invoice_pdf(request: Request, invoice_id: str) -> Response:
+    found = _grant(request)
+    if found is None:
+        return _expired(request)
+    try:
+        number, body = await invoices.invoice_pdf(
+            _rt(request), portal.principal_of(found[0]), invoice_id[:64]
+        )
+    except KassaError:
+        return Response("Not found", status_code=404)
+    headers = {"Content-Disposition": f'inline; filename="{number}.pdf"'}
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+@router.post("/subscriptions/{subscription_id}/renewal")
+async def renewal_switch(request: Request, subscription_id: str) -> Response:
+    posted = await _posted(request)
+    if posted is None:
+        return _expired(request)
+    grant, form = posted
+    on = form.get("auto_renew") == "on"
+    try:
+        await subscriptions.change(
+            _rt(request), portal.principal_of(grant), subscription_id[:64], auto_renew=on
+        )
+    except KassaError as exc:
+        return _back(exc.detail, error=True)
+    return _back("Renewal turned on." if on else "Renewal turned off: it ends with its period.")
+
+
+@router.post("/subscriptions/{subscription_id}/pay")
+async def pay_now(request: Request, subscription_id: str) -> Response:
+    posted = await _posted(request)
+    if posted is None:
+        return _expired(request)
+    try:
+        payment = await portal.pay_now(_rt(request), posted[0], subscription_id[:64])
+    except KassaError as exc:
+        return _back(exc.detail, error=True)
+    if payment.status == "succeeded":
+        return _back("Paid: your subscription is renewed.")
+    if payment.checkout_url:
+        return RedirectResponse(payment.checkout_url, status_code=303)
+    if payment.status in ("failed", "cancelled"):
+        return _back(f"The payment did not go through ({payment.failure_code}).", error=True)
+    return _back("The payment is on its way: confirm it where your provider asks you to.")
+
+
+@router.post("/cards/{method_id}/default")
+async def card_default(request: Request, method_id: str) -> Response:
+    posted = await _posted(request)
+    if posted is None:
+        return _expired(request)
+    try:
+        await payment_methods.set_default(
+            _rt(request), portal.principal_of(posted[0]), method_id[:64]
+        )
+    except KassaError as exc:
+        return _back(exc.detail, error=True)
+    return _back("Default card changed.")
+
+
+@router.post("/cards/{method_id}/remove")
+async def card_remove(request: Request, method_id: str) -> Response:
+    posted = await _posted(request)
+    if posted is None:
+        return _expired(request)
+    try:
+        await payment_methods.detach(_rt(request), portal.principal_of(posted[0]), method_id[:64])
+    except KassaError as exc:
+        return _back(exc.detail, error=True)
+    return _back("Card removed. Renewals that used it will ask you to pay.")

@@ -1,0 +1,127 @@
+"""The customer portal's reads and actions, for the customer a portal link names.
+
+Every action is the customer's own through the same services the API uses, with the
+customer as the principal: the portal can do nothing the customer could not do by API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from kassa.core.runtime import Runtime
+from kassa.core.security import PortalGrant, Principal, Role, mint_portal_token
+from kassa.db.models import Invoice, Payment, PaymentMethod, Subscription, Tariff
+from kassa.domain.billing import BillingPolicy
+from kassa.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from kassa.services import billing, promo_codes, renewals, subscriptions
+from kassa.services.session_info import billing_policy
+
+LINK_LIFETIME = timedelta(hours=1)
+
+
+def principal_of(grant: PortalGrant) -> Principal:
+    return Principal(subject=grant.subject, role=Role.USER, orgs=grant.orgs)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSubscription:
+    subscription: Subscription
+    tariff: Tariff
+    renews: bool
+    next_charge_at: datetime | None  # when the next renewal is charged (or asked for)
+    next_amount: int | None
+    action_needed: bool  # past due: the customer can pay now
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    subscriptions: list[HeldSubscription]
+    invoices: list[Invoice]
+    methods: list[PaymentMethod]
+
+
+def link(
+    rt: Runtime, principal: Principal, user_id: str | None, return_url: str | None
+) -> tuple[str, datetime]:
+    """A signed, expiring link to the portal for the caller (a service names the user)."""
+    if principal.is_privileged:
+        if not user_id:
+            raise ValidationFailed("user_id is required when a service opens a portal session")
+        subject, orgs = user_id, []
+    else:
+        if user_id and user_id != principal.subject:
+            raise Forbidden("only services may open a portal session for another user")
+        subject, orgs = principal.subject, sorted(principal.orgs)
+    token, expires = mint_portal_token(
+        rt.settings.signing_key, subject, orgs=orgs, return_url=return_url, expires_in=LINK_LIFETIME
+    )
+    return f"{rt.settings.public_url.rstrip('/')}/portal/enter?token={token}", expires
+
+
+async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
+    mine = (Subscription.user_id == grant.subject) & Subscription.organization_id.is_(None)
+    theirs = or_(mine, Subscription.organization_id.in_(list(grant.orgs)))
+    cards = (PaymentMethod.user_id == grant.subject) & PaymentMethod.organization_id.is_(None)
+    async with rt.db.transaction() as session:
+        policy = billing_policy(session)
+        rows = await session.execute(
+            select(Subscription, Tariff)
+            .join(Tariff, Tariff.id == Subscription.tariff_id)
+            .where(theirs)
+            .order_by(Subscription.created_at.desc())
+        )
+        held = []
+        for sub, tariff in rows:
+            renews = (
+                billing.is_live(sub)
+                and tariff.recurring
+                and sub.auto_renew
+                and not sub.cancel_at_period_end
+            )
+            discount = await promo_codes.discount_for_renewal(
+                session, sub.promo_code, tariff.amount, tariff.currency
+            )
+            held.append(
+                HeldSubscription(
+                    subscription=sub,
+                    tariff=tariff,
+                    renews=renews,
+                    next_charge_at=_next_charge(sub, policy) if renews else None,
+                    next_amount=tariff.amount - discount if renews else None,
+                    action_needed=sub.status == "past_due",
+                )
+            )
+        invoices = await session.execute(
+            select(Invoice)
+            .where(Invoice.user_id == grant.subject)
+            .order_by(Invoice.issued_at.desc())
+            .limit(50)
+        )
+        methods = await session.execute(
+            select(PaymentMethod)
+            .where(cards, PaymentMethod.detached_at.is_(None))
+            .order_by(PaymentMethod.created_at.desc())
+        )
+        return Overview(held, list(invoices.scalars()), list(methods.scalars()))
+
+
+def _next_charge(sub: Subscription, policy: BillingPolicy) -> datetime | None:
+    """A past-due renewal is tried again on the dunning schedule; else the lead time
+    before the period ends."""
+    if sub.status == "past_due":
+        return sub.next_attempt_at
+    return sub.current_period_end - policy.lead
+
+
+async def pay_now(rt: Runtime, grant: PortalGrant, subscription_id: str) -> Payment:
+    """A past-due renewal paid now: the card charged, or the payment to pay on its page."""
+    await subscriptions.get(rt, principal_of(grant), subscription_id)  # theirs, or 404
+    payment = await renewals.renew_now(rt, subscription_id)
+    if payment is None:
+        raise InvalidState("there is nothing to pay for this subscription now")
+    if payment.user_id != grant.subject and payment.organization_id not in grant.orgs:
+        raise NotFound("subscription not found")
+    return payment

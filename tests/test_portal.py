@@ -1,0 +1,45 @@
+"""The customer portal's door: a signed link that expires, is no API token, lets its holder
+see only their own account, and whose forms cannot be posted from elsewhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+
+from kassa.core.security import mint_portal_token, mint_token
+from tests.conftest import TEST_SECRET, bearer, unique
+
+
+async def test_a_portal_link_opens_the_callers_own_account_only(client: httpx.AsyncClient,
+                                                               service_key: dict[str, str]) -> None:
+    user = unique("u")
+    made = await client.post("/api/v1/portal-sessions", json={}, headers=bearer(user))
+    assert made.status_code == 201 and made.json()["url"].startswith(f"{client.base_url}/portal/enter?token=")
+    other = await client.post("/api/v1/portal-sessions", json={"user_id": unique("u")}, headers=bearer(user))
+    assert other.status_code == 403  # only a service opens a portal for someone else
+    missing = await client.post("/api/v1/portal-sessions", json={}, headers=service_key)
+    assert missing.status_code == 422
+
+    entered = await client.get(made.json()["url"], follow_redirects=False)
+    assert entered.status_code == 303 and entered.headers["location"] == "/portal"
+    cookie = entered.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/portal" in cookie
+    home = await client.get("/portal", headers={"Cookie": f"kassa_portal={entered.cookies['kassa_portal']}"})
+    assert home.status_code == 200 and "You have no subscriptions." in home.text
+
+
+async def test_expired_links_api_tokens_and_forged_forms_are_refused(client: httpx.AsyncClient) -> None:
+    user = unique("u")
+    expired, _ = mint_portal_token(TEST_SECRET, user, expires_in=timedelta(seconds=-5))
+    assert (await client.get(f"/portal/enter?token={expired}")).status_code == 401
+    api_token = mint_token(TEST_SECRET, user)
+    assert (await client.get(f"/portal/enter?token={api_token}")).status_code == 401
+    assert (await client.get("/portal", headers={"Cookie": f"kassa_portal={api_token}"})).status_code == 401
+    forged, _ = mint_portal_token("another-secret-0123456789abcdef-0123456789", user)
+    assert (await client.get(f"/portal/enter?token={forged}")).status_code == 401
+
+    good, _ = mint_portal_token(TEST_SECRET, user)
+    posted = await client.post("/portal/subscriptions/sub_x/renewal", data={"auto_renew": "off"},
+                               headers={"Cookie": f"kassa_portal={good}"})
+    assert posted.status_code == 401  # no form token: a cross-site post changes nothing
