@@ -443,3 +443,45 @@ async def test_the_yookassa_emulator_charges_only_methods_a_succeeded_payment_sa
     bad_flag = await create({"amount": {"value": "10.00", "currency": "RUB"}, "save_payment_method": "yes",
                              "confirmation": {"type": "redirect", "return_url": "https://x.example/"}})
     assert bad_flag.status_code == 400 and bad_flag.json()["parameter"] == "save_payment_method"
+
+
+async def test_a_payme_card_renewal_resumed_after_a_dead_worker_pays_one_receipt(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Payme's Subscribe API has no idempotency key: the resumed charge finds the receipt
+    the dead worker made and paid for this order (receipts.get_all) instead of a second."""
+    from kassa.core.settings import SANDBOX_PAYME_MERCHANT_ID, SANDBOX_PAYME_SECRET_KEY
+    from tests.test_payme_cards import save_card, subscribe, verified_card_token
+
+    server = f"{SANDBOX_PAYME_MERCHANT_ID}:{SANDBOX_PAYME_SECRET_KEY}"
+
+    tariff = await make_tariff(client, amount=5_000_000, currency="UZS", duration_days=30, recurring=True)
+    user = unique("u")
+    token = await verified_card_token(client)
+    card = (await save_card(client, user, token)).json()
+    bought = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+        "provider": "payme", "payment_method_id": card["id"]}, headers=bearer(user))).json()
+    assert bought["status"] == "succeeded", bought
+    sub = await subscription(client, bought["subscription_id"], user)
+    await until_due(client, sub, timedelta(hours=30))
+    async with runtime.db.transaction() as session:
+        now = await clock.billing_now(session)
+        row = await session.get(Subscription, sub["id"])
+        assert row is not None
+        renewal = await renewals._step(session, row, now + timedelta(hours=7), DEFAULT_POLICY)
+    assert renewal is not None
+    payment, _ = await renewals._payment_for(runtime, renewal)
+    made = await subscribe(client, "receipts.create", {"amount": 5_000_000, "account": {"order_id": payment.id}},
+                           server)
+    receipt_id = made["result"]["receipt"]["_id"]
+    paid = await subscribe(client, "receipts.pay", {"id": receipt_id, "token": token}, server)
+    assert paid["result"]["receipt"]["state"] == 4  # charged; the worker died before recording it
+
+    await advance(client, 7 * 3600 + 6 * 60)
+    renewed = await renewal_payments(client, sub["id"], user)
+    assert [(p["status"], p["provider_payment_id"]) for p in renewed] == [("succeeded", receipt_id)]
+    created_at = made["result"]["receipt"]["create_time"]
+    listed = await subscribe(client, "receipts.get_all", {
+        "count": 50, "from": created_at, "to": created_at + 60_000, "offset": 0}, server)
+    mine = [r for r in listed["result"]["receipts"] if any(a["value"] == payment.id for a in r["account"])]
+    assert len(mine) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from datetime import timedelta
 from typing import Any
 
 from kassa.domain.states import PaymentStatus
@@ -53,6 +54,19 @@ def receipt_status(receipt: dict[str, Any]) -> PaymentStatus:
     return PaymentStatus.PROCESSING if state > 0 else PaymentStatus.PENDING
 
 
+RECEIPT_CREATED = 0  # a receipt not yet paid (receipts' states: payme-details.md, D-rstate)
+RESUME_WINDOW = timedelta(days=7)  # how far back a resumed charge looks for its receipt
+
+
+def _account_values(account: Any) -> set[str]:
+    """A receipt's account: Payme answers a list of {name, title, value}; a dict is read too."""
+    if isinstance(account, dict):
+        return {str(v) for v in account.values()}
+    if isinstance(account, list):
+        return {str(item.get("value")) for item in account if isinstance(item, dict)}
+    return set()
+
+
 class PaymeProvider:
     name = "payme"
     currencies: frozenset[str] | None = frozenset({"UZS"})
@@ -88,10 +102,21 @@ class PaymeProvider:
         return ProviderPayment(provider_payment_id=None, checkout_url=url)
 
     async def _pay_with_card(self, request: PaymentRequest, token: str) -> ProviderPayment:
+        """receipts.create, then receipts.pay. The Subscribe API takes no idempotency key:
+        an attempt that may have reached Payme before (`resumed`) first looks for the
+        receipt it made for this order, so a retried renewal never pays twice."""
         client = self._subscribe()
-        receipt = await client.receipt_create(
-            request.amount, {self.account_field: request.payment_id}, request.description
-        )
+        receipt = await self._earlier_receipt(client, request) if request.resumed else None
+        if receipt is not None and int(receipt["state"]) != RECEIPT_CREATED:
+            receipt_id = str(receipt["_id"])
+            return ProviderPayment(
+                provider_payment_id=receipt_id,
+                initial=self._receipt_update(request, receipt_id, receipt),
+            )
+        if receipt is None:
+            receipt = await client.receipt_create(
+                request.amount, {self.account_field: request.payment_id}, request.description
+            )
         receipt_id = str(receipt["_id"])
         try:
             paid = await client.receipt_pay(receipt_id, token)
@@ -102,6 +127,19 @@ class PaymeProvider:
             provider_payment_id=receipt_id,
             initial=self._receipt_update(request, receipt_id, paid),
         )
+
+    async def _earlier_receipt(
+        self, client: SubscribeClient, request: PaymentRequest
+    ) -> dict[str, Any] | None:
+        """The newest receipt of the last RESUME_WINDOW naming this order, if any."""
+        end = int(time.time() * 1000)
+        start = end - int(RESUME_WINDOW.total_seconds() * 1000)
+        mine = [
+            r
+            for r in await client.receipts_between(start, end)
+            if request.payment_id in _account_values(r.get("account"))
+        ]
+        return max(mine, key=lambda r: int(r.get("create_time") or 0)) if mine else None
 
     def _receipt_update(
         self, request: PaymentRequest, receipt_id: str, receipt: dict[str, Any]

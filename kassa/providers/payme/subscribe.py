@@ -123,6 +123,19 @@ class SubscribeClient:
     async def receipt_send(self, receipt_id: str, phone: str) -> None:
         await self.call("receipts.send", {"id": receipt_id, "phone": phone})
 
+    async def receipts_between(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+        """Every receipt created in the window: receipts.get_all, 50 a page (its maximum)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = await self.call(
+                "receipts.get_all",
+                {"count": 50, "from": start_ms, "to": end_ms, "offset": len(found)},
+            )
+            batch = page.get("receipts") or []
+            found.extend(batch)
+            if len(batch) < 50:
+                return found
+
     async def receipt_get(self, receipt_id: str) -> dict[str, Any]:
         receipt: dict[str, Any] = (await self.call("receipts.get", {"id": receipt_id}))["receipt"]
         return receipt
