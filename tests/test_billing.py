@@ -485,3 +485,30 @@ async def test_a_payme_card_renewal_resumed_after_a_dead_worker_pays_one_receipt
         "count": 50, "from": created_at, "to": created_at + 60_000, "offset": 0}, server)
     mine = [r for r in listed["result"]["receipts"] if any(a["value"] == payment.id for a in r["account"])]
     assert len(mine) == 1
+
+
+async def test_a_kaspi_subscriber_gets_the_renewal_as_a_remote_payment_to_their_phone(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Kaspi keeps no cards: the renewal is a payment request to the phone the customer paid
+    from, announced with subscription.renewal_upcoming; paid in the app, it renews."""
+    tariff = await make_tariff(client, amount=990_000, currency="KZT", duration_days=30, recurring=True)
+    user = unique("u")
+    bought = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+        "provider": "kaspi", "phone": "+7 701 521 15 45"}, headers=bearer(user))).json()
+    await client.post(bought["checkout_url"], data={"action": "pay"})
+    paid = (await client.post(f"/api/v1/payments/{bought['id']}/sync", headers=bearer(user))).json()
+    sub = await subscription(client, paid["subscription_id"], user)
+
+    await until_due(client, sub, timedelta(hours=6))
+    asked = await events(runtime, "subscription.renewal_upcoming", sub["id"])
+    assert len(asked) == 1 and asked[0]["amount"] == 990_000
+    renewal = (await client.get(f"/api/v1/payments/{asked[0]['payment_id']}", headers=bearer(user))).json()
+    assert renewal["provider"] == "kaspi" and renewal["provider_payment_id"]  # sent to the phone
+    sent = (await client.get("/sandbox/kaspi/_payments")).json()["payments"][renewal["provider_payment_id"]]
+    assert sent["amount"] == "9900" and sent["phone"].endswith("7015211545")  # 9 900 tenge, whole
+    await client.post(renewal["checkout_url"], data={"action": "pay"})
+    await client.post(f"/api/v1/payments/{renewal['id']}/sync", headers=bearer(user))
+    renewed = await subscription(client, sub["id"], user)
+    assert renewed["status"] == "active" and datetime.fromisoformat(renewed["current_period_end"]) == \
+        datetime.fromisoformat(sub["current_period_end"]) + timedelta(days=30)
