@@ -17,6 +17,8 @@ from kassa.services.schemas import (
     AmountField,
     AuditRecordOut,
     CurrencyField,
+    EmailField,
+    ItemIn,
     Page,
     PaymentOut,
     ProviderName,
@@ -45,6 +47,10 @@ class PaymentCreate(BaseModel):
     return_url: HttpUrl | None = None
     metadata: dict[str, str | int | bool | None] = Field(default_factory=dict)
     payment_method_id: str | None = Field(default=None, max_length=64)
+    items: list[ItemIn] | None = Field(
+        default=None, min_length=1, max_length=100, description="what is sold; sums to amount"
+    )
+    email: EmailField | None = None
     idempotency_key: str | None = Field(default=None, max_length=255)
 
     @field_validator("metadata")
@@ -90,6 +96,17 @@ async def create_payment(
                 metadata=body.metadata,
                 payment_method_id=body.payment_method_id,
                 idempotency_key=idem.key,
+                items=[
+                    {
+                        **item.model_dump(exclude={"fiscal"}),
+                        "discount": 0,
+                        "fiscal": item.fiscal or {},
+                    }
+                    for item in body.items
+                ]
+                if body.items
+                else None,
+                email=body.email,
             ),
         )
         return PaymentOut.model_validate(payment)

@@ -14,6 +14,8 @@ from kassa.services import purchases, tariffs
 from kassa.services.schemas import (
     AmountField,
     CurrencyField,
+    EmailField,
+    FiscalField,
     Page,
     PaymentOut,
     ProviderName,
@@ -36,6 +38,7 @@ class TariffCreate(BaseModel):
     recurring: bool = False
     trial_days: int = Field(default=0, ge=0, le=365, strict=True)
     group: str | None = Field(default=None, min_length=1, max_length=100)
+    fiscal: FiscalField | None = None
 
 
 class TariffUpdate(BaseModel):
@@ -49,6 +52,7 @@ class TariffUpdate(BaseModel):
     recurring: bool | None = None
     trial_days: int | None = Field(default=None, ge=0, le=365, strict=True)
     group: str | None = Field(default=None, min_length=1, max_length=100)
+    fiscal: FiscalField | None = None
 
 
 class Purchase(BaseModel):
@@ -64,6 +68,7 @@ class Purchase(BaseModel):
         default=False, description="keep the method paid with, for renewals"
     )
     promo_code: str | None = Field(default=None, min_length=1, max_length=64)
+    email: EmailField | None = Field(default=None, description="the buyer's, for receipts")
     organization_id: str | None = Field(default=None, max_length=200)
     user_id: str | None = Field(default=None, max_length=200, description="services only")
 
@@ -149,6 +154,7 @@ async def purchase(
                 payment_method_id=body.payment_method_id,
                 save_payment_method=body.save_payment_method,
                 promo_code=body.promo_code,
+                email=body.email,
                 idempotency_key=idem.key,
             ),
         )

@@ -136,6 +136,10 @@ class Payment(Base):
     save_payment_method: Mapped[bool] = mapped_column(Boolean, default=False)
     promo_code: Mapped[str | None] = mapped_column(String(64))
     discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # what was sold, for fiscal receipts and invoices (a one-off payment's own lines; a
+    # tariff payment's come from its tariff), and the buyer's e-mail for a 54-FZ receipt
+    items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class PaymentMethod(Base):
@@ -304,6 +308,49 @@ class InvoiceCounter(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CreditNoteCounter(Base):
+    """Credit notes are numbered in their own gap-free series per year, as invoices are."""
+
+    __tablename__ = "credit_note_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CreditNote(Base):
+    """A refund's document: it names the invoice it corrects and the amount given back;
+    one per move of the payment's refunded total."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("payment_id", "refunded_total"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cn"))
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), index=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    refunded_total: Mapped[int] = mapped_column(BigInteger)  # the payment's, after this one
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Seller(Base):
+    """Who sells: printed on invoices and credit notes. `key` is a shop's id, or "" for
+    every payment whose shop has none of its own."""
+
+    __tablename__ = "sellers"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(Text)
+    tax_id: Mapped[str | None] = mapped_column(String(20))  # INN, STIR or BIN
+    tax_id_kind: Mapped[str | None] = mapped_column(String(10))
+    bank_details: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Invoice(Base):

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from kassa.core.settings import Settings
+from kassa.domain.fiscal import Line
 from kassa.domain.inverted import InvertedCall, Outcome
 from kassa.domain.states import BASE_GRAPH, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate, SavedMethod
@@ -55,6 +56,9 @@ class PaymentRequest:
     # mid-call): a provider without idempotency keys looks for what it made before
     resumed: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    # what is sold, for the provider's fiscal receipt (Payme's detail, YooKassa's receipt)
+    lines: tuple[Line, ...] = ()
+    email: str | None = None  # the buyer's, where a receipt is sent to them
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, Payment, Tariff, new_id
 from kassa.domain.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
+from kassa.domain.fiscal import as_items, lines_of, tariff_lines
 from kassa.domain.money import MoneyError, check_amount, normalise_currency
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.states import PaymentStatus
@@ -63,6 +64,8 @@ class NewPayment:
     discount_amount: int = 0  # already taken off `amount`
     subscription_id: str | None = None  # a renewal: the subscription and period it pays
     billing_period: int | None = None
+    items: list[dict[str, Any]] | None = None  # what is sold (fiscal lines), summing to amount
+    email: str | None = None  # the buyer's, for a 54-FZ receipt
 
 
 def payment_request(
@@ -85,6 +88,8 @@ def payment_request(
         method_token=method_token,
         customer_ref=customer_ref,
         metadata=dict(payment.metadata_ or {}),
+        lines=tuple(lines_of(payment.items, payment.amount, payment.description)),
+        email=payment.email,
     )
 
 
@@ -143,7 +148,10 @@ def _owner(principal: Principal, new: NewPayment) -> str:
     return principal.subject
 
 
-async def _check_purpose(rt: Runtime, principal: Principal, new: NewPayment) -> None:
+async def _check_purpose(
+    rt: Runtime, principal: Principal, new: NewPayment
+) -> list[dict[str, Any]] | None:
+    """Refuses a purpose the payment cannot have; returns the lines a tariff payment sells."""
     if new.organization_id is not None:
         access.ensure_org_member(principal, new.organization_id)
     if new.purpose == "wallet_topup" and not new.organization_id:
@@ -158,8 +166,17 @@ async def _check_purpose(rt: Runtime, principal: Principal, new: NewPayment) -> 
         price = tariff.amount - new.discount_amount
         if (price, tariff.currency) != (new.amount, new.currency):
             raise ValidationFailed(f"a payment for this tariff must be {price} {tariff.currency}")
-    elif new.tariff_id is not None:
+        lines = tariff_lines(tariff.name, tariff.amount, new.discount_amount, tariff.fiscal)
+        return as_items(lines)
+    if new.tariff_id is not None:
         raise ValidationFailed("tariff_id goes only with purpose=tariff")
+    if new.items is not None:
+        total = sum(line.total for line in lines_of(new.items, new.amount, None))
+        if total != new.amount:
+            raise ValidationFailed(
+                f"items: their prices sum to {total}, the amount is {new.amount}"
+            )
+    return new.items
 
 
 async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> Payment:
@@ -186,7 +203,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
     credentials = await merchants.credentials_for(rt, new.provider, shop_id)
     provider = _provider_for_new(rt, new, credentials)
     user_id = _owner(principal, new)
-    await _check_purpose(rt, principal, new)
+    items = await _check_purpose(rt, principal, new)
     if new.save_payment_method and not getattr(provider, "saves_methods", False):
         raise ValidationFailed(
             f"save_payment_method: {new.provider} keeps no card from a payment; a card it can "
@@ -223,6 +240,8 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         discount_amount=new.discount_amount,
         subscription_id=new.subscription_id,
         billing_period=new.billing_period,
+        items=items,
+        email=new.email,
         next_check_at=utcnow() + FIRST_CHECK,
         check_attempts=0,
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,

@@ -23,6 +23,7 @@ class PurchaseRequest:
     payment_method_id: str | None = None
     save_payment_method: bool = False
     promo_code: str | None = None
+    email: str | None = None
     idempotency_key: str | None = None
 
 
@@ -61,6 +62,7 @@ async def purchase(
                 save_payment_method=request.save_payment_method,
                 promo_code=applied.code if applied else None,
                 discount_amount=discount,
+                email=request.email,
             ),
         )
     except (ValidationFailed, NotFound, Forbidden):

@@ -27,6 +27,7 @@ from kassa.db.base import utcnow
 from kassa.db.models import Payment, PaymentMethod, Subscription, Tariff, new_id
 from kassa.domain.billing import LIVE_STATUSES, BillingPolicy, SubscriptionStatus
 from kassa.domain.errors import KassaError
+from kassa.domain.fiscal import as_items, tariff_lines
 from kassa.domain.states import PaymentStatus
 from kassa.providers.base import ProviderFailure
 from kassa.providers.plugins import state_graph
@@ -262,6 +263,9 @@ async def _payment_for(rt: Runtime, renewal: Renewal) -> tuple[Payment, bool]:
                 "save_payment_method": False,
                 "promo_code": None,
                 "discount_amount": renewal.discount,
+                "items": as_items(
+                    tariff_lines(tariff.name, tariff.amount, renewal.discount, tariff.fiscal)
+                ),
                 "next_check_at": utcnow() + FIRST_CHECK,
                 "check_attempts": 0,
                 "created_at": utcnow(),

@@ -17,6 +17,7 @@ from pydantic import (
     computed_field,
 )
 
+from kassa.domain.fiscal import FiscalError, check_fiscal
 from kassa.domain.money import MAX_AMOUNT
 from kassa.providers import plugins
 
@@ -55,6 +56,39 @@ ShopIdField = Annotated[
 CurrencyField = Annotated[
     str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["UZS"])
 ]
+
+
+def _fiscal(value: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return check_fiscal(value)
+    except FiscalError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+FiscalField = Annotated[
+    dict[str, Any],
+    AfterValidator(_fiscal),
+    Field(
+        description="Uzbekistan: ikpu_code, package_code, vat_percent (units); "
+        "Russia (54-FZ): vat_code, payment_subject, payment_mode",
+        examples=[{"ikpu_code": "10899002001000000", "package_code": "1495086", "vat_percent": 12}],
+    ),
+]
+EmailField = Annotated[
+    str,
+    Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["buyer@shop.example"]),
+]
+
+
+class ItemIn(BaseModel):
+    """A line of what a payment sells: `quantity` of `unit_price` (minor units)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(default=1, ge=1, le=100_000, strict=True)
+    unit_price: AmountField
+    fiscal: FiscalField | None = None
+
 
 T = TypeVar("T")
 
@@ -104,6 +138,8 @@ class PaymentOut(Out):
     save_payment_method: bool = False
     promo_code: str | None = None
     discount_amount: int = 0
+    items: list[dict[str, Any]] | None = None
+    email: str | None = None
     description: str | None
     metadata: dict[str, Any] = Field(validation_alias=AliasChoices("metadata_", "metadata"))
     provider_payment_id: str | None
