@@ -11,13 +11,14 @@ from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.states import PaymentStatus
-from kassa.services import payments, refunds
+from kassa.services import fiscal_receipts, payments, refunds
 from kassa.services.payments import NewPayment, PaymentFilters
 from kassa.services.schemas import (
     AmountField,
     AuditRecordOut,
     CurrencyField,
     EmailField,
+    FiscalReceiptOut,
     ItemIn,
     Page,
     PaymentOut,
@@ -204,3 +205,13 @@ async def list_events(
         page=paging.page,
         page_size=paging.page_size,
     )
+
+
+@router.get("/{payment_id}/fiscal-receipts", response_model=list[FiscalReceiptOut])
+async def list_fiscal_receipts(
+    payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
+) -> list[FiscalReceiptOut]:
+    """The fiscal receipts the provider made for this payment (Payme's SetFiscalData): the
+    sale's and, after a refund, its reversal's, each with the tax office's check link."""
+    found = await fiscal_receipts.for_caller(rt, principal, payment_id)
+    return [FiscalReceiptOut.model_validate(r) for r in found]

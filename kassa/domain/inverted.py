@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, Literal
 
+from kassa.domain.fiscal import Line, lines_of
+
 
 @dataclass(frozen=True, slots=True)
 class InvertedCall:
@@ -31,6 +33,12 @@ class InvertedCall:
     failure_message: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # kept on the transaction
     context: dict[str, Any] = field(default_factory=dict)  # for the answer only, never kept
+
+
+def order_lines(
+    items: list[dict[str, Any]] | None, amount: int, title: str | None
+) -> tuple[Line, ...]:
+    return tuple(lines_of(items, amount, title))
 
 
 class TxState(IntEnum):
@@ -78,3 +86,4 @@ class Outcome:
     tx: StoredTx | None = None
     refusal: Refusal | None = None
     txs: tuple[StoredTx, ...] = ()
+    lines: tuple[Line, ...] = ()  # a checked order's fiscal lines (Payme's `detail`)

@@ -31,6 +31,7 @@ class PaymeSandboxState:
     transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    receipt_seq: int = 0  # the fiscal receipts' numbers
 
     def log(self, method: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
         self.calls.append({"method": method, "params": params, "answer": answer})
@@ -77,6 +78,28 @@ class MerchantApiClient:
         return first
 
 
+TERMINAL_ID = "EP000000000001"  # the sandbox's fiscal module
+
+
+def _detail_problem(detail: Any, amount: int) -> str | None:
+    """What Payme would not print: items without an IKPU of 17 digits, or whose prices
+    (price x count - discount) do not add up to the amount paid."""
+    items = detail.get("items") if isinstance(detail, dict) else None
+    if not isinstance(items, list) or not items:
+        return "the fiscal detail has no items"
+    total = 0
+    for item in items:
+        code = str(item.get("code", ""))
+        if len(code) != 17 or not code.isdigit():
+            return "an item's IKPU code is not 17 digits"
+        if not all(isinstance(item.get(k), int) for k in ("price", "count", "vat_percent")):
+            return "an item's price, count and vat_percent are integers"
+        total += item["price"] * item["count"] - int(item.get("discount") or 0)
+    if total != amount:
+        return f"the fiscal items add up to {total} tiyin, not {amount}"
+    return None
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -116,6 +139,9 @@ def build(ctx: EmulatorContext) -> FastAPI:
         check = await client.call("CheckPerformTransaction", {"amount": amount, "account": account})
         if "error" in check:
             return _error_text(check)
+        detail = (check.get("result") or {}).get("detail")
+        if detail is not None and (problem := _detail_problem(detail, amount)):
+            return f"Payme refused the payment: {problem}"
         payme_id = secrets.token_hex(12)
         payme_time = _now_ms()
         created = await client.call(
@@ -129,6 +155,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             "amount": amount,
             "time": payme_time,
             "state": 1,
+            "detail": detail,
         }
         if action == "decline":
             await client.call("CancelTransaction", {"id": payme_id, "reason": 2})
@@ -138,7 +165,31 @@ def build(ctx: EmulatorContext) -> FastAPI:
         if "error" in performed:
             return _error_text(performed)
         state.transactions[payme_id]["state"] = 2
+        await fiscalise(payme_id, "PERFORM")
         return "Payment successful."
+
+    async def fiscalise(payme_id: str, kind: str) -> None:
+        """Payme's fiscal receipt for a transaction whose order gave `detail`, pushed with
+        SetFiscalData "after the receipt reaches a successful status" (D-fiscal), for the
+        sale (PERFORM) and for its reversal (CANCEL)."""
+        tx = state.transactions.get(payme_id)
+        if tx is None or tx.get("detail") is None:
+            return
+        state.receipt_seq += 1
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+        sign = f"{secrets.randbelow(10**12):012d}"
+        fiscal = {
+            "receipt_id": state.receipt_seq,
+            "status_code": 0,
+            "message": "accepted",
+            "terminal_id": TERMINAL_ID,
+            "fiscal_sign": sign,
+            "qr_code_url": f"https://ofd.soliq.uz/check?t={TERMINAL_ID}&r={state.receipt_seq}"
+            f"&c={stamp}&s={sign}",
+            "date": stamp,
+        }
+        tx.setdefault("fiscal", {})[kind] = fiscal
+        await client.call("SetFiscalData", {"id": payme_id, "type": kind, "fiscal_data": fiscal})
 
     @app.get("/_transactions")
     async def transactions() -> dict[str, Any]:
@@ -159,6 +210,8 @@ def build(ctx: EmulatorContext) -> FastAPI:
         answer = await client.call("CancelTransaction", {"id": payme_id, "reason": body.reason})
         if "result" in answer and payme_id in state.transactions:
             state.transactions[payme_id]["state"] = answer["result"]["state"]
+            if answer["result"]["state"] == -2:
+                await fiscalise(payme_id, "CANCEL")
         return JSONResponse(answer)
 
     @app.get("/{encoded}", response_class=HTMLResponse)

@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.db.models import Payment, ProviderTransaction
-from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx, TxState
+from kassa.domain.fiscal import Line
+from kassa.domain.inverted import (
+    InvertedCall,
+    Outcome,
+    Refusal,
+    StoredTx,
+    TxState,
+    order_lines,
+)
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.plugins import state_graph
@@ -58,7 +66,7 @@ async def execute(
             except _RefusedAfterCommit as exc:
                 return Outcome(refusal=exc.refusal)
             if row is None:
-                return Outcome()
+                return Outcome(lines=engine.lines)
             await session.flush()  # a new transaction's id, if its move did not flush it
             return Outcome(tx=_stored(row))
     except Refused as exc:
@@ -98,12 +106,14 @@ class _Engine:
         self.timeout_ms = timeout_ms
         self.timeout_reason = timeout_reason
         self.actor = Actor.provider(call.provider)
+        self.lines: tuple[Line, ...] = ()
 
     async def run(self) -> ProviderTransaction | None:
         kind = self.call.kind
         if kind == "check":  # advice only, so no lock: `open` checks again under it
             payment = await self._order(lock=False)
             await self._refuse_unpayable(payment)
+            self.lines = order_lines(payment.items, payment.amount, payment.description)
             return None
         if kind == "open":
             return await self._open()

@@ -165,6 +165,16 @@ class PaymentMethodOut(Out):
     created_at: datetime
 
 
+class FiscalReceiptOut(BaseModel):
+    provider: str
+    kind: Literal["sale", "refund"]
+    receipt_id: str
+    date: str | None = None
+    terminal_id: str | None = None
+    fiscal_sign: str | None = None
+    qr_code_url: str | None = None
+
+
 class RefundOut(Out):
     id: str
     payment_id: str

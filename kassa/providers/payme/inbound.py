@@ -20,6 +20,7 @@ from typing import Any
 
 from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx, TxState
 from kassa.providers.base import InboundRequest, ProviderContext, Reply
+from kassa.providers.payme import fiscal
 from kassa.providers.payme import protocol as p
 from kassa.providers.payme.protocol import CancelReason, PaymeError
 
@@ -126,7 +127,11 @@ class PaymeInbound:
         if outcome.refusal is not None:
             return _answer(rpc_id, error=self._error(call, outcome.refusal))
         if call.kind == "check":
-            return _answer(rpc_id, result={"allow": True})
+            receipt = fiscal.detail(outcome.lines)
+            result: dict[str, Any] = {"allow": True}
+            if receipt is not None:
+                result["detail"] = receipt
+            return _answer(rpc_id, result=result)
         if call.kind == "statement":
             return _answer(rpc_id, result={"transactions": [_line(tx) for tx in outcome.txs]})
         if call.kind in ("rotate_key", "annotate"):
@@ -160,6 +165,8 @@ class PaymeInbound:
             return PaymeError(p.ORDER_AWAITING_PAYMENT, field)
         if refusal in (Refusal.ORDER_PAID, Refusal.ORDER_CLOSED) and call.kind in ("check", "open"):
             return PaymeError(p.ORDER_NOT_PAYABLE, field)
+        if refusal is Refusal.TX_NOT_FOUND and call.kind == "annotate":
+            return PaymeError(p.RECEIPT_NOT_FOUND, "id")  # SetFiscalData for no transaction
         if refusal is Refusal.TX_NOT_FOUND:
             return PaymeError(p.TX_NOT_FOUND, "id")
         if refusal is Refusal.KEY_UNCHANGED:

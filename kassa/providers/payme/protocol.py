@@ -61,6 +61,7 @@ MESSAGES: dict[int, dict[str, str]] = {
              "en": "Insufficient privilege to perform this method"},
     -32400: {"ru": "Внутренняя ошибка сервиса", "uz": "Tizimda xatolik yuzaga keldi",
              "en": "Internal service error"},
+    -32001: {"ru": "Чек не найден", "uz": "Chek topilmadi", "en": "Receipt not found"},
     -31001: {"ru": "Неверная сумма", "uz": "Noto'g'ri summa", "en": "Incorrect amount"},
     -31003: {"ru": "Транзакция не найдена", "uz": "Tranzaksiya topilmadi",
              "en": "Transaction not found"},
@@ -86,6 +87,9 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INSUFFICIENT_PRIVILEGE = -32504
 SYSTEM_ERROR = -32400
+RECEIPT_NOT_FOUND = (
+    -32001
+)  # SetFiscalData for an unknown receipt (payme-details.md § SetFiscalData)
 WRONG_AMOUNT = -31001
 TX_NOT_FOUND = -31003
 CANNOT_CANCEL = -31007

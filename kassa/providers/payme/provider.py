@@ -29,6 +29,7 @@ from kassa.providers.base import (
     SavedCard,
     closed_by_merchant,
 )
+from kassa.providers.payme import fiscal
 from kassa.providers.payme.checkout import checkout_url
 from kassa.providers.payme.subscribe import (
     RECEIPT_CANCEL_QUEUED,
@@ -115,7 +116,10 @@ class PaymeProvider:
             )
         if receipt is None:
             receipt = await client.receipt_create(
-                request.amount, {self.account_field: request.payment_id}, request.description
+                request.amount,
+                {self.account_field: request.payment_id},
+                request.description,
+                fiscal.detail(request.lines),
             )
         receipt_id = str(receipt["_id"])
         try:

@@ -100,11 +100,17 @@ class SubscribeClient:
         await self.call("cards.remove", {"token": token})
 
     async def receipt_create(
-        self, amount: int, account: dict[str, str], description: str | None
+        self,
+        amount: int,
+        account: dict[str, str],
+        description: str | None,
+        detail: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         params: dict[str, Any] = {"amount": amount, "account": account}
         if description:
             params["description"] = description[:200]
+        if detail is not None:
+            params["detail"] = detail  # the fiscal lines, as in CheckPerformTransaction
         receipt: dict[str, Any] = (await self.call("receipts.create", params))["receipt"]
         return receipt
 

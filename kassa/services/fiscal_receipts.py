@@ -1,0 +1,47 @@
+"""Fiscal receipts the providers made for a payment (Payme's SetFiscalData, kept on its
+provider transactions): the receipt's number, date and the tax office's check link (QR)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kassa.core.runtime import Runtime
+from kassa.core.security import Principal
+from kassa.db.models import Payment, ProviderTransaction
+from kassa.services import access
+
+KINDS = (("fiscal_perform", "sale"), ("fiscal_cancel", "refund"))
+
+
+async def of_payment(session: AsyncSession, payment_id: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(ProviderTransaction.provider, ProviderTransaction.data)
+        .where(ProviderTransaction.payment_id == payment_id)
+        .order_by(ProviderTransaction.id)
+    )
+    found = []
+    for provider, data in rows:
+        for key, kind in KINDS:
+            fiscal = (data or {}).get(key)
+            if isinstance(fiscal, dict):
+                found.append(
+                    {
+                        "provider": provider,
+                        "kind": kind,
+                        "receipt_id": str(fiscal.get("receipt_id", "")),
+                        "date": fiscal.get("date"),
+                        "terminal_id": fiscal.get("terminal_id"),
+                        "fiscal_sign": fiscal.get("fiscal_sign"),
+                        "qr_code_url": fiscal.get("qr_code_url"),
+                    }
+                )
+    return found
+
+
+async def for_caller(rt: Runtime, principal: Principal, payment_id: str) -> list[dict[str, Any]]:
+    async with rt.db.transaction() as session:
+        access.ensure_can_view(principal, await session.get(Payment, payment_id))
+        return await of_payment(session, payment_id)
