@@ -99,3 +99,57 @@ async def test_an_order_without_uzbek_fiscal_lines_gets_no_detail(client: httpx.
         "provider": "payme", "amount": 100_000, "currency": "UZS"}, headers=bearer(user))).json()
     checked = await rpc(client, "CheckPerformTransaction", {"amount": 100_000, "account": {"order_id": payment["id"]}})
     assert checked["result"] == {"allow": True}
+
+
+async def test_yookassa_receipts_go_with_payments_and_refunds_when_the_shop_sends_them(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    shop_id = unique("ru-shop")
+    made = await client.post("/api/v1/admin/merchants", json={
+        "shop_id": shop_id, "provider": "yookassa", "credentials": {"receipts": "on"}}, headers=admin)
+    assert made.status_code == 201, made.text
+    await client.put("/sandbox/yookassa/_shop", json={"receipts_required": True})
+    try:
+        # as YooKassa: with receipts on, a payment without one is refused
+        refused = await client.post("/sandbox/yookassa/v3/payments", auth=("100500", "test_kassa_sandbox"),
+                                    headers={"Idempotence-Key": unique("k")}, json={
+            "amount": {"value": "10.00", "currency": "RUB"}, "capture": True,
+            "confirmation": {"type": "redirect", "return_url": "https://x.example/"}})
+        assert refused.status_code == 400
+        assert refused.json()["description"] == "Receipt is missing or illegal"
+        assert refused.json()["parameter"] == "receipt"
+
+        user = unique("u")
+        plain = await make_tariff(client, amount=99_900, currency="RUB")
+        no_fiscal = await client.post(f"/api/v1/tariffs/{plain['id']}/purchase", json={
+            "provider": "yookassa", "shop_id": shop_id, "email": "buyer@shop.example"}, headers=bearer(user))
+        assert no_fiscal.status_code == 422 and "vat_code" in no_fiscal.text
+        tariff = await make_tariff(client, amount=99_900, currency="RUB", fiscal=RU)
+        no_contact = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "yookassa", "shop_id": shop_id}, headers=bearer(user))
+        assert no_contact.status_code == 422 and "email" in no_contact.text
+
+        bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "yookassa", "shop_id": shop_id, "email": "buyer@shop.example"}, headers=bearer(user))
+        assert bought.status_code == 201, bought.text
+        await client.post(bought.json()["checkout_url"], data={"action": "pay"})
+        refund = await client.post(f"/api/v1/payments/{bought.json()['id']}/refunds", json={"amount": 33_333},
+                                   headers=admin)
+        assert refund.status_code == 201 and refund.json()["status"] == "succeeded", refund.text
+    finally:
+        await client.put("/sandbox/yookassa/_shop", json={"receipts_required": False})
+
+
+def test_a_receipt_adds_up_to_the_kopeck() -> None:
+    """Three of 333.33 with a one-kopeck discount cannot be three equal prices: the receipt
+    splits the line so its items still sum to the amount exactly."""
+    from kassa.domain.fiscal import Line
+    from kassa.providers.yookassa import receipts
+
+    line = Line("Seat", 3, 33_333, 1, RU)
+    made = receipts.for_payment((line,), "RUB", None, "+7 (701) 521-15-45")
+    assert made["customer"] == {"phone": "77015211545"}
+    assert [(i["quantity"], i["amount"]["value"]) for i in made["items"]] == [(1, "333.32"), (2, "333.33")]
+    back = receipts.for_refund((line, Line("Tea", 1, 10_000, 0, RU)), 5_000, "RUB", "a@b.example", None)
+    total = sum(i["quantity"] * int(i["amount"]["value"].replace(".", "")) for i in back["items"])
+    assert total == 5_000

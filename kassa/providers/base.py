@@ -153,6 +153,14 @@ class AmountRules(Protocol):
 
 
 @runtime_checkable
+class RequestRules(Protocol):
+    """Providers that refuse some payments for what they lack (a receipt's fiscal lines, the
+    buyer's contact): said as a 422 before the payment is recorded or the provider asked."""
+
+    def request_problem(self, request: PaymentRequest) -> str | None: ...
+
+
+@runtime_checkable
 class Capturable(Protocol):
     """Providers with two-step payments: authorised first, captured on the merchant's word."""
 

@@ -47,6 +47,58 @@ def _error(status: int, code: str, description: str, parameter: str | None = Non
     return JSONResponse(body, status_code=status)
 
 
+VAT_CODES = range(1, 13)
+SUBJECTS = frozenset(
+    {
+        "commodity", "excise", "job", "service", "gambling_bet", "gambling_prize", "lottery",
+        "lottery_prize", "intellectual_activity", "payment", "agent_commission",
+        "property_right", "non_operating_gain", "insurance_premium", "sales_tax",
+        "resort_fee", "composite", "another",
+    }
+)  # fmt: skip
+MODES = frozenset(
+    {
+        "full_prepayment", "partial_prepayment", "advance", "full_payment", "partial_payment",
+        "credit", "credit_payment",
+    }
+)  # fmt: skip
+RECEIPT_REFUSED = "Receipt is missing or illegal"  # YooKassa's words for every receipt fault
+
+
+def _receipt_problem(receipt: Any, amount: Decimal) -> bool:
+    """True when YooKassa would refuse the receipt: no customer e-mail or phone, no items,
+    an item without its 54-FZ fields (https://yookassa.ru/developers/54fz/parameters-values),
+    or items that do not add up to the amount."""
+    if not isinstance(receipt, dict):
+        return True
+    customer = receipt.get("customer") or {}
+    if not isinstance(customer, dict) or not (customer.get("email") or customer.get("phone")):
+        return True
+    phone = str(customer.get("phone") or "")
+    if phone and not (phone.isdigit() and 11 <= len(phone) <= 15):
+        return True  # E.164 digits only, as YooKassa wants them
+    items = receipt.get("items")
+    if not isinstance(items, list) or not items:
+        return True
+    total = Decimal(0)
+    for item in items:
+        if not isinstance(item, dict) or not 0 < len(str(item.get("description") or "")) <= 128:
+            return True
+        try:
+            quantity = Decimal(str(item["quantity"]))
+            price = Decimal(str(item["amount"]["value"]))
+        except (KeyError, TypeError, InvalidOperation):
+            return True
+        if quantity <= 0 or item.get("vat_code") not in VAT_CODES:
+            return True
+        if item.get("payment_subject", "commodity") not in SUBJECTS:
+            return True
+        if item.get("payment_mode", "full_payment") not in MODES:
+            return True
+        total += quantity * price
+    return total != amount
+
+
 @dataclass
 class YooKassaSandboxState:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -55,6 +107,7 @@ class YooKassaSandboxState:
     # that saved them, and whether charges with them are declined (sandbox control)
     methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     declining: set[str] = field(default_factory=set)
+    receipts_required: bool = False  # the shop has 54-FZ receipts on (sandbox control)
     keys: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     faults: Faults = field(default_factory=Faults)
@@ -159,6 +212,13 @@ def build(ctx: EmulatorContext) -> FastAPI:
                     400, "invalid_request", "Invalid save_payment_method", "save_payment_method"
                 ),
                 None,
+            )
+        receipt = body.get("receipt")
+        if (state.receipts_required or receipt is not None) and _receipt_problem(
+            receipt, amount[0]
+        ):
+            return keep(
+                request, body, _error(400, "invalid_request", RECEIPT_REFUSED, "receipt"), None
             )
         method_id = body.get("payment_method_id")
         if method_id is not None:
@@ -387,6 +447,13 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return keep(
                 request, body, _error(400, "invalid_request", "Payment cannot be refunded"), None
             )
+        receipt = body.get("receipt")
+        if (state.receipts_required or receipt is not None) and _receipt_problem(
+            receipt, amount[0]
+        ):
+            return keep(
+                request, body, _error(400, "invalid_request", RECEIPT_REFUSED, "receipt"), None
+            )
         refunded = Decimal((payment.get("refunded_amount") or {}).get("value", "0"))
         if refunded + amount[0] > Decimal(payment["amount"]["value"]):
             return keep(
@@ -448,6 +515,13 @@ def build(ctx: EmulatorContext) -> FastAPI:
         payment.update(status="waiting_for_capture", expires_at=_after(days=7))
         await notify("payment.waiting_for_capture", public(payment))
         return page(request, payment, "Payment authorised; awaiting capture.")
+
+    @app.put("/_shop")
+    async def shop_settings(request: Request) -> JSONResponse:
+        """Sandbox control (the shop's settings in YooKassa's cabinet): receipts on or off."""
+        body = await request.json()
+        state.receipts_required = bool(body.get("receipts_required"))
+        return JSONResponse({"receipts_required": state.receipts_required})
 
     @app.post("/_methods/{method_id}/decline")
     async def decline_method(method_id: str) -> JSONResponse:

@@ -31,6 +31,7 @@ from kassa.providers.base import (
     PaymentProvider,
     PaymentRequest,
     ProviderFailure,
+    RequestRules,
 )
 from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
@@ -246,10 +247,12 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         check_attempts=0,
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
     )
+    request = payment_request(payment, None, method_token)
+    if isinstance(provider, RequestRules) and (problem := provider.request_problem(request)):
+        raise ValidationFailed(problem)
     # A provider whose create needs no call (a Payme checkout link) is asked first, so the
     # payment is written once, complete.
     offline = getattr(provider, "creates_offline", None)
-    request = payment_request(payment, None, method_token)
     if (
         offline is not None
         and offline(request)

@@ -237,6 +237,7 @@ async def _payment_for(rt: Runtime, renewal: Renewal) -> tuple[Payment, bool]:
         tariff = await session.get(Tariff, sub.tariff_id) if sub else None
         assert sub is not None and tariff is not None
         credentials = await merchants.credentials_for(rt, renewal.provider, sub.shop_id)
+        last = await session.get(Payment, sub.last_payment_id) if sub.last_payment_id else None
         created = await insert_ignore(
             session,
             Payment.__table__,  # type: ignore[arg-type]
@@ -256,6 +257,7 @@ async def _payment_for(rt: Runtime, renewal: Renewal) -> tuple[Payment, bool]:
                 "description": f"{tariff.name}: renewal",
                 "metadata": {"subscription_id": sub.id, "billing_period": renewal.period},
                 "phone": sub.phone,
+                "email": last.email if last else None,  # where the receipt goes, as before
                 "idempotency_key": renewal.key,
                 "payment_method_id": renewal.method_id,
                 "subscription_id": sub.id,

@@ -13,7 +13,10 @@ from kassa.providers.base import (
 
 
 def settings_credentials(settings: Settings) -> Credentials:
-    values = {"shop_id": settings.yookassa_shop_id or ""}
+    values = {
+        "shop_id": settings.yookassa_shop_id or "",
+        "receipts": settings.value("YOOKASSA_RECEIPTS") or "off",
+    }
     if settings.yookassa_secret_key is not None:
         values["secret_key"] = settings.yookassa_secret_key.get_secret_value()
     return Credentials(values=values)
@@ -33,6 +36,8 @@ PLUGIN = ProviderPlugin(
     secrets=(
         Secret("secret_key", "YOOKASSA_SECRET_KEY", "Secret key"),
         Secret("shop_id", "YOOKASSA_SHOP_ID", "Shop id", secret=False),
+        # 54-FZ receipts with every payment and refund: "on" when the shop has them on
+        Secret("receipts", "YOOKASSA_RECEIPTS", "54-FZ receipts (on/off)", secret=False),
     ),
     example_currency="RUB",
     inbound="kassa.providers.yookassa.inbound:YooKassaInbound",

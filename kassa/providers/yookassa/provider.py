@@ -19,7 +19,7 @@ from kassa.providers.base import (
     ProviderPayment,
     ProviderRefund,
 )
-from kassa.providers.yookassa import sdk
+from kassa.providers.yookassa import receipts, sdk
 from kassa.providers.yookassa.mapping import payment_update
 from kassa.providers.yookassa.states import CANCELLABLE
 
@@ -29,9 +29,24 @@ class YooKassaProvider:
     currencies: frozenset[str] | None = frozenset({"RUB", "USD", "EUR", "KZT", "BYN", "UZS"})
     saves_methods = True  # keeps the card a payment is made with, when asked
 
+    def request_problem(self, request: PaymentRequest) -> str | None:
+        """A shop that sends 54-FZ receipts needs each line's Russian fiscal data and the
+        buyer's e-mail or phone, before YooKassa is asked."""
+        if not self.sends_receipts:
+            return None
+        if receipts.missing_fiscal(request.lines):
+            return (
+                "fiscal: this shop sends 54-FZ receipts; the tariff or items need vat_code, "
+                "payment_subject and payment_mode"
+            )
+        if not (request.email or request.phone):
+            return "email: this shop sends 54-FZ receipts; give the buyer's email or phone"
+        return None
+
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
+        self.sends_receipts = receipts.enabled(ctx.credentials.values.get("receipts"))
         self.access = sdk.ShopAccess(
             shop_id=ctx.credentials.get("shop_id"),
             secret_key=ctx.credentials.get("secret_key"),
@@ -68,6 +83,10 @@ class YooKassaProvider:
                 params["save_payment_method"] = True
         if request.description:
             params["description"] = request.description[:128]
+        if self.sends_receipts:
+            params["receipt"] = receipts.for_payment(
+                request.lines, request.currency, request.email, request.phone
+            )
         key = f"kassa-{request.idempotency_key or request.payment_id}"
         data = await self._payment("create", lambda: YooPayment.create(params, key))
         confirmation = data.get("confirmation") or {}
@@ -130,6 +149,10 @@ class YooKassaProvider:
                 "currency": request.currency,
             },
         }
+        if self.sends_receipts:
+            params["receipt"] = receipts.for_refund(
+                request.lines, amount, request.currency, request.email, request.phone
+            )
         data = await self._payment(
             "refund", lambda: YooRefund.create(params, f"kassa-{idempotency_key}")
         )
