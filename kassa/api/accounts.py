@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.services import invoices, wallets
-from kassa.services.schemas import InvoiceOut, Page, WalletEntryOut, WalletOut
+from kassa.services.schemas import CreditNoteOut, InvoiceOut, Page, WalletEntryOut, WalletOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 OrgId = Annotated[str, Path(max_length=200)]
@@ -41,6 +41,36 @@ async def invoice_pdf(
     invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
     number, body = await invoices.invoice_pdf(rt, principal, invoice_id)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}/credit-notes", response_model=list[CreditNoteOut], tags=["invoices"]
+)
+async def invoice_credit_notes(
+    invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
+) -> list[CreditNoteOut]:
+    """The credit notes a refund of the invoice's payment issued (their own number series)."""
+    rows = await invoices.list_credit_notes(rt, principal, invoice_id)
+    return [CreditNoteOut.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/credit-notes/{credit_note_id}.pdf",
+    tags=["invoices"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the credit note"}},
+)
+async def credit_note_pdf(
+    credit_note_id: Annotated[str, Path(max_length=64)],
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    number, body = await invoices.credit_note_pdf(rt, principal, credit_note_id)
     return Response(
         body,
         media_type="application/pdf",

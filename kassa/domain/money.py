@@ -112,3 +112,22 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.to_decimal_string()} {self.currency}"
+
+
+# Currencies printed the Russian/Uzbek/Kazakh way: groups of three split by a no-break
+# space and a decimal comma ("50 000,00 UZS"); the rest the English way ("1,234.56 USD").
+SPACE_GROUPED = frozenset({"UZS", "RUB", "KZT", "BYN", "KGS", "TJS", "AMD", "GEL", "AZN"})
+NBSP = "\u00a0"
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """An amount for people to read, to its currency's minor unit, with the currency code."""
+    text = to_decimal_string(abs(amount), currency)
+    whole, _, frac = text.partition(".")
+    grouped = f"{int(whole):,}"
+    sign = "-" if amount < 0 else ""
+    if currency in SPACE_GROUPED:
+        body = grouped.replace(",", NBSP) + ("," + frac if frac else "")
+    else:
+        body = grouped + ("." + frac if frac else "")
+    return f"{sign}{body} {currency}"

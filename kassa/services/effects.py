@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import UTCDateTime, utcnow
 from kassa.db.models import (
+    CreditNote,
+    CreditNoteCounter,
     Invoice,
     InvoiceCounter,
     Payment,
@@ -53,6 +56,8 @@ async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: i
             session, payment, -newly_refunded, "refund", reference=str(payment.refunded_amount)
         )
     full = payment.status == PaymentStatus.REFUNDED
+    if newly_refunded > 0:
+        await _credit_note(session, payment, newly_refunded)
     if payment.purpose == "tariff" and payment.tariff_id and full:
         await billing.on_tariff_refunded(session, payment)
     await session.execute(
@@ -115,10 +120,9 @@ async def _wallet_entry(
         )
 
 
-async def _next_invoice_number(session: AsyncSession, year: int) -> str:
+async def _next_number(session: AsyncSession, counter: Any, prefix: str, year: int) -> str:
     """Gap-free per year: one upsert takes the next number and locks the year's counter row
     until this transaction ends, so numbers are issued in commit order without holes."""
-    counter = InvoiceCounter.__table__
     statement = (
         dialect_insert(session)(counter)
         .values(year=year, last_number=1)
@@ -128,7 +132,32 @@ async def _next_invoice_number(session: AsyncSession, year: int) -> str:
         .returning(counter.c.last_number)
     )
     number = (await session.execute(statement)).scalar_one()
-    return f"INV-{year}-{number:06d}"
+    return f"{prefix}-{year}-{number:06d}"
+
+
+async def _next_invoice_number(session: AsyncSession, year: int) -> str:
+    return await _next_number(session, InvoiceCounter.__table__, "INV", year)
+
+
+async def _credit_note(session: AsyncSession, payment: Payment, amount: int) -> None:
+    """A refund's credit note, naming the invoice it corrects; numbered in its own series."""
+    invoice_id = await session.scalar(select(Invoice.id).where(Invoice.payment_id == payment.id))
+    if invoice_id is None:
+        return
+    now = utcnow()
+    number = await _next_number(session, CreditNoteCounter.__table__, "CN", now.year)
+    session.add(
+        CreditNote(
+            id=new_id("cn"),
+            number=number,
+            invoice_id=invoice_id,
+            payment_id=payment.id,
+            amount=amount,
+            refunded_total=payment.refunded_amount,
+            currency=payment.currency,
+            issued_at=now,
+        )
+    )
 
 
 # PostgreSQL: the counter, the invoice and its event in one statement. Every succeeded

@@ -1,67 +1,207 @@
-"""An invoice as a PDF a customer can file (fpdf2; DejaVu Sans where the system has it, so
-Cyrillic and Uzbek text print; the built-in Helvetica otherwise, with unknown letters as '?')."""
+"""Invoices and credit notes as PDFs a merchant can hand to an accountant (fpdf2; DejaVu Sans
+where the system has it, so Cyrillic and Uzbek print; the built-in Helvetica otherwise, with
+unknown letters as '?'): seller and buyer, lines with quantity, unit price, discount and the
+VAT inside, totals, the fiscal receipt's check link and QR code, the credit notes issued."""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kassa.db.models import Invoice, Payment
-from kassa.domain.money import to_decimal_string
+from kassa.domain.fiscal import Line, refunded_part
+from kassa.domain.money import format_amount
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
 )
+STATUS = {"paid": "Paid", "refunded": "Refunded", "partially_refunded": "Partially refunded"}
 
 
-def _font(pdf: Any) -> tuple[str, bool]:
-    for path in FONT_CANDIDATES:
-        if path.exists():
-            pdf.add_font("DejaVu", "", str(path))
-            return "DejaVu", True
-    return "Helvetica", False
+@dataclass(frozen=True, slots=True)
+class Party:
+    name: str
+    lines: tuple[str, ...] = ()  # address, tax id, bank details, contacts
 
 
-def render(invoice: Invoice, payment: Payment, seller: str) -> bytes:
-    from fpdf import FPDF  # loaded when the first invoice is printed
+@dataclass(frozen=True, slots=True)
+class CreditNoteRef:
+    number: str
+    issued_at: datetime
+    amount: int
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"Invoice {invoice.number}")
-    pdf.set_author(seller)
-    pdf.add_page()
-    family, unicode_ok = _font(pdf)
 
-    def text(value: str) -> str:
-        return value if unicode_ok else value.encode("latin-1", "replace").decode("latin-1")
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What a PDF says: an invoice, or a credit note (`corrects` names its invoice)."""
 
-    pdf.set_font(family, size=20)
-    pdf.cell(0, 12, text(f"Invoice {invoice.number}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=11)
-    status = {"paid": "Paid", "refunded": "Refunded", "partially_refunded": "Partially refunded"}
-    rows = [
-        ("Issued by", seller),
-        ("Billed to", invoice.user_id),
-        ("Issued", invoice.issued_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ("Paid", invoice.paid_at.strftime("%Y-%m-%d %H:%M UTC") if invoice.paid_at else "-"),
-        ("Status", status.get(invoice.status, invoice.status)),
-        ("Payment", f"{payment.id} via {payment.provider}"),
-    ]
-    pdf.ln(4)
-    for label, value in rows:
-        pdf.cell(40, 8, text(label))
-        pdf.cell(0, 8, text(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
-    pdf.set_font(family, size=12)
-    pdf.cell(130, 10, text("Description"), border="B")
-    pdf.cell(0, 10, text("Amount"), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
-    amount = f"{to_decimal_string(invoice.amount, invoice.currency)} {invoice.currency}"
-    pdf.cell(130, 10, text(invoice.description or "Payment"))
-    pdf.cell(0, 10, amount, align="R", new_x="LMARGIN", new_y="NEXT")
-    if payment.refunded_amount:
-        refunded = (
-            f"-{to_decimal_string(payment.refunded_amount, invoice.currency)} {invoice.currency}"
+    title: str
+    number: str
+    issued_at: datetime
+    currency: str
+    seller: Party
+    buyer: Party
+    lines: list[Line]
+    facts: list[tuple[str, str]] = field(default_factory=list)  # status, payment, dates
+    fiscal: list[dict[str, Any]] = field(default_factory=list)
+    credit_notes: list[CreditNoteRef] = field(default_factory=list)
+    corrects: str | None = None
+
+
+class _Pdf:
+    def __init__(self, title: str, author: str) -> None:
+        from fpdf import FPDF  # loaded when the first document is printed
+
+        self.pdf = FPDF(format="A4")
+        self.pdf.set_title(title)
+        self.pdf.set_author(author)
+        self.pdf.add_page()
+        self.family, self.unicode = "Helvetica", False
+        for path in FONT_CANDIDATES:
+            if path.exists():
+                self.pdf.add_font("DejaVu", "", str(path))
+                self.family, self.unicode = "DejaVu", True
+                break
+
+    def text(self, value: str) -> str:
+        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float) -> None:
+        self.pdf.set_font(self.family, size=size)
+
+    def cell(
+        self,
+        width: float,
+        value: str,
+        *,
+        align: str = "L",
+        border: str = "",
+        nl: bool = False,
+        height: float = 6,
+    ) -> None:
+        kwargs: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"} if nl else {}
+        self.pdf.cell(width, height, self.text(value), border=border, align=align, **kwargs)
+
+
+def _vat_label(line: Line) -> str:
+    rate = line.vat_percent()
+    return "no VAT" if rate is None else f"{rate}%"
+
+
+def render(doc: Document) -> bytes:
+    out = _Pdf(f"{doc.title} {doc.number}", doc.seller.name)
+    pdf = out.pdf
+    out.font(18)
+    out.cell(0, f"{doc.title} {doc.number}", nl=True, height=10)
+    out.font(9)
+    out.cell(0, f"Issued {doc.issued_at:%Y-%m-%d %H:%M} UTC", nl=True)
+    if doc.corrects:
+        out.cell(0, f"Corrects invoice {doc.corrects}", nl=True)
+    pdf.ln(3)
+    top = pdf.get_y()
+    for x, heading, party in ((10, "Seller", doc.seller), (110, "Buyer", doc.buyer)):
+        pdf.set_xy(x, top)
+        out.font(8)
+        out.cell(90, heading.upper())
+        pdf.set_xy(x, top + 5)
+        out.font(11)
+        out.cell(90, party.name)
+        out.font(9)
+        for i, detail in enumerate(party.lines):
+            pdf.set_xy(x, top + 11 + 5 * i)
+            out.cell(90, detail)
+    pdf.set_xy(10, top + 13 + 5 * max(len(doc.seller.lines), len(doc.buyer.lines)))
+    for label, value in doc.facts:
+        out.font(9)
+        out.cell(35, label)
+        out.cell(0, value, nl=True)
+    pdf.ln(3)
+
+    widths = (70, 14, 30, 26, 18, 32)
+    heads = ("Description", "Qty", "Unit price", "Discount", "VAT", "Amount")
+    out.font(8)
+    for width, head in zip(widths, heads, strict=True):
+        out.cell(width, head.upper(), border="B", align="L" if head == "Description" else "R")
+    pdf.ln(7)
+    out.font(9)
+    currency = doc.currency
+    for line in doc.lines:
+        values = (
+            line.title[:48],
+            str(line.quantity),
+            format_amount(line.unit_price, currency),
+            format_amount(line.discount, currency) if line.discount else "-",
+            _vat_label(line),
+            format_amount(line.total, currency),
         )
-        pdf.cell(130, 10, text("Refunded"))
-        pdf.cell(0, 10, refunded, align="R", new_x="LMARGIN", new_y="NEXT")
+        for width, value in zip(widths, values, strict=True):
+            out.cell(width, value, align="L" if width == 70 else "R")
+        pdf.ln(6)
+        if "ikpu_code" in line.fiscal:
+            out.font(7)
+            codes = f"IKPU {line.fiscal['ikpu_code']} · package {line.fiscal['package_code']}"
+            out.cell(0, "    " + codes, nl=True, height=4)
+            out.font(9)
+
+    gross = sum(line.gross for line in doc.lines)
+    discount = sum(line.discount for line in doc.lines)
+    total = sum(line.total for line in doc.lines)
+    vat = sum(line.vat_amount() for line in doc.lines)
+    pdf.ln(2)
+    rows = [("Subtotal", format_amount(gross, currency))]
+    if discount:
+        rows.append(("Discount", format_amount(-discount, currency)))
+    rows.append(("Total", format_amount(total, currency)))
+    rows.append(("of which VAT", format_amount(vat, currency)))
+    for label, value in rows:
+        pdf.set_x(110)
+        out.font(11 if label == "Total" else 9)
+        out.cell(50, label)
+        out.cell(40, value, align="R", nl=True)
+
+    if doc.credit_notes:
+        pdf.ln(3)
+        out.font(9)
+        out.cell(0, "Credit notes", nl=True)
+        for note in doc.credit_notes:
+            amount = format_amount(-note.amount, currency)
+            out.cell(0, f"{note.number}  {note.issued_at:%Y-%m-%d}  {amount}", nl=True)
+    for receipt in doc.fiscal:
+        _fiscal_receipt(out, receipt)
     return bytes(pdf.output())
+
+
+def _fiscal_receipt(out: _Pdf, receipt: dict[str, Any]) -> None:
+    """The fiscal receipt's check link, and its QR code for a phone to open."""
+    import segno
+
+    url = receipt.get("qr_code_url")
+    if not url:
+        return
+    pdf = out.pdf
+    pdf.ln(4)
+    out.font(9)
+    kind = "Fiscal receipt" if receipt.get("kind") == "sale" else "Fiscal receipt (refund)"
+    out.cell(0, f"{kind} No. {receipt.get('receipt_id')} ({receipt.get('provider')})", nl=True)
+    out.font(7)
+    out.cell(0, str(url)[:120], nl=True, height=4)
+    image = io.BytesIO()
+    segno.make(str(url), error="m").save(image, kind="png", scale=4, border=2)
+    image.seek(0)
+    pdf.image(image, w=28)
+
+
+def credit_lines(lines: list[Line], amount: int) -> list[Line]:
+    """A credit note's lines: the refund spread over the invoice's lines."""
+    return [
+        Line(line.title, 1, part, 0, line.fiscal)
+        for line, part in refunded_part(lines, amount)
+        if part
+    ]
+
+
+def status_of(status: str) -> str:
+    return STATUS.get(status, status)

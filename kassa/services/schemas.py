@@ -244,6 +244,27 @@ class InvoiceOut(Out):
     paid_at: datetime | None
 
 
+class CreditNoteOut(Out):
+    id: str
+    number: str
+    invoice_id: str
+    payment_id: str
+    amount: int
+    currency: str
+    issued_at: datetime
+
+
+class SellerOut(Out):
+    key: str
+    legal_name: str
+    address: str | None
+    tax_id: str | None
+    tax_id_kind: str | None
+    bank_details: str | None
+    email: str | None
+    phone: str | None
+
+
 class AuditRecordOut(Out):
     id: int
     at: datetime
