@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from kassa import __version__
 from kassa.admin import billing_views as admin_billing_views
+from kassa.admin import seller_views as admin_seller_views
 from kassa.admin import views as admin_views
 from kassa.api import (
     accounts,
@@ -109,6 +110,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(admin_views.router)
     app.include_router(admin_billing_views.router)
+    app.include_router(admin_seller_views.router)
     app.include_router(portal_views.router)
     app.mount("/admin/static", admin_views.static_files(), name="admin-static")
     if settings.is_sandbox:

@@ -251,3 +251,50 @@ async def test_a_customer_pays_a_past_due_renewal_in_the_portal(server: str, run
         assert pdf.status == 200 and (await pdf.body()).startswith(b"%PDF-")
         await snap("22-portal-renewal-off")
         await browser.close()
+
+
+async def test_an_operator_sets_the_seller_and_sees_a_payments_fiscal_receipt(
+    server: str, runtime: Runtime
+) -> None:
+    _browser_available()
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from tests.conftest import bearer, make_tariff
+    from tests.test_fiscal import UZ, fiscal_receipts
+
+    email, password = f"{unique('op')}@shop.example", "operator password 1"
+    await create_operator(runtime.db, email, password)
+    user = unique("buyer")
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        tariff = await make_tariff(client, name="Fiscal plan", amount=12_000_000, fiscal=UZ)
+        payment = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={"provider": "payme"},
+                                     headers=bearer(user))).json()
+        await client.post(payment["checkout_url"], data={"action": "pay"})
+        assert await fiscal_receipts(client, payment, user)
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(f"{server}/admin")
+        await page.fill("#email", email)
+        await page.fill("#password", password)
+        await page.click("#login")
+        await page.wait_for_url(f"{server}/admin")
+        await page.goto(f"{server}/admin/sellers")
+        await page.fill("#seller-form input[name=legal_name]", "OOO Sandbox Savdo")
+        await page.fill("#seller-form input[name=tax_id]", "305987654")
+        await page.fill("#seller-form input[name=address]", "Toshkent, Navoiy 5")
+        await page.click("#seller-form button")
+        await page.wait_for_selector("text=Seller for every shop saved.")
+        assert "STIR 305987654" in await page.inner_text("#sellers")
+        if shoot:
+            await page.screenshot(path=str(SHOTS / "14-sellers.png"), full_page=True)
+        await page.goto(f"{server}/admin/payments/{payment['id']}")
+        receipts = await page.inner_text("#fiscal-receipts")
+        assert "sale" in receipts and "open the receipt" in receipts
+        assert "ikpu_code 10899002001000000" in await page.inner_text("#lines")
+        if shoot:
+            await page.screenshot(path=str(SHOTS / "15-payment-fiscal.png"), full_page=True)
+        await browser.close()

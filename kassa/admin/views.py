@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from kassa.api.client_ip import parse_networks, sender_address
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
-from kassa.domain.money import MoneyError, to_decimal_string
+from kassa.domain.money import MoneyError, format_amount
 from kassa.domain.states import PaymentStatus
 from kassa.providers import plugins
 from kassa.services import (
@@ -45,8 +45,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 def _money(amount: int | None, currency: str | None) -> str:
     if amount is None or not currency:
         return ""
-    try:
-        return to_decimal_string(amount, currency)
+    try:  # grouped as its currency is written ("50 000,00"), the code printed beside it
+        return format_amount(amount, currency).rsplit(" ", 1)[0]
     except MoneyError:
         return str(amount)
 
@@ -239,6 +239,7 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
         p=payment,
         events=events,
         refunds=refund_rows,
+        fiscal=trail.fiscal,
     )
 
 

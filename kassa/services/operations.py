@@ -4,8 +4,9 @@ the admin UI checks that before calling."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -19,7 +20,7 @@ from kassa.db.models import (
     Tariff,
     WalletEntry,
 )
-from kassa.services import statistics
+from kassa.services import fiscal_receipts, statistics
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class PaymentTrail:
     payment: Payment
     events: list[AuditRecord]
     refunds: list[Refund]
+    fiscal: list[dict[str, Any]] = field(default_factory=list)  # the provider's receipts
 
 
 async def search_payments(
@@ -62,7 +64,8 @@ async def payment_trail(rt: Runtime, payment_id: str) -> PaymentTrail | None:
         refunds = await session.execute(
             select(Refund).where(Refund.payment_id == found.id).order_by(Refund.created_at)
         )
-        return PaymentTrail(found, list(events.scalars()), list(refunds.scalars()))
+        receipts = await fiscal_receipts.of_payment(session, found.id)
+        return PaymentTrail(found, list(events.scalars()), list(refunds.scalars()), receipts)
 
 
 async def statistics_for(

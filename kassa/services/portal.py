@@ -16,7 +16,7 @@ from kassa.core.security import PortalGrant, Principal, Role, mint_portal_token
 from kassa.db.models import Invoice, Payment, PaymentMethod, Subscription, Tariff
 from kassa.domain.billing import BillingPolicy
 from kassa.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
-from kassa.services import billing, promo_codes, renewals, subscriptions
+from kassa.services import billing, fiscal_receipts, promo_codes, renewals, subscriptions
 from kassa.services.session_info import billing_policy
 
 LINK_LIFETIME = timedelta(hours=1)
@@ -41,6 +41,7 @@ class Overview:
     subscriptions: list[HeldSubscription]
     invoices: list[Invoice]
     methods: list[PaymentMethod]
+    receipts: dict[str, str]  # an invoice's payment → its fiscal receipt's check link
 
 
 def link(
@@ -105,7 +106,13 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
             .where(cards, PaymentMethod.detached_at.is_(None))
             .order_by(PaymentMethod.created_at.desc())
         )
-        return Overview(held, list(invoices.scalars()), list(methods.scalars()))
+        listed = list(invoices.scalars())
+        receipts = {}
+        for invoice in listed:
+            for receipt in await fiscal_receipts.of_payment(session, invoice.payment_id):
+                if receipt["kind"] == "sale" and receipt["qr_code_url"]:
+                    receipts[invoice.payment_id] = str(receipt["qr_code_url"])
+        return Overview(held, listed, list(methods.scalars()), receipts)
 
 
 def _next_charge(sub: Subscription, policy: BillingPolicy) -> datetime | None:

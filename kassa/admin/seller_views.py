@@ -1,0 +1,62 @@
+"""Admin UI: sellers, the legal details printed on invoices (per shop, or the default)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kassa.admin.views import _back, _form_action, _login, _me, _page, _rt
+from kassa.domain.errors import KassaError
+from kassa.services import merchants, sellers
+from kassa.services.pagination import PageParams
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+TAX_ID = re.compile(r"^\d{9,12}$")
+KINDS = ("STIR", "INN", "BIN")
+
+
+@router.get("/sellers", response_class=HTMLResponse)
+async def seller_list(request: Request) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    rows = await sellers.list_sellers(_rt(request), me.principal)
+    shops, _ = await merchants.list_merchants(_rt(request), None, PageParams(1, 100))
+    return _page(
+        request,
+        "sellers.html",
+        me,
+        title="Sellers",
+        nav="Sellers",
+        rows=rows,
+        shops=[s.shop_id for s in shops],
+        kinds=KINDS,
+    )
+
+
+@router.post("/sellers")
+async def seller_save(request: Request) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    key = form.get("key", "").strip()[:100]
+    tax_id = form.get("tax_id", "").strip()
+    if not form.get("legal_name", "").strip():
+        return _back("/admin/sellers", "A seller needs its legal name.", error=True)
+    if tax_id and not TAX_ID.match(tax_id):
+        return _back("/admin/sellers", "A tax id (INN, STIR, BIN) is 9 to 12 digits.", error=True)
+    fields = {
+        "legal_name": form["legal_name"].strip()[:300],
+        "address": form.get("address", "").strip()[:1000] or None,
+        "tax_id": tax_id or None,
+        "tax_id_kind": form.get("tax_id_kind") if form.get("tax_id_kind") in KINDS else None,
+        "bank_details": form.get("bank_details", "").strip()[:1000] or None,
+        "email": form.get("email", "").strip()[:254] or None,
+        "phone": form.get("phone", "").strip()[:32] or None,
+    }
+    try:
+        await sellers.put(_rt(request), me.principal, key, fields)
+    except KassaError as exc:
+        return _back("/admin/sellers", exc.detail, error=True)
+    return _back("/admin/sellers", f"Seller for {key or 'every shop'} saved.")
