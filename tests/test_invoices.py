@@ -13,6 +13,10 @@ from typing import Any
 
 import httpx
 from pypdf import PdfReader
+from sqlalchemy import select
+
+from kassa.core.runtime import Runtime
+from kassa.db.models import OutboxEvent
 
 from tests.conftest import bearer, make_tariff, unique
 from tests.test_fiscal import UZ, fiscal_receipts
@@ -45,7 +49,7 @@ async def seller(client: httpx.AsyncClient, admin: dict[str, str], key: str, **f
 
 
 async def test_an_invoice_says_who_sold_what_with_vat_discount_and_the_fiscal_receipt(
-    client: httpx.AsyncClient, admin: dict[str, str]
+    client: httpx.AsyncClient, admin: dict[str, str], runtime: Runtime
 ) -> None:
     await seller(client, admin, "default")
     tariff = await make_tariff(client, amount=5_000_000, fiscal=UZ, name="Pro plan")
@@ -69,6 +73,13 @@ async def test_an_invoice_says_who_sold_what_with_vat_discount_and_the_fiscal_re
                      "4 821,43 UZS",  # the 12% VAT inside it
                      "12%", code, "Fiscal receipt No.", "ofd.soliq.uz/check"):
         assert expected in text, (expected, text)
+    # invoice.paid carries what a mailer needs to send it
+    async with runtime.db.transaction() as session:
+        sent = [e.data for e in (await session.execute(select(OutboxEvent).where(
+            OutboxEvent.type == "invoice.paid"))).scalars() if e.data["payment_id"] == payment["id"]]
+    assert len(sent) == 1 and sent[0]["number"] == invoice["number"]
+    assert sent[0]["email"] == "buyer@shop.example" and sent[0]["pdf_path"] == f"/api/v1/invoices/{invoice['id']}.pdf"
+    assert sent[0]["items"][0]["fiscal"]["ikpu_code"] == UZ["ikpu_code"] and sent[0]["discount_amount"] == 500_000
 
 
 async def test_refunds_issue_credit_notes_numbered_in_their_own_series(

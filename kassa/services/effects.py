@@ -210,6 +210,7 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
         issued_at=paid_at,
         paid_at=paid_at,
     )
+    event = {**invoice.model_dump(mode="json"), **_for_the_mailer(payment, invoice.id)}
     if session.get_bind().dialect.name == "postgresql":
         await session.flush()  # everything else first: the counter's lock is taken last
         fields = invoice.model_dump(exclude={"number", "status"})
@@ -219,11 +220,25 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
                 **fields,
                 "year": paid_at.year,
                 "event_id": new_id("evt"),
-                "data": json.dumps(invoice.model_dump(mode="json")),
+                "data": json.dumps(event),
                 "created_at": utcnow(),
             },
         )
         return
     invoice.number = await _next_invoice_number(session, paid_at.year)
     session.add(Invoice(**invoice.model_dump()))
-    outbox.enqueue(session, "invoice.paid", invoice.model_dump(mode="json"))
+    outbox.enqueue(session, "invoice.paid", {**event, "number": invoice.number})
+
+
+def _for_the_mailer(payment: Payment, invoice_id: str) -> dict[str, Any]:
+    """What a mailer sending the invoice needs besides the invoice: where to send it, what
+    was sold, the discount, and where the PDF is (kassa sends no e-mail itself)."""
+    return {
+        "email": payment.email,
+        "phone": payment.phone,
+        "organization_id": payment.organization_id,
+        "items": payment.items,
+        "discount_amount": payment.discount_amount,
+        "promo_code": payment.promo_code,
+        "pdf_path": f"/api/v1/invoices/{invoice_id}.pdf",
+    }
