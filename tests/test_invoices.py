@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from kassa.core.runtime import Runtime
 from kassa.db.models import OutboxEvent
-
 from tests.conftest import bearer, make_tariff, unique
 from tests.test_fiscal import UZ, fiscal_receipts
 
