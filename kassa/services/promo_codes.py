@@ -1,4 +1,4 @@
-"""Promo codes: created by admins, applied at purchase.
+"""Promo codes: created by admins (kept in capitals), applied at purchase in any case.
 
 A purchase reserves one redemption in a single conditional UPDATE (active, not expired,
 below `max_redemptions`), so a limited code is never over-redeemed however many customers
@@ -44,7 +44,7 @@ async def create(rt: Runtime, principal: Principal, fields: dict[str, Any]) -> P
             fields["currency"] = normalise_currency(fields["currency"])
         except MoneyError as exc:
             raise ValidationFailed(str(exc)) from exc
-    promo = PromoCode(**fields, redeemed=0)
+    promo = PromoCode(**{**fields, "code": fields["code"].upper()}, redeemed=0)
     try:
         async with rt.db.transaction() as session:
             unknown = set(promo.tariff_ids) - set(
@@ -73,7 +73,9 @@ async def reserve(
     rt: Runtime, code: str, tariff: Tariff, amount: int, currency: str, now: datetime
 ) -> Applied:
     """One redemption of `code` for a purchase of `tariff`, taken now; 422 when the code is
-    unknown, expired, used up, meant for other tariffs, or takes nothing off this price."""
+    unknown, expired, used up, meant for other tariffs, or takes nothing off this price.
+    Codes are matched whatever their case, as customers type them."""
+    code = code.strip().upper()
     async with rt.db.transaction() as session:
         promo = await session.get(PromoCode, code)
         if promo is None or not promo.is_active:
