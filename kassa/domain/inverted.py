@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, Literal
 
-from kassa.domain.fiscal import Line, lines_of
+from kassa.domain.fiscal import Line
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,6 @@ class InvertedCall:
     failure_message: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # kept on the transaction
     context: dict[str, Any] = field(default_factory=dict)  # for the answer only, never kept
-
-
-def order_lines(
-    items: list[dict[str, Any]] | None, amount: int, title: str | None
-) -> tuple[Line, ...]:
-    return tuple(lines_of(items, amount, title))
 
 
 class TxState(IntEnum):

@@ -20,14 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.db.models import Payment, ProviderTransaction
-from kassa.domain.fiscal import Line
+from kassa.domain.fiscal import Line, lines_of
 from kassa.domain.inverted import (
     InvertedCall,
     Outcome,
     Refusal,
     StoredTx,
     TxState,
-    order_lines,
 )
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
@@ -113,7 +112,7 @@ class _Engine:
         if kind == "check":  # advice only, so no lock: `open` checks again under it
             payment = await self._order(lock=False)
             await self._refuse_unpayable(payment)
-            self.lines = order_lines(payment.items, payment.amount, payment.description)
+            self.lines = tuple(lines_of(payment.items, payment.amount, payment.description))
             return None
         if kind == "open":
             return await self._open()
