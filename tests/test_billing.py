@@ -512,3 +512,30 @@ async def test_a_kaspi_subscriber_gets_the_renewal_as_a_remote_payment_to_their_
     renewed = await subscription(client, sub["id"], user)
     assert renewed["status"] == "active" and datetime.fromisoformat(renewed["current_period_end"]) == \
         datetime.fromisoformat(sub["current_period_end"]) + timedelta(days=30)
+
+
+async def test_two_purchases_at_once_give_one_subscription_both_periods(client: httpx.AsyncClient) -> None:
+    """Two payments for the same tariff succeeding together: the second waits for the first's
+    new subscription and extends it; neither period is lost."""
+    tariff = await make_tariff(client, amount=800, currency="USD", duration_days=30)
+    user = unique("u")
+    card = (await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
+                              headers=bearer(user))).json()
+
+    async def buy() -> dict[str, Any]:
+        made = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+            "provider": "stripe", "payment_method_id": card["id"]}, headers=bearer(user))
+        assert made.status_code == 201 and made.json()["status"] == "succeeded", made.text
+        result: dict[str, Any] = made.json()
+        return result
+
+    first, second = await asyncio.gather(buy(), buy())
+    assert first["subscription_id"] == second["subscription_id"]
+    held = await subscription(client, first["subscription_id"], user)
+    periods = (await client.get(f"/api/v1/subscriptions/{held['id']}/periods", headers=bearer(user))).json()
+    assert [p["number"] for p in periods] == [2, 1]
+    bought = sum((datetime.fromisoformat(p["ends_at"]) - datetime.fromisoformat(p["starts_at"])
+                  for p in periods), timedelta(0))
+    assert bought == timedelta(days=60)
+    assert datetime.fromisoformat(held["current_period_end"]) == datetime.fromisoformat(
+        periods[-1]["starts_at"]) + timedelta(days=60)

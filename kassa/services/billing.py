@@ -150,6 +150,7 @@ async def on_tariff_paid(
     if sub is None:
         sub = await live_in_group(session, owner, group_key(tariff))
     kind = "renewal" if payment.billing_period is not None else "purchase"
+    opened = False
     if sub is None:
         sub = await open_subscription(
             session,
@@ -160,9 +161,11 @@ async def on_tariff_paid(
             now=now,
             ends=now,
         )
-        if sub is None:  # another payment opened it a moment ago: extend that one
+        opened = sub is not None
+        if sub is None:  # another payment opened it a moment ago: this one extends it
             sub = await live_in_group(session, owner, group_key(tariff))
         assert sub is not None
+    if opened:
         start, end = now, now + timedelta(days=tariff.duration_days)
     elif sub.tariff_id == tariff.id:
         # a renewal continues from the period's end even when paid late (the customer kept
