@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml clients/python/pyproject.toml | sha1sum | cut -c1-12)
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
@@ -10,10 +10,10 @@ PORT ?= 8000
 
 .PHONY: install bench browser run test lint typecheck test-sqlite test-postgres chaos screenshots clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,brokers]'
+	$(BIN)/python -m pip install -q -e '.[dev,brokers]' -e clients/python
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
@@ -39,12 +39,13 @@ browser:
 		|| echo "Chromium missing: install Debian's chromium package for the browser test"; }
 
 lint: install
-	$(BIN)/ruff check kassa tests bench
-	$(BIN)/ruff format --check kassa
+	$(BIN)/ruff check kassa tests bench clients
+	$(BIN)/ruff format --check kassa clients/python
 	$(BIN)/lint-imports  # the layering rules of docs/architecture.md (pyproject.toml)
 
 typecheck: install
 	$(BIN)/mypy kassa
+	$(BIN)/mypy --strict clients/python/kassa_client
 
 test-sqlite: install
 	@echo "== tests on SQLite =="
