@@ -9,6 +9,7 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,11 +89,20 @@ async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime:
         await snap("06-dashboard-after")
 
         await page.goto(payment_url)
-        page.once("dialog", lambda dialog: dialog.accept())
+        asked: list[str] = []
+
+        async def confirm(dialog: Any) -> None:
+            asked.append(dialog.message)
+            await dialog.accept()
+
+        page.once("dialog", confirm)
+        await page.fill("#refund-amount", "10.00")
+        await page.fill("#refund-reason", "a late delivery")
         await page.click("#refund")
         await page.wait_for_selector("#flash")
-        assert "Refunded 2500" in await page.inner_text("#flash")
-        assert await page.inner_text("#refunded") == "25.00"
+        assert asked == ["Refund 10.00 USD?"]  # the confirm says how much goes back
+        assert "Refunded 10.00 USD" in await page.inner_text("#flash")
+        assert await page.inner_text("#refunded") == "10.00"
         await snap("07-refunded")
 
         await page.goto(f"{server}/admin/audit?shop_id={shop_id}")

@@ -136,3 +136,45 @@ async def test_the_shop_form_asks_each_provider_for_what_it_declares(
     merchant = (await client.get(f"/api/v1/admin/merchants/{shop_id}", headers=admin)).json()
     assert set(merchant["credentials"]) == {"shop_id", "secret_key"}
     assert "0123456789abcdef" not in str(merchant["credentials"]) and merchant["organization_bin"] is None
+
+
+async def test_payments_are_filtered_paged_and_exported_and_refunded_in_major_units(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = unique("u")
+    card = (await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
+                              headers=bearer(user))).json()
+    made = []
+    for amount in range(1_000, 1_000 + 55 * 10, 10):  # 55 payments: two pages of 50
+        paid = await client.post("/api/v1/payments", json={
+            "provider": "stripe", "amount": amount, "currency": "EUR", "payment_method_id": card["id"]},
+            headers=bearer(user))
+        made.append(paid.json())
+    email, password = await operator(runtime)
+    await sign_in(client, email, password)
+    first = await client.get(f"/admin/payments?q={user}&status=succeeded")
+    assert "55 payments · page 1 of 2" in first.text and first.text.count("/admin/payments/pay_") == 50
+    second = await client.get(f"/admin/payments?q={user}&status=succeeded&page=2")
+    assert second.text.count("/admin/payments/pay_") == 5 and made[0]["id"] in second.text  # oldest last
+    nothing = await client.get(f"/admin/payments?q={user}&from=2001-01-01&to=2001-01-31")
+    assert "0 payments" in nothing.text
+
+    exported = await client.get(f"/admin/payments.csv?q={user}")
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.strip().splitlines()
+    assert lines[0].startswith("id,created_at,paid_at,status,provider") and len(lines) == 56
+    assert f"{made[-1]['id']}," in lines[1] and ",EUR," in lines[1]
+
+    target = made[-1]
+    page = await client.get(f"/admin/payments/{target['id']}")
+    assert "Invoice" in page.text and f"/admin/customers?q={user}" in page.text
+    refunded = await client.post(f"/admin/payments/{target['id']}/refund", data={
+        "amount": "2,50", "reason": "a damaged item", "csrf": csrf_of(page.text)})
+    assert "Refunded 2.50 EUR" in await said_after(client, refunded)
+    body = (await client.get(f"/api/v1/payments/{target['id']}", headers=bearer(user))).json()
+    assert body["refunded_amount"] == 250
+    wrong = await client.post(f"/admin/payments/{target['id']}/refund", data={
+        "amount": "2.505", "csrf": csrf_of(page.text)})
+    assert "like 25.00" in await said_after(client, wrong)
+    invoice_link = re.search(r'href="(/admin/invoices/[^"]+\.pdf)"', page.text)
+    assert invoice_link and (await client.get(invoice_link.group(1))).content.startswith(b"%PDF-")

@@ -3,11 +3,14 @@ function, exactly what the HTTP API would do for an admin."""
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -17,11 +20,12 @@ from fastapi.templating import Jinja2Templates
 from kassa.api.client_ip import parse_networks, sender_address
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
-from kassa.domain.money import MoneyError, format_amount
+from kassa.domain.money import MoneyError, format_amount, from_decimal_string
 from kassa.domain.states import PaymentStatus
 from kassa.providers import plugins
 from kassa.services import (
     audit,
+    invoices,
     merchants,
     operations,
     payments,
@@ -188,12 +192,49 @@ async def dashboard(request: Request) -> Response:
     return _page(request, "dashboard.html", me, title="Dashboard", nav="Dashboard", stats=stats)
 
 
+PAGE_SIZE = 50
+CSV_COLUMNS = (
+    "id", "created_at", "paid_at", "status", "provider", "shop_id", "user_id",
+    "organization_id", "purpose", "amount", "currency", "refunded_amount",
+    "discount_amount", "promo_code", "provider_payment_id", "failure_code",
+)  # fmt: skip
+
+
+def _search(request: Request) -> tuple[operations.PaymentSearch, dict[str, str]]:
+    """The filters from the query string; dates as YYYY-MM-DD (the end day included)."""
+    given = {
+        k: (request.query_params.get(k) or "").strip()[:100]
+        for k in ("q", "status", "provider", "shop", "from", "to")
+    }
+
+    def day(value: str, shift: int = 0) -> datetime | None:
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC) + timedelta(days=shift)
+        except ValueError:
+            return None
+
+    search = operations.PaymentSearch(
+        text=given["q"] or None,
+        status=given["status"] or None,
+        provider=given["provider"] or None,
+        shop_id=given["shop"] or None,
+        start=day(given["from"]) if given["from"] else None,
+        end=day(given["to"], 1) if given["to"] else None,
+    )
+    return search, given
+
+
 @router.get("/payments", response_class=HTMLResponse)
 async def payment_list(request: Request) -> Response:
     if (me := await _me(request)) is None:
         return _login()
-    q, status, provider = (request.query_params.get(k) or None for k in ("q", "status", "provider"))
-    rows = await operations.search_payments(_rt(request), q, status, provider)
+    search, given = _search(request)
+    raw_page = request.query_params.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    rows, total = await operations.search_payments(
+        _rt(request), search, PageParams(page=page, page_size=PAGE_SIZE)
+    )
+    kept = urlencode({k: v for k, v in given.items() if v})
     return _page(
         request,
         "payments.html",
@@ -201,12 +242,32 @@ async def payment_list(request: Request) -> Response:
         title="Payments",
         nav="Payments",
         rows=rows,
-        total=len(rows),
-        q=q,
-        status=status,
-        provider=provider,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        query=kept,
+        f=given,
         statuses=[s.value for s in PaymentStatus],
         providers=PROVIDERS,
+    )
+
+
+@router.get("/payments.csv")
+async def payment_export(request: Request) -> Response:
+    """The filtered payments as CSV, amounts in minor units (as the API gives them)."""
+    if await _me(request) is None:
+        return _login()
+    search, _ = _search(request)
+    rows = await operations.export_payments(_rt(request), search)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for p in rows:
+        writer.writerow(["" if getattr(p, c) is None else getattr(p, c) for c in CSV_COLUMNS])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
     )
 
 
@@ -225,9 +286,12 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
             nav="Payments",
             rows=[],
             total=0,
+            page=1,
+            pages=1,
+            query="",
+            f={"q": payment_id[:64]},
             statuses=[],
             providers=PROVIDERS,
-            q=payment_id[:64],
         )
     payment, events, refund_rows = trail.payment, trail.events, trail.refunds
     return _page(
@@ -240,7 +304,21 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
         events=events,
         refunds=refund_rows,
         fiscal=trail.fiscal,
+        invoice=trail.invoice,
+        tariff=trail.tariff,
     )
+
+
+@router.get("/invoices/{invoice_id}.pdf")
+async def invoice_pdf(request: Request, invoice_id: str) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    try:
+        number, body = await invoices.invoice_pdf(_rt(request), me.principal, invoice_id[:64])
+    except KassaError:
+        return Response("Not found", status_code=404)
+    headers = {"Content-Disposition": f'inline; filename="{number}.pdf"'}
+    return Response(body, media_type="application/pdf", headers=headers)
 
 
 @router.get("/payments/{payment_id}/status.json")
@@ -259,20 +337,23 @@ async def refund_payment(request: Request, payment_id: str) -> Response:
     if me is None:
         return _login()
     back = f"/admin/payments/{quote(payment_id[:64])}"
-    raw = form.get("amount", "").strip()
-    if raw and not raw.isdigit():
-        return _back(back, "The amount is a whole number of minor units.", error=True)
+    found = await operations.payment(_rt(request), payment_id[:64])
+    if found is None:
+        return _back("/admin/payments", "No such payment.", error=True)
+    raw = form.get("amount", "").strip().replace(" ", "").replace(",", ".")
+    try:  # typed in the currency's major units, as an operator reads it ("25.00")
+        amount = from_decimal_string(raw, found.currency) if raw else None
+    except MoneyError:
+        return _back(back, f"The amount is in {found.currency}, like 25.00.", error=True)
+    reason = form.get("reason", "").strip()[:500] or "refunded from the admin UI"
     try:
         refund = await refunds.create_refund(
-            _rt(request),
-            me.principal,
-            payment_id[:64],
-            int(raw) if raw else None,
-            "refunded from the admin UI",
+            _rt(request), me.principal, found.id, amount, f"{reason} ({me.operator.email})"
         )
     except KassaError as exc:
         return _back(back, exc.detail, error=True)
-    return _back(back, f"Refunded {refund.amount} ({refund.status}).")
+    shown = format_amount(refund.amount, refund.currency)
+    return _back(back, f"Refunded {shown} ({refund.status}).")
 
 
 @router.post("/payments/{payment_id}/cancel")

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from kassa.core.runtime import Runtime
 from kassa.db.models import (
     AuditRecord,
+    Invoice,
     Payment,
     PaymentMethod,
     Refund,
@@ -21,6 +22,7 @@ from kassa.db.models import (
     WalletEntry,
 )
 from kassa.services import fiscal_receipts, statistics
+from kassa.services.pagination import PageParams, paginate
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +31,59 @@ class PaymentTrail:
     events: list[AuditRecord]
     refunds: list[Refund]
     fiscal: list[dict[str, Any]] = field(default_factory=list)  # the provider's receipts
+    invoice: Invoice | None = None
+    tariff: Tariff | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSearch:
+    """The payments page's filters: `text` is kassa's id, the provider's id or the user,
+    exactly; `start`/`end` bound the creation time."""
+
+    text: str | None = None
+    status: str | None = None
+    provider: str | None = None
+    shop_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _searched(search: PaymentSearch) -> Any:
+    query = select(Payment)
+    if search.text:
+        query = query.where(
+            or_(
+                Payment.id == search.text,
+                Payment.provider_payment_id == search.text,
+                Payment.user_id == search.text,
+            )
+        )
+    for column, value in (
+        (Payment.status, search.status),
+        (Payment.provider, search.provider),
+        (Payment.shop_id, search.shop_id),
+    ):
+        if value:
+            query = query.where(column == value)
+    if search.start:
+        query = query.where(Payment.created_at >= search.start)
+    if search.end:
+        query = query.where(Payment.created_at < search.end)
+    return query.order_by(Payment.created_at.desc(), Payment.id.desc())
 
 
 async def search_payments(
-    rt: Runtime, text: str | None, status: str | None, provider: str | None, limit: int = 100
-) -> list[Payment]:
-    """Newest first; `text` matches kassa's id, the provider's id or the user exactly."""
-    query = select(Payment).order_by(Payment.created_at.desc()).limit(limit)
-    if text:
-        query = query.where(
-            or_(Payment.id == text, Payment.provider_payment_id == text, Payment.user_id == text)
-        )
-    if status:
-        query = query.where(Payment.status == status)
-    if provider:
-        query = query.where(Payment.provider == provider)
+    rt: Runtime, search: PaymentSearch, page: PageParams
+) -> tuple[list[Payment], int]:
+    """Newest first, a page at a time."""
     async with rt.db.transaction() as session:
-        return list((await session.execute(query)).scalars())
+        return await paginate(session, _searched(search), page)
+
+
+async def export_payments(rt: Runtime, search: PaymentSearch, limit: int = 10_000) -> list[Payment]:
+    """Every payment the filters find, newest first, up to `limit` (the CSV export)."""
+    async with rt.db.transaction() as session:
+        return list((await session.execute(_searched(search).limit(limit))).scalars())
 
 
 async def payment(rt: Runtime, payment_id: str) -> Payment | None:
@@ -65,7 +103,11 @@ async def payment_trail(rt: Runtime, payment_id: str) -> PaymentTrail | None:
             select(Refund).where(Refund.payment_id == found.id).order_by(Refund.created_at)
         )
         receipts = await fiscal_receipts.of_payment(session, found.id)
-        return PaymentTrail(found, list(events.scalars()), list(refunds.scalars()), receipts)
+        invoice = await session.scalar(select(Invoice).where(Invoice.payment_id == found.id))
+        tariff = await session.get(Tariff, found.tariff_id) if found.tariff_id else None
+        return PaymentTrail(
+            found, list(events.scalars()), list(refunds.scalars()), receipts, invoice, tariff
+        )
 
 
 async def statistics_for(

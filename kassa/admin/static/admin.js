@@ -1,7 +1,12 @@
 // Live parts of the admin UI, without a build step: confirmation of destructive actions
 // and a status that updates itself while a payment is still open.
 document.addEventListener("submit", (event) => {
-  const message = event.target.dataset.confirm;
+  const form = event.target;
+  let message = form.dataset.confirm;
+  if (form.dataset.confirmRefund) {  // the amount the operator is about to give back
+    const typed = form.querySelector("[name=amount]").value.trim();
+    message = `Refund ${typed || form.dataset.rest} ${form.dataset.confirmRefund}?`;
+  }
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
