@@ -178,3 +178,28 @@ async def test_payments_are_filtered_paged_and_exported_and_refunded_in_major_un
     assert "like 25.00" in await said_after(client, wrong)
     invoice_link = re.search(r'href="(/admin/invoices/[^"]+\.pdf)"', page.text)
     assert invoice_link and (await client.get(invoice_link.group(1))).content.startswith(b"%PDF-")
+
+
+async def test_a_tariff_is_created_and_edited_with_its_price_in_major_units(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str]
+) -> None:
+    email, password = await operator(runtime)
+    await sign_in(client, email, password)
+    page = await client.get("/admin/tariffs")
+    name = unique("Silver")
+    made = await client.post("/admin/tariffs", data={"name": name, "amount": "49 900,00", "currency": "uzs",
+                                                     "duration_days": "30", "csrf": csrf_of(page.text)})
+    assert "Tariff created." in await said_after(client, made)
+    tariff = next(t for t in (await client.get("/api/v1/tariffs?page_size=100", headers=admin)).json()["items"]
+                  if t["name"] == name)
+    assert (tariff["amount"], tariff["currency"]) == (4_990_000, "UZS")
+    edit = await client.get(f"/admin/tariffs/{tariff['id']}")
+    saved = await client.post(f"/admin/tariffs/{tariff['id']}", data={
+        "name": name, "amount": "59900.00", "currency": "UZS", "duration_days": "30", "recurring": "on",
+        "trial_days": "7", "group": "video", "csrf": csrf_of(edit.text)})
+    assert "Tariff saved." in await said_after(client, saved)
+    after = (await client.get(f"/api/v1/tariffs/{tariff['id']}", headers=admin)).json()
+    assert (after["amount"], after["recurring"], after["trial_days"], after["group"]) == (5_990_000, True, 7, "video")
+    bad = await client.post(f"/admin/tariffs/{tariff['id']}", data={
+        "name": name, "amount": "599.001", "currency": "UZS", "duration_days": "30", "csrf": csrf_of(edit.text)})
+    assert "like 50000.00" in await said_after(client, bad)

@@ -377,41 +377,72 @@ async def tariff_list(request: Request) -> Response:
     return _page(request, "tariffs.html", me, title="Tariffs", nav="Tariffs", rows=rows)
 
 
+def _tariff_fields(form: dict[str, str]) -> dict[str, Any]:
+    """A tariff form: the price typed in the currency's major units ("50000.00")."""
+    currency = form.get("currency", "").strip().upper()
+    raw = form.get("amount", "").strip().replace(" ", "").replace(",", ".")
+    amount = from_decimal_string(raw, currency)  # MoneyError (a ValueError) when not a price
+    days, trial = int(form.get("duration_days", "")), int(form.get("trial_days") or 0)
+    if amount < 1 or days < 1 or not 0 <= trial <= 365 or not form.get("name", "").strip():
+        raise ValueError("out of range")
+    return {
+        "name": form["name"].strip()[:200],
+        "amount": amount,
+        "currency": currency,
+        "duration_days": days,
+        "recurring": bool(form.get("recurring")),
+        "trial_days": trial,
+        "group": form.get("group", "").strip()[:100] or None,
+    }
+
+
+TARIFF_FORM_HELP = "A name, a price like 50000.00 in its currency, days, and 0 to 365 trial days."
+
+
 @router.post("/tariffs")
 async def tariff_create(request: Request) -> Response:
     me, form = await _form_action(request)
     if me is None:
         return _login()
     try:
-        amount, days = int(form.get("amount", "")), int(form.get("duration_days", ""))
-        trial = int(form.get("trial_days") or 0)
-        if amount < 1 or days < 1 or not 0 <= trial <= 365 or not form.get("name"):
-            raise ValueError
+        fields = _tariff_fields(form)
     except ValueError:
-        return _back(
-            "/admin/tariffs",
-            "Name, a positive amount of minor units, days and 0 to 365 trial days are needed.",
-            error=True,
-        )
+        return _back("/admin/tariffs", TARIFF_FORM_HELP, error=True)
     try:
         await tariffs.create_tariff(
-            _rt(request),
-            me.principal,
-            {
-                "name": form["name"][:200],
-                "amount": amount,
-                "currency": form.get("currency", ""),
-                "duration_days": days,
-                "description": None,
-                "is_active": True,
-                "recurring": bool(form.get("recurring")),
-                "trial_days": trial,
-                "group": form.get("group", "").strip()[:100] or None,
-            },
+            _rt(request), me.principal, {**fields, "description": None, "is_active": True}
         )
     except KassaError as exc:
         return _back("/admin/tariffs", exc.detail, error=True)
     return _back("/admin/tariffs", "Tariff created.")
+
+
+@router.get("/tariffs/{tariff_id}", response_class=HTMLResponse)
+async def tariff_page(request: Request, tariff_id: str) -> Response:
+    if (me := await _me(request)) is None:
+        return _login()
+    try:
+        tariff = await tariffs.get_tariff(_rt(request), me.principal, tariff_id[:64])
+    except NotFound:
+        return _back("/admin/tariffs", "No such tariff.", error=True)
+    return _page(request, "tariff.html", me, title=tariff.name, nav="Tariffs", t=tariff)
+
+
+@router.post("/tariffs/{tariff_id}")
+async def tariff_edit(request: Request, tariff_id: str) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    back = f"/admin/tariffs/{quote(tariff_id[:64])}"
+    try:
+        fields = _tariff_fields(form)
+    except ValueError:
+        return _back(back, TARIFF_FORM_HELP, error=True)
+    try:
+        await tariffs.update_tariff(_rt(request), me.principal, tariff_id[:64], fields)
+    except KassaError as exc:
+        return _back(back, exc.detail, error=True)
+    return _back(back, "Tariff saved. Subscriptions renew at the new price from their next period.")
 
 
 @router.post("/tariffs/{tariff_id}/toggle")
