@@ -203,3 +203,20 @@ async def test_a_tariff_is_created_and_edited_with_its_price_in_major_units(
     bad = await client.post(f"/admin/tariffs/{tariff['id']}", data={
         "name": name, "amount": "599.001", "currency": "UZS", "duration_days": "30", "csrf": csrf_of(edit.text)})
     assert "like 50000.00" in await said_after(client, bad)
+
+
+async def test_a_payme_checkout_payment_is_refunded_in_the_cabinet_not_with_a_button(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = unique("u")
+    payment = (await client.post("/api/v1/payments", json={"provider": "payme", "amount": 300_000,
+                                                          "currency": "UZS"}, headers=bearer(user))).json()
+    await client.post(payment["checkout_url"], data={"action": "pay"})
+    email, password = await operator(runtime)
+    await sign_in(client, email, password)
+    page = await client.get(f"/admin/payments/{payment['id']}")
+    assert "refunded in the Payme merchant cabinet" in page.text and 'id="refund"' not in page.text
+    done = await client.post(f"/admin/payments/{payment['id']}/cabinet-refund", data={"csrf": csrf_of(page.text)})
+    assert "Refunded in the sandbox cabinet." in await said_after(client, done)
+    body = (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user))).json()
+    assert body["status"] == "refunded"  # Payme's CancelTransaction came back through the webhook

@@ -306,7 +306,37 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
         fiscal=trail.fiscal,
         invoice=trail.invoice,
         tariff=trail.tariff,
+        cabinet=_cabinet_refunds(payment),
+        sandbox=_rt(request).settings.is_sandbox,
     )
+
+
+def _cabinet_refunds(payment: Any) -> str | None:
+    """Why this payment has no Refund button: its provider refunds it in its own cabinet."""
+    declared = plugins.plugin(payment.provider)
+    if payment.payment_method_id is not None or declared is None:
+        return None
+    return declared.cabinet_refunds
+
+
+@router.post("/payments/{payment_id}/cabinet-refund")
+async def cabinet_refund(request: Request, payment_id: str) -> Response:
+    """SANDBOX only: what the operator would do in the provider's cabinet, done in its
+    emulator, which then tells kassa as the provider does."""
+    me, _ = await _form_action(request)
+    if me is None:
+        return _login()
+    back = f"/admin/payments/{quote(payment_id[:64])}"
+    found = await operations.payment(_rt(request), payment_id[:64])
+    rt = _rt(request)
+    if found is None or not rt.settings.is_sandbox or not _cabinet_refunds(found):
+        return _back(back, "Only sandbox payments refunded in a cabinet.", error=True)
+    answer = await rt.http.post(
+        f"{rt.settings.sandbox_url}/{found.provider}/_cabinet/refund", json={"order_id": found.id}
+    )
+    if answer.status_code != 200 or "error" in answer.json():
+        return _back(back, "The sandbox cabinet could not refund it.", error=True)
+    return _back(back, "Refunded in the sandbox cabinet.")
 
 
 @router.get("/invoices/{invoice_id}.pdf")

@@ -320,3 +320,7 @@ class ProviderPlugin:
     # "module:attribute" of an InboundFactory: the provider calls POST /webhooks/<name>
     inbound: str | None = None
     emulator: str | None = None  # module of its emulator (with `build(ctx)`), for SANDBOX
+    # where a checkout payment (one not made with a saved card) is refunded when kassa
+    # cannot do it through the provider's API: shown instead of a Refund button; the
+    # emulator then offers the cabinet's action at POST /sandbox/<name>/_cabinet/refund
+    cabinet_refunds: str | None = None

@@ -37,4 +37,6 @@ PLUGIN = ProviderPlugin(
     example_currency="UZS",
     inbound="kassa.providers.payme.inbound:PaymeInbound",
     emulator="kassa.sandbox.payme",
+    cabinet_refunds="Payme checkout payments are refunded in the Payme merchant cabinet; "
+    "Payme then calls CancelTransaction and kassa records the refund.",
 )
