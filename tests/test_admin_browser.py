@@ -86,6 +86,11 @@ async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime:
         await page.locator("#status", has_text="succeeded").wait_for(timeout=15000)  # updated live
         await page.goto(f"{server}/admin")
         assert await page.locator(".revenue").count() >= 1
+        # the charts are drawn (uPlot, served locally), with a legend naming their series
+        await page.wait_for_selector("#chart-payments canvas")
+        await page.wait_for_selector("#chart-revenue canvas")
+        assert "succeeded" in (await page.inner_text("#chart-payments")).lower()
+        assert "USD" in await page.inner_text("#chart-revenue")
         await snap("06-dashboard-after")
 
         await page.goto(payment_url)

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from kassa.api.client_ip import parse_networks, sender_address
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
-from kassa.domain.money import MoneyError, format_amount, from_decimal_string
+from kassa.domain.money import MoneyError, exponent, format_amount, from_decimal_string
 from kassa.domain.states import PaymentStatus
 from kassa.providers import plugins
 from kassa.services import (
@@ -186,10 +186,43 @@ async def logout(request: Request) -> Response:
 
 @router.get("", response_class=HTMLResponse)
 async def dashboard(request: Request) -> Response:
+    """The figures of a date range (the last 14 days unless chosen), with charts of
+    payments and revenue per day."""
     if (me := await _me(request)) is None:
         return _login()
-    stats = await operations.statistics_for(_rt(request))
-    return _page(request, "dashboard.html", me, title="Dashboard", nav="Dashboard", stats=stats)
+    chosen = {k: (request.query_params.get(k) or "").strip()[:10] for k in ("from", "to")}
+    start, end = _day(chosen["from"]), _day(chosen["to"], 1)
+    days = 14
+    if start and end and end > start:
+        days = min((end - start).days, 366)
+    elif start:
+        days = min((datetime.now(UTC) - start).days + 1, 366)
+    stats = await operations.statistics_for(_rt(request), None, start, end, days)
+    last = (end - timedelta(days=1)) if end else datetime.now(UTC)
+    first = start or last - timedelta(days=days - 1)
+    window = [
+        (first + timedelta(days=i)).strftime("%Y-%m-%d")
+        for i in range(max(1, min(366, (last - first).days + 1)))
+    ]
+    return _page(
+        request,
+        "dashboard.html",
+        me,
+        title="Dashboard",
+        nav="Dashboard",
+        stats=stats,
+        chosen=chosen,
+        exponents={r["currency"]: exponent(r["currency"]) for r in stats.daily_revenue},
+        window=window,  # every day of the range, so a day without payments draws as 0
+    )
+
+
+def _day(value: str, shift: int = 0) -> datetime | None:
+    """A YYYY-MM-DD from a form as the start of that day (UTC), `shift` days on."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC) + timedelta(days=shift)
+    except ValueError:
+        return None
 
 
 PAGE_SIZE = 50
@@ -207,19 +240,13 @@ def _search(request: Request) -> tuple[operations.PaymentSearch, dict[str, str]]
         for k in ("q", "status", "provider", "shop", "from", "to")
     }
 
-    def day(value: str, shift: int = 0) -> datetime | None:
-        try:
-            return datetime.fromisoformat(value).replace(tzinfo=UTC) + timedelta(days=shift)
-        except ValueError:
-            return None
-
     search = operations.PaymentSearch(
         text=given["q"] or None,
         status=given["status"] or None,
         provider=given["provider"] or None,
         shop_id=given["shop"] or None,
-        start=day(given["from"]) if given["from"] else None,
-        end=day(given["to"], 1) if given["to"] else None,
+        start=_day(given["from"]),
+        end=_day(given["to"], 1),
     )
     return search, given
 

@@ -29,6 +29,7 @@ class StatisticsOut(BaseModel):
     webhooks: dict[str, int]
     outbox: dict[str, int]
     daily: list[dict[str, Any]]
+    daily_revenue: list[dict[str, Any]]
     discounts: list[dict[str, Any]]
     mrr: list[dict[str, Any]]
     subscriptions: dict[str, int]

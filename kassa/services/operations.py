@@ -115,9 +115,10 @@ async def statistics_for(
     provider: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    days: int = 14,
 ) -> statistics.Statistics:
     async with rt.db.transaction() as session:
-        return await statistics.compute(session, provider, start, end)
+        return await statistics.compute(session, provider, start, end, days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ class Statistics:
     webhooks: dict[str, int] = field(default_factory=dict)
     outbox: dict[str, int] = field(default_factory=dict)
     daily: list[dict[str, Any]] = field(default_factory=list)
+    daily_revenue: list[dict[str, Any]] = field(default_factory=list)  # day, currency, amount
     discounts: list[dict[str, Any]] = field(default_factory=list)  # promo codes, paid payments
     # recurring billing: monthly recurring revenue of live subscriptions (a tariff's price
     # over 30 days of its period, in minor units), and subscriptions by status
@@ -210,6 +211,21 @@ async def compute(
     )
     stats.daily = [
         {"day": d, "payments": int(n), "succeeded": int(s or 0)} for d, n, s in reversed(list(rows))
+    ]
+    window = Payment.created_at >= (max(since, start) if start else since)
+    rows = await session.execute(
+        _where(
+            select(day.label("day"), Payment.currency, net)
+            .where(window, Payment.status.in_(PAID))
+            .group_by(literal_column("day"), Payment.currency)
+            .order_by(literal_column("day")),
+            provider,
+            start,
+            end,
+        )
+    )
+    stats.daily_revenue = [
+        {"day": d, "currency": c, "amount": int(a or 0)} for d, c, a in rows
     ]
     await _billing(session, stats, provider, start, end)
     return stats
