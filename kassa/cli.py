@@ -104,6 +104,24 @@ def worker() -> None:
 
 
 @app.command()
+def openapi() -> None:
+    """Print the HTTP API's OpenAPI document (what the client libraries are generated from).
+    The sandbox's routes are left out: they are not part of any deployment's API."""
+    import json
+
+    from kassa.app import create_app
+
+    settings = Settings(
+        _env_file=None,
+        sandbox=False,
+        secret_key="openapi-document-only-0123456789abcdef",  # noqa: S106 - signs nothing
+        database_url="sqlite+aiosqlite:///:memory:",
+        log_level="ERROR",
+    )
+    typer.echo(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True))
+
+
+@app.command()
 def token(
     sub: Annotated[str, typer.Argument(help="user id")],
     role: Annotated[str, typer.Option(help="user or admin")] = "user",
