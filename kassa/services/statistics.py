@@ -224,9 +224,7 @@ async def compute(
             end,
         )
     )
-    stats.daily_revenue = [
-        {"day": d, "currency": c, "amount": int(a or 0)} for d, c, a in rows
-    ]
+    stats.daily_revenue = [{"day": d, "currency": c, "amount": int(a or 0)} for d, c, a in rows]
     await _billing(session, stats, provider, start, end)
     return stats
 
