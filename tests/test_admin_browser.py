@@ -32,6 +32,14 @@ def _browser_available() -> None:
     pytest.skip("no Chromium on this machine (make test installs Debian's)")
 
 
+async def sign_in(page: Any, server: str, email: str, password: str) -> None:
+    await page.goto(f"{server}/admin")
+    await page.fill("#email", email)
+    await page.fill("#password", password)
+    await page.click("#login")
+    await page.wait_for_url(f"{server}/admin")
+
+
 async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime: Runtime) -> None:
     _browser_available()
     from playwright.async_api import async_playwright
@@ -152,11 +160,7 @@ async def test_an_operator_advances_the_sandbox_clock_and_watches_a_renewal(
             if shoot:
                 await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
-        await page.goto(f"{server}/admin")
-        await page.fill("#email", email)
-        await page.fill("#password", password)
-        await page.click("#login")
-        await page.wait_for_url(f"{server}/admin")
+        await sign_in(page, server, email, password)
         await page.goto(f"{server}/admin/subscriptions?tariff={tariff['id']}")
         row = page.locator("#subscriptions tr", has_text=user)
         assert "active" in await row.inner_text()
@@ -292,11 +296,7 @@ async def test_an_operator_sets_the_seller_and_sees_a_payments_fiscal_receipt(
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        await page.goto(f"{server}/admin")
-        await page.fill("#email", email)
-        await page.fill("#password", password)
-        await page.click("#login")
-        await page.wait_for_url(f"{server}/admin")
+        await sign_in(page, server, email, password)
         await page.goto(f"{server}/admin/sellers")
         await page.fill("#seller-form input[name=legal_name]", "OOO Sandbox Savdo")
         await page.fill("#seller-form input[name=tax_id]", "305987654")
