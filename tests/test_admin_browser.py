@@ -313,3 +313,25 @@ async def test_an_operator_sets_the_seller_and_sees_a_payments_fiscal_receipt(
         if shoot:
             await page.screenshot(path=str(SHOTS / "15-payment-fiscal.png"), full_page=True)
         await browser.close()
+
+
+async def test_the_dashboard_in_russian(server: str, runtime: Runtime) -> None:
+    _browser_available()
+    from playwright.async_api import async_playwright
+
+    email, password = f"{unique('op')}@shop.example", "operator password 1"
+    await create_operator(runtime.db, email, password)
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await sign_in(page, server, email, password)
+        async with page.expect_navigation():
+            await page.select_option("#language select", "ru")  # applies on change
+        assert await page.inner_text("h1") == "Обзор"
+        assert "Платежи" in await page.inner_text("header")
+        await page.goto(f"{server}/admin/payments")
+        assert "Выгрузить CSV" in await page.inner_text("#payment-filters")
+        if shoot:
+            await page.screenshot(path=str(SHOTS / "16-payments-ru.png"), full_page=True)
+        await browser.close()

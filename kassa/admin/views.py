@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from kassa.admin import i18n
 from kassa.api.client_ip import parse_networks, sender_address
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
@@ -28,6 +29,7 @@ from kassa.services import (
     invoices,
     merchants,
     operations,
+    operators,
     payments,
     refunds,
     tariffs,
@@ -56,6 +58,7 @@ def _money(amount: int | None, currency: str | None) -> str:
 
 
 templates.env.globals["money"] = _money
+templates.env.globals["_"] = i18n.gettext
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
@@ -76,6 +79,8 @@ def _page(
     request: Request, name: str, me: SignedIn | None, http_status: int = 200, **context: Any
 ) -> HTMLResponse:
     flash = request.query_params.get("msg")
+    lang = i18n.choose(me.operator.language if me else None, request.headers.get("accept-language"))
+    i18n.current.set(lang)  # the template renders now, in this language
     return templates.TemplateResponse(
         request,
         name,
@@ -84,6 +89,8 @@ def _page(
             "csrf": me.csrf_token if me else "",
             "flash": flash,
             "flash_error": request.query_params.get("error") == "1",
+            "lang": lang,
+            "languages": i18n.LANGUAGES,
             **context,
         },
         status_code=http_status,
@@ -172,6 +179,24 @@ async def login(request: Request) -> Response:
         secure=_rt(request).settings.public_url.startswith("https://"),
     )
     return response
+
+
+@router.post("/language")
+async def language(request: Request) -> Response:
+    me, form = await _form_action(request)
+    if me is None:
+        return _login()
+    chosen = form.get("language", "")
+    if chosen in i18n.LANGUAGES:
+        await operators.set_language(_rt(request).db, me.operator.id, chosen)
+    back = request.headers.get("referer") or "/admin"
+    return RedirectResponse(back if _same_site(request, back) else "/admin", status_code=303)
+
+
+def _same_site(request: Request, url: str) -> bool:
+    """Only back to a page of this admin UI (a Referer could name anywhere)."""
+    public = _rt(request).settings.public_url.rstrip("/")
+    return url.startswith(f"{public}/admin") or url.startswith("/admin")
 
 
 @router.post("/logout")

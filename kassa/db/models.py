@@ -532,6 +532,7 @@ class Operator(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(5))  # the admin UI's, None: browser's
 
 
 class SignInThrottle(Base):

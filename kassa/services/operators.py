@@ -131,3 +131,11 @@ async def log_out(db: Database, token: str | None) -> None:
             await session.execute(
                 delete(OperatorSession).where(OperatorSession.token_digest == _digest(token))
             )
+
+
+async def set_language(db: Database, operator_id: int, language: str) -> None:
+    """The operator's language for the admin UI, kept with their account."""
+    async with db.transaction() as session:
+        operator = await session.get(Operator, operator_id, with_for_update=True)
+        if operator is not None:
+            operator.language = language

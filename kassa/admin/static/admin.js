@@ -39,3 +39,8 @@ if (providerSelect) {
   providerSelect.addEventListener("change", show);
   show();
 }
+
+// The language picker in the header applies as soon as it is changed.
+document.querySelectorAll("[data-submit-on-change]").forEach((select) => {
+  select.addEventListener("change", () => select.form.submit());
+});
