@@ -12,6 +12,7 @@ from kassa.core.runtime import Runtime
 from kassa.jobs.expiry import purge_idempotency_keys
 from kassa.jobs.outbox_relay import relay_once
 from kassa.jobs.reconciler import reconcile_due
+from kassa.services.payment_methods import describe_saved
 from kassa.services.renewals import bill_due
 
 log = get_logger(__name__)
@@ -29,6 +30,7 @@ def default_jobs() -> list[Job]:
         Job("outbox_relay", relay_once, 1.0),
         Job("reconcile_payments", reconcile_due, 5.0),
         Job("billing", bill_due, 10.0),
+        Job("describe_saved_methods", describe_saved, 15.0),
         Job("purge_idempotency_keys", purge_idempotency_keys, 300.0),
     ]
 

@@ -184,6 +184,14 @@ class MethodVault(Protocol):
 
 
 @runtime_checkable
+class MethodDetails(Protocol):
+    """Providers whose payment events name a saved method without its card (Stripe): kassa
+    asks for the card's brand, last digits and expiry afterwards, to show them."""
+
+    async def describe_method(self, token: str) -> SavedCard: ...
+
+
+@runtime_checkable
 class PaymentProvider(Protocol):
     name: str
     currencies: frozenset[str] | None  # None: any currency the provider accepts

@@ -18,7 +18,7 @@ from kassa.db.base import utcnow
 from kassa.db.models import Payment, PaymentMethod, Subscription, new_id
 from kassa.domain.errors import NotFound, ProviderError, ValidationFailed
 from kassa.domain.updates import SavedMethod
-from kassa.providers.base import MethodVault, NotConfigured, ProviderFailure
+from kassa.providers.base import MethodDetails, MethodVault, NotConfigured, ProviderFailure
 from kassa.services import access, customers
 from kassa.services.session_info import secret_box
 from kassa.services.sql import insert_ignore
@@ -212,3 +212,43 @@ async def keep_from_payment(session: AsyncSession, payment: Payment, saved: Save
     if has_default is None and method.detached_at is None:
         method.is_default = True
     return method.id
+
+
+async def describe_saved(rt: Runtime, batch: int = 20) -> int:
+    """Saved methods whose card kassa has not seen yet (saved from a Stripe payment, whose
+    event names only the PaymentMethod): their brand, last digits and expiry, asked of the
+    provider outside any transaction. A provider that cannot answer is asked again later."""
+    async with rt.db.transaction() as session:
+        rows = list(
+            (
+                await session.execute(
+                    select(PaymentMethod)
+                    .where(PaymentMethod.last4.is_(None), PaymentMethod.detached_at.is_(None))
+                    .order_by(PaymentMethod.created_at)
+                    .limit(batch)
+                )
+            ).scalars()
+        )
+    described = 0
+    for method in rows:
+        card = SavedMethod(token="", last4="")  # nothing to show, and nothing more to ask
+        try:
+            known = rt.providers.has(method.provider)
+            provider = rt.providers.get(method.provider) if known else None
+            if isinstance(provider, MethodDetails):
+                card = await provider.describe_method(rt.box.open(method.token))
+        except ProviderFailure:
+            continue  # asked again on the next pass
+        async with rt.db.transaction() as session:
+            await session.execute(
+                update(PaymentMethod)
+                .where(PaymentMethod.id == method.id)
+                .values(
+                    brand=card.brand,
+                    last4=card.last4 or "",
+                    exp_month=card.exp_month,
+                    exp_year=card.exp_year,
+                )
+            )
+        described += 1
+    return described

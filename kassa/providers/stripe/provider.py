@@ -268,6 +268,21 @@ class StripeProvider:
             exp_year=card.get("exp_year"),
         )
 
+    async def describe_method(self, token: str) -> SavedCard:
+        """A PaymentMethod's card as Stripe shows it (a payment's event names only its id)."""
+        try:
+            method = await self.client.v1.payment_methods.retrieve_async(token)
+        except stripe.StripeError as exc:
+            raise _failure(exc, "retrieve") from exc
+        card = method.to_dict().get("card") or {}
+        return SavedCard(
+            token=method.id,
+            brand=card.get("brand"),
+            last4=card.get("last4"),
+            exp_month=card.get("exp_month"),
+            exp_year=card.get("exp_year"),
+        )
+
     async def detach_method(self, token: str) -> None:
         try:
             await self.client.v1.payment_methods.detach_async(token)
