@@ -21,7 +21,7 @@ from kassa.admin import i18n
 from kassa.api.client_ip import parse_networks, sender_address
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
-from kassa.domain.money import MoneyError, exponent, format_amount, from_decimal_string
+from kassa.domain.money import MoneyError, exponent, format_amount, from_decimal_string, shown
 from kassa.domain.states import PaymentStatus
 from kassa.providers import plugins
 from kassa.services import (
@@ -48,16 +48,7 @@ CURRENCY_FOR = {p.name: p.example_currency for p in plugins.all_plugins()}
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
-def _money(amount: int | None, currency: str | None) -> str:
-    if amount is None or not currency:
-        return ""
-    try:  # grouped as its currency is written ("50 000,00"), the code printed beside it
-        return format_amount(amount, currency).rsplit(" ", 1)[0]
-    except MoneyError:
-        return str(amount)
-
-
-templates.env.globals["money"] = _money
+templates.env.globals["money"] = shown
 templates.env.globals["_"] = i18n.gettext
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

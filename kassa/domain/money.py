@@ -122,6 +122,22 @@ NBSP = "\u00a0"
 
 def format_amount(amount: int, currency: str) -> str:
     """An amount for people to read, to its currency's minor unit, with the currency code."""
+    return f"{format_number(amount, currency)} {currency}"
+
+
+def shown(amount: int | None, currency: str | None) -> str:
+    """For pages: the number as its currency is written (the code printed beside it), ""
+    for nothing, the bare minor units for a currency kassa does not know."""
+    if amount is None or not currency:
+        return ""
+    try:
+        return format_number(amount, currency)
+    except MoneyError:
+        return str(amount)
+
+
+def format_number(amount: int, currency: str) -> str:
+    """The amount grouped and pointed as its currency is written, without the code."""
     text = to_decimal_string(abs(amount), currency)
     whole, _, frac = text.partition(".")
     grouped = f"{int(whole):,}"
@@ -130,4 +146,4 @@ def format_amount(amount: int, currency: str) -> str:
         body = grouped.replace(",", NBSP) + ("," + frac if frac else "")
     else:
         body = grouped + ("." + frac if frac else "")
-    return f"{sign}{body} {currency}"
+    return f"{sign}{body}"

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from kassa.core.runtime import Runtime
 from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
 from kassa.domain.errors import KassaError
-from kassa.domain.money import MoneyError, format_amount
+from kassa.domain.money import shown
 from kassa.services import invoices, payment_methods, portal, subscriptions
 
 COOKIE = "kassa_portal"
@@ -26,16 +26,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 
-def _money(amount: int | None, currency: str | None) -> str:
-    if amount is None or not currency:
-        return ""
-    try:  # grouped as its currency is written ("50 000,00"), the code printed beside it
-        return format_amount(amount, currency).rsplit(" ", 1)[0]
-    except MoneyError:
-        return str(amount)
-
-
-templates.env.globals["money"] = _money
+templates.env.globals["money"] = shown
 
 
 def _rt(request: Request) -> Runtime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kassa.core.security import Principal
 from kassa.db.models import Payment
-from kassa.domain.errors import Forbidden, NotFound
+from kassa.domain.errors import Forbidden, NotFound, ValidationFailed
 
 
 def can_view_payment(principal: Principal, payment: Payment) -> bool:
@@ -41,3 +41,15 @@ def ensure_org_member(principal: Principal, organization_id: str) -> None:
     """Organisation objects of other organisations do not exist for the caller."""
     if not principal.is_privileged and organization_id not in principal.orgs:
         raise NotFound("organization not found")
+
+
+def acting_for(principal: Principal, user_id: str | None, what: str) -> str:
+    """The user a request makes `what` for: the caller, or the user a service or admin
+    names with `user_id` (which only they may name)."""
+    if principal.is_privileged:
+        if not user_id:
+            raise ValidationFailed(f"user_id is required when a service or admin creates {what}")
+        return user_id
+    if user_id and user_id != principal.subject:
+        raise Forbidden(f"only services may create {what} for another user")
+    return principal.subject

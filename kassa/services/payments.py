@@ -15,7 +15,7 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import AuditRecord, Payment, Tariff, new_id
-from kassa.domain.errors import Forbidden, InvalidState, NotFound, ProviderError, ValidationFailed
+from kassa.domain.errors import InvalidState, NotFound, ProviderError, ValidationFailed
 from kassa.domain.fiscal import as_items, lines_of, tariff_lines
 from kassa.domain.money import MoneyError, check_amount, normalise_currency
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
@@ -139,16 +139,6 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.key)
 
 
-def _owner(principal: Principal, new: NewPayment) -> str:
-    if principal.is_privileged:
-        if not new.user_id:
-            raise ValidationFailed("user_id is required when a service or admin creates a payment")
-        return new.user_id
-    if new.user_id and new.user_id != principal.subject:
-        raise Forbidden("only services may create payments for another user")
-    return principal.subject
-
-
 async def _check_purpose(
     rt: Runtime, principal: Principal, new: NewPayment
 ) -> list[dict[str, Any]] | None:
@@ -203,7 +193,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
     new = replace(new, currency=currency, shop_id=shop_id)
     credentials = await merchants.credentials_for(rt, new.provider, shop_id)
     provider = _provider_for_new(rt, new, credentials)
-    user_id = _owner(principal, new)
+    user_id = access.acting_for(principal, new.user_id, "a payment")
     items = await _check_purpose(rt, principal, new)
     if new.save_payment_method and not getattr(provider, "saves_methods", False):
         raise ValidationFailed(

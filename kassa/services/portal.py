@@ -15,8 +15,15 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import PortalGrant, Principal, Role, mint_portal_token
 from kassa.db.models import Invoice, Payment, PaymentMethod, Subscription, Tariff
 from kassa.domain.billing import BillingPolicy
-from kassa.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
-from kassa.services import billing, fiscal_receipts, promo_codes, renewals, subscriptions
+from kassa.domain.errors import InvalidState, NotFound
+from kassa.services import (
+    access,
+    billing,
+    fiscal_receipts,
+    promo_codes,
+    renewals,
+    subscriptions,
+)
 from kassa.services.session_info import billing_policy
 
 LINK_LIFETIME = timedelta(hours=1)
@@ -48,14 +55,8 @@ def link(
     rt: Runtime, principal: Principal, user_id: str | None, return_url: str | None
 ) -> tuple[str, datetime]:
     """A signed, expiring link to the portal for the caller (a service names the user)."""
-    if principal.is_privileged:
-        if not user_id:
-            raise ValidationFailed("user_id is required when a service opens a portal session")
-        subject, orgs = user_id, []
-    else:
-        if user_id and user_id != principal.subject:
-            raise Forbidden("only services may open a portal session for another user")
-        subject, orgs = principal.subject, sorted(principal.orgs)
+    subject = access.acting_for(principal, user_id, "a portal session")
+    orgs = [] if principal.is_privileged else sorted(principal.orgs)
     token, expires = mint_portal_token(
         rt.settings.signing_key, subject, orgs=orgs, return_url=return_url, expires_in=LINK_LIFETIME
     )

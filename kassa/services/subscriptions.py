@@ -18,8 +18,8 @@ from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import PaymentMethod, Subscription, SubscriptionPeriod, Tariff
 from kassa.domain.billing import LIVE_STATUSES, SubscriptionStatus
-from kassa.domain.errors import Forbidden, InvalidState, NotFound, ValidationFailed
-from kassa.services import billing, clock
+from kassa.domain.errors import InvalidState, NotFound, ValidationFailed
+from kassa.services import access, billing, clock
 from kassa.services.customers import owner_of
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.schemas import SubscriptionOut
@@ -186,10 +186,9 @@ async def start_trial(
     """A trial of a tariff with `trial_days`: the subscription is `trialing` at once, with
     no payment; at its end the first period is charged (or asked for) like a renewal. Once
     per customer and tariff group."""
-    holder = _holder(principal, user_id)
-    member = principal.is_privileged or organization_id in principal.orgs
-    if organization_id is not None and not member:
-        raise NotFound("organization not found")
+    holder = access.acting_for(principal, user_id, "a subscription")
+    if organization_id is not None:
+        access.ensure_org_member(principal, organization_id)
     owner = owner_of(holder, organization_id)
     async with rt.db.transaction() as session:
         tariff = await session.get(Tariff, tariff_id)
@@ -245,13 +244,3 @@ async def start_trial(
         await session.flush()
         billing.announce(session, "subscription.activated", sub, trial=True)
         return view(sub)
-
-
-def _holder(principal: Principal, user_id: str | None) -> str:
-    if principal.is_privileged:
-        if not user_id:
-            raise ValidationFailed("user_id is required when a service or admin acts")
-        return user_id
-    if user_id and user_id != principal.subject:
-        raise Forbidden("only services may act for another user")
-    return principal.subject
