@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from kassa.db import batch
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_WAIT_SECONDS = 30.0  # then the request is answered 503
 
@@ -42,7 +44,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -99,9 +102,21 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+        """A session inside one transaction: committed on success, rolled back on error.
+        Writes queued in the session's batch are sent after the ORM's own, before COMMIT."""
         async with self._turn(), self.sessionmaker() as session, session.begin():
             yield session
+            await session.flush()
+            await batch.send(session)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads that need no transaction: each statement is its own (no
+        BEGIN and COMMIT round trips; on SQLite no write lock)."""
+        async with self._turn(), self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
+                yield session
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
+from kassa.db.batch import batch_of
 from kassa.db.models import AuditRecord, Payment
 from kassa.services.context import Actor, current_request_id
 from kassa.services.pagination import PageParams, paginate
@@ -30,9 +31,11 @@ def record(
     shop_id: str | None = None,
     organization_bin: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditRecord:
+) -> None:
+    """Queued with the transaction's other writes (`kassa.db.batch`): nothing reads the
+    log back inside the transaction that writes it."""
     assert operation in OPERATIONS, operation
-    entry = AuditRecord(
+    values = dict(
         actor=actor.name,
         operation=operation,
         payment_id=payment.id if payment else None,
@@ -46,8 +49,7 @@ def record(
         request_id=current_request_id(),
         details=details or {},
     )
-    session.add(entry)
-    return entry
+    batch_of(session).insert(AuditRecord.__table__, values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
+from kassa.db.batch import assign, batch_of, send
 from kassa.db.models import Payment, ProviderTransaction
-from kassa.domain.fiscal import Line, lines_of
+from kassa.domain.fiscal import lines_of
 from kassa.domain.inverted import (
     InvertedCall,
     Outcome,
@@ -56,20 +57,24 @@ async def execute(
     cancelled, with `timeout_reason`) is committed before it is answered; any other refusal
     changes nothing."""
     try:
+        if call.kind in _ADVICE:  # reads only: no transaction, one round trip
+            async with rt.db.reading() as session:
+                return await _Engine(session, call, timeout_ms, timeout_reason).advise()
         async with rt.db.transaction() as session:
             engine = _Engine(session, call, timeout_ms, timeout_reason)
-            if call.kind == "statement":
-                return Outcome(txs=tuple(_stored(row) for row in await engine.statement()))
             try:
                 row = await engine.run()
             except _RefusedAfterCommit as exc:
                 return Outcome(refusal=exc.refusal)
-            if row is None:
-                return Outcome(lines=engine.lines)
-            await session.flush()  # a new transaction's id, if its move did not flush it
+            new = await send(session)  # the move's writes; a new transaction's id
+            if new is not None and row.id is None:
+                row.id = new.id
             return Outcome(tx=_stored(row))
     except Refused as exc:
         return Outcome(refusal=exc.refusal)
+
+
+_ADVICE = frozenset({"check", "read", "statement"})
 
 
 def _stored(row: ProviderTransaction) -> StoredTx:
@@ -105,26 +110,48 @@ class _Engine:
         self.timeout_ms = timeout_ms
         self.timeout_reason = timeout_reason
         self.actor = Actor.provider(call.provider)
-        self.lines: tuple[Line, ...] = ()
 
-    async def run(self) -> ProviderTransaction | None:
+    async def advise(self) -> Outcome:
+        """Calls that only read: whether an order could be paid (advice only, so no lock:
+        `open` checks again under it), one transaction, the statement."""
         kind = self.call.kind
-        if kind == "check":  # advice only, so no lock: `open` checks again under it
-            payment = await self._order(lock=False)
-            await self._refuse_unpayable(payment)
-            self.lines = tuple(lines_of(payment.items, payment.amount, payment.description))
-            return None
+        if kind == "check":
+            live = (
+                select(func.max(ProviderTransaction.state))
+                .where(
+                    ProviderTransaction.provider == self.call.provider,
+                    ProviderTransaction.payment_id == Payment.id,
+                    ProviderTransaction.state.in_([TxState.OPEN, TxState.COMPLETED]),
+                )
+                .scalar_subquery()
+            )
+            found = (
+                await self.session.execute(
+                    select(Payment, live).where(Payment.id == (self.call.payment_id or ""))
+                )
+            ).one_or_none()
+            payment = self._checked(found[0] if found else None)
+            self._refuse_unpayable(payment, found[1] if found else None)
+            return Outcome(
+                lines=tuple(lines_of(payment.items, payment.amount, payment.description))
+            )
+        if kind == "read":
+            return Outcome(tx=_stored(await self._read()))
+        if kind == "statement":
+            return Outcome(txs=tuple(_stored(row) for row in await self.statement()))
+        raise ValueError(f"the engine has no call {kind!r}")
+
+    async def run(self) -> ProviderTransaction:
+        kind = self.call.kind
         if kind == "open":
             return await self._open()
         if kind == "complete":
             return await self._complete()
         if kind == "cancel":
             return await self._cancel()
-        if kind == "read":
-            return await self._read()
         if kind == "annotate":
             _, tx = await self._transaction()
-            tx.data = {**(tx.data or {}), **self.call.data}
+            assign(self.session, tx, data={**(tx.data or {}), **self.call.data})
             return tx
         raise ValueError(f"the engine has no call {kind!r}")
 
@@ -136,61 +163,49 @@ class _Engine:
             payment = await lock_payment(self.session, payment_id=payment_id)
         else:
             payment = await self.session.get(Payment, payment_id)
+        return self._checked(payment)
+
+    def _checked(self, payment: Payment | None) -> Payment:
+        """The call's order, refused when it is not this provider's or the amount differs."""
         if payment is None or payment.provider != self.call.provider:
             raise Refused(Refusal.ORDER_NOT_FOUND)
         if self.call.amount != payment.amount or self.call.currency != payment.currency:
             raise Refused(Refusal.WRONG_AMOUNT)
         return payment
 
-    async def _refuse_unpayable(
-        self, payment: Payment, others: list[ProviderTransaction] | None = None
-    ) -> None:
+    def _refuse_unpayable(self, payment: Payment, live: int | None) -> None:
         """An order is payable while open and without another live transaction of the
-        provider; `others` are its other transactions when the caller has read them."""
+        provider; `live` is the state of such a transaction (completed wins over open)."""
         status = PaymentStatus(payment.status)
         if status in PAID_STATUSES:
             raise Refused(Refusal.ORDER_PAID)
         if not state_graph(payment.provider).is_open(status):
             raise Refused(Refusal.ORDER_CLOSED)
-        if others is None:
-            others = list(
-                await self.session.scalars(
-                    select(ProviderTransaction).where(
-                        ProviderTransaction.provider == self.call.provider,
-                        ProviderTransaction.payment_id == payment.id,
-                        ProviderTransaction.state.in_([TxState.OPEN, TxState.COMPLETED]),
-                    )
-                )
-            )
-        for other in others:
-            if other.state == TxState.COMPLETED:
-                raise Refused(Refusal.ORDER_PAID)
-            if other.state == TxState.OPEN:
-                raise Refused(Refusal.ORDER_BUSY)
+        if live == TxState.COMPLETED:
+            raise Refused(Refusal.ORDER_PAID)
+        if live == TxState.OPEN:
+            raise Refused(Refusal.ORDER_BUSY)
 
     async def _transaction(self) -> tuple[Payment, ProviderTransaction]:
-        """The payment of the provider transaction, locked, then the transaction under it."""
+        """The provider transaction and its payment, the payment's row locked: one
+        statement (a transaction's payment never changes, so the lock guards both)."""
         key = and_(
             ProviderTransaction.provider == self.call.provider,
             ProviderTransaction.provider_tx_id == self.call.provider_tx_id,
         )
-        owner = select(ProviderTransaction.payment_id).where(key).scalar_subquery()
-        payment = (
+        found = (
             await self.session.execute(
-                select(Payment)
-                .where(Payment.id == owner)
+                select(Payment, ProviderTransaction)
+                .join(ProviderTransaction, ProviderTransaction.payment_id == Payment.id)
+                .where(key)
+                # both rows: waiting for the lock, PostgreSQL re-reads only locked rows
                 .with_for_update()
                 .execution_options(populate_existing=True)
             )
-        ).scalar_one_or_none()
-        if payment is None:
+        ).one_or_none()
+        if found is None:
             raise Refused(Refusal.TX_NOT_FOUND)
-        tx = (
-            await self.session.execute(
-                select(ProviderTransaction).where(key).execution_options(populate_existing=True)
-            )
-        ).scalar_one()
-        return payment, tx
+        return found[0], found[1]
 
     def _expired(self, tx: ProviderTransaction) -> bool:
         """Open longer than the provider allows, counted from the provider's own time."""
@@ -221,9 +236,8 @@ class _Engine:
 
     async def _close(self, payment: Payment, tx: ProviderTransaction, reason: int | None) -> None:
         completed = tx.state == TxState.COMPLETED
-        tx.state = TxState.CANCELLED_AFTER_COMPLETE if completed else TxState.CANCELLED
-        tx.reason = reason
-        tx.cancel_time = now_ms()
+        state = TxState.CANCELLED_AFTER_COMPLETE if completed else TxState.CANCELLED
+        assign(self.session, tx, state=state, reason=reason, cancel_time=now_ms())
         if completed:
             await self._move(payment, tx, PaymentStatus.REFUNDED, refunded_amount=tx.amount)
         else:
@@ -261,8 +275,9 @@ class _Engine:
                 raise _RefusedAfterCommit(Refusal.EXPIRED)
             return tx
         # the order's other transactions were read with this one, under the order's lock
-        await self._refuse_unpayable(payment, list(found))
-        tx = ProviderTransaction(
+        live = [row.state for row in found if row.state in (TxState.OPEN, TxState.COMPLETED)]
+        self._refuse_unpayable(payment, max(live, default=None))
+        values = dict(
             provider=self.call.provider,
             provider_tx_id=self.call.provider_tx_id,
             payment_id=payment.id,
@@ -275,7 +290,10 @@ class _Engine:
             cancel_time=0,
             data=dict(self.call.data),
         )
-        self.session.add(tx)  # written with the payment's move, in one flush
+        table = ProviderTransaction.__table__
+        # written with the payment's move, in one round trip; its id comes back with it
+        batch_of(self.session).insert(table, values, returning=[table.c.id])  # type: ignore[arg-type]
+        tx = ProviderTransaction(**values)
         await self._move(payment, tx, PaymentStatus.PROCESSING)
         return tx
 
@@ -292,8 +310,7 @@ class _Engine:
             raise _RefusedAfterCommit(Refusal.EXPIRED)
         if not state_graph(payment.provider).is_open(PaymentStatus(payment.status)):
             raise Refused(Refusal.ORDER_CLOSED)
-        tx.state = TxState.COMPLETED
-        tx.perform_time = now_ms()
+        assign(self.session, tx, state=TxState.COMPLETED, perform_time=now_ms())
         await self._move(
             payment, tx, PaymentStatus.SUCCEEDED, amount=tx.amount, currency=payment.currency
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.db.batch import batch_of
 from kassa.db.models import OutboxEvent
 
 EVENT_TYPES = frozenset(
@@ -27,8 +28,8 @@ EVENT_TYPES = frozenset(
 )
 
 
-def enqueue(session: AsyncSession, event_type: str, data: dict[str, Any]) -> OutboxEvent:
+def enqueue(session: AsyncSession, event_type: str, data: dict[str, Any]) -> None:
+    """Queued with the transaction's other writes (`kassa.db.batch`); the relay reads
+    events only once they are committed."""
     assert event_type in EVENT_TYPES, event_type
-    event = OutboxEvent(type=event_type, data=data)
-    session.add(event)
-    return event
+    batch_of(session).insert(OutboxEvent.__table__, {"type": event_type, "data": data})  # type: ignore[arg-type]

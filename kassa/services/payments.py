@@ -14,6 +14,7 @@ from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.base import utcnow
+from kassa.db.batch import add_new
 from kassa.db.models import AuditRecord, Payment, Tariff, new_id
 from kassa.domain.errors import InvalidState, NotFound, ProviderError, ValidationFailed
 from kassa.domain.fiscal import as_items, lines_of, tariff_lines
@@ -253,8 +254,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         payment.client_secret = made.client_secret
     try:
         async with rt.db.transaction() as session:
-            session.add(payment)
-            await session.flush()
+            add_new(session, payment)  # with its audit record: one round trip
             audit.record(session, actor=actor, operation="create", payment=payment)
     except IntegrityError:
         # The idempotency store lost its record (a Redis outage or flush); the unique key

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kassa.core.logging import get_logger
 from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES
 from kassa.db.base import utcnow
+from kassa.db.batch import assign, batch_of
 from kassa.db.models import Payment, ProviderEvent
 from kassa.domain.errors import NotFound
 from kassa.domain.refunds import status_after_refunds
@@ -68,7 +69,8 @@ async def lock_payment(
     provider: str | None = None,
     provider_payment_id: str | None = None,
 ) -> Payment | None:
-    """SELECT … FOR UPDATE (PostgreSQL); SQLite transactions already hold the write lock."""
+    """SELECT … FOR UPDATE (PostgreSQL); SQLite transactions already hold the write lock.
+    The row is read afresh, after the writes this transaction queued."""
     query = select(Payment).with_for_update().execution_options(populate_existing=True)
     if payment_id:
         query = query.where(Payment.id == payment_id)
@@ -138,17 +140,21 @@ async def apply_update(
     # written with the claim: one statement, and a duplicate still changes nothing.
     decision = _decide(payment, update, state_graph(payment.provider))
     outcome, reason = decision.outcome, decision.reason
-    claimed = await insert_ignore(
-        session,
-        ProviderEvent.__table__,  # type: ignore[arg-type]
-        {
-            "provider": update.provider,
-            "event_id": update.event_id,
-            "payment_id": payment.id,
-            "outcome": outcome.value,
-            "received_at": utcnow(),
-        },
-    )
+    claim = {
+        "provider": update.provider,
+        "event_id": update.event_id,
+        "payment_id": payment.id,
+        "outcome": outcome.value,
+        "received_at": utcnow(),
+    }
+    if locked is not None:
+        # The caller holds the row and has answered repeats from its own storage, so the
+        # event is new: the claim is queued with the move (a duplicate all the same would
+        # fail the transaction, changing nothing).
+        batch_of(session).insert(ProviderEvent.__table__, claim)  # type: ignore[arg-type]
+        claimed = True
+    else:
+        claimed = await insert_ignore(session, ProviderEvent.__table__, claim)  # type: ignore[arg-type]
     if not claimed:
         return finish(Outcome.DUPLICATE)
     PAYMENT_UPDATES.labels(update.provider, outcome.value).inc()
@@ -250,19 +256,22 @@ async def _move(
     now = utcnow()
     previous = payment.status
     newly_refunded = refunded - payment.refunded_amount
-    payment.status = target.value
-    payment.refunded_amount = refunded
-    payment.updated_at = now
+    changes: dict[str, object] = {
+        "status": target.value,
+        "refunded_amount": refunded,
+        "updated_at": now,
+    }
     if update.provider_payment_id and (
         not payment.provider_payment_id or update.supersedes_provider_payment_id
     ):
-        payment.provider_payment_id = update.provider_payment_id
+        changes["provider_payment_id"] = update.provider_payment_id
     if target in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
-        payment.failure_code = update.failure_code or payment.failure_code
-        payment.failure_message = update.failure_message or payment.failure_message
+        changes["failure_code"] = update.failure_code or payment.failure_code
+        changes["failure_message"] = update.failure_message or payment.failure_message
     if target is PaymentStatus.SUCCEEDED:
-        payment.paid_at = update.occurred_at or now
-    await session.flush()
+        changes["paid_at"] = update.occurred_at or now
+    # written with the transaction's other writes, in one round trip (kassa.db.batch)
+    assign(session, payment, **changes)
 
     audit.record(
         session,

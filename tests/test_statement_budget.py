@@ -1,0 +1,101 @@
+"""Round trips to the database per request on the hot paths, counted (not timed): every
+statement the driver sends, BEGIN and COMMIT included. A budget that grows costs throughput
+on every deployment, whatever the machine. On PostgreSQL the writes of a payment's move leave
+as one statement (kassa.db.batch); SQLite, in process, runs them one by one, so its counts
+are statements rather than round trips, held to their own budget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from kassa.core.runtime import Runtime
+from tests.conftest import bearer, unique
+from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
+
+# (PostgreSQL round trips, SQLite statements incl. BEGIN IMMEDIATE) per call
+BUDGET = {
+    "CheckPerformTransaction": (1, 1),  # one read, no transaction
+    "CreateTransaction": (5, 9),  # BEGIN, lock the order, its transactions, the writes, COMMIT
+    "CreateTransaction again": (4, 5),  # answered from storage
+    "PerformTransaction": (4, 12),  # BEGIN, lock order and transaction, the writes, COMMIT
+    "PerformTransaction again": (3, 4),
+    "create payment": (3, 13),  # BEGIN, payment and audit record, COMMIT (+ Redis's key)
+}
+
+
+@contextmanager
+def counting(rt: Runtime) -> Iterator[list[str]]:
+    """The first word of every statement, BEGIN, COMMIT and ROLLBACK the process sends
+    while the block runs."""
+    sent: list[str] = []
+    engine = rt.db.engine.sync_engine
+
+    def transactional(conn: Any) -> bool:
+        # in autocommit SQLAlchemy still marks a transaction's edges, but sends nothing
+        return bool(conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT")
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement.split()[0].upper())
+
+    def edge(word: str) -> Any:
+        def hook(conn: Any) -> None:
+            if transactional(conn):
+                sent.append(word)
+
+        return hook
+
+    hooks = [("before_cursor_execute", on_execute), ("begin", edge("BEGIN")),
+             ("commit", edge("COMMIT")), ("rollback", edge("ROLLBACK"))]
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
+    try:
+        yield sent
+    finally:
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
+
+
+def within_budget(runtime: Runtime, call: str, sent: list[str]) -> None:
+    postgres, sqlite = BUDGET[call]
+    allowed = sqlite if runtime.db.is_sqlite else postgres
+    assert len(sent) <= allowed, f"{call}: {len(sent)} > {allowed}: {sent}"
+
+
+async def test_the_payme_cycle_stays_within_its_round_trips(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    payment = await order(client)
+    await rpc(client, "CheckPerformTransaction", {"amount": 500_000, "account": account(payment)})
+    tx = new_payme_id()
+    create = {"id": tx, "time": now_ms(), "amount": 500_000, "account": account(payment)}
+    calls = [
+        ("CheckPerformTransaction", "CheckPerformTransaction",
+         {"amount": 500_000, "account": account(payment)}),
+        ("CreateTransaction", "CreateTransaction", create),
+        ("CreateTransaction again", "CreateTransaction", create),
+        ("PerformTransaction", "PerformTransaction", {"id": tx}),
+        ("PerformTransaction again", "PerformTransaction", {"id": tx}),
+    ]
+    for name, method, params in calls:
+        with counting(runtime) as sent:
+            body = await rpc(client, method, params)
+        assert "result" in body, body
+        within_budget(runtime, name, sent)
+    paid = await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(payment["user_id"]))
+    assert paid.json()["status"] == "succeeded"
+
+
+async def test_creating_a_payment_stays_within_its_round_trips(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    with counting(runtime) as sent:
+        response = await client.post(
+            "/api/v1/payments", json={"provider": "payme", "amount": 1000, "currency": "UZS"},
+            headers={**bearer(unique("u")), "Idempotency-Key": unique("k")})
+    assert response.status_code == 201
+    within_budget(runtime, "create payment", sent)
