@@ -11,8 +11,12 @@ atomicity is unchanged.
 
 What may be queued is bounded by PostgreSQL's rule for such statements: no part sees what
 another wrote. So only writes whose values are known in Python are queued, updates of one
-row are merged into one UPDATE, and nothing the transaction reads later depends on them
-(`Database.transaction` sends the queue after the ORM's own flush, just before COMMIT).
+row are merged into one UPDATE, and whatever the ORM reads or changes next sees them (the
+queue is sent first).
+
+Statements are built once per shape (which tables, which columns, in which order) with
+named parameters and kept: building and compiling a statement per call cost more Python
+than the round trips saved.
 """
 
 from __future__ import annotations
@@ -20,7 +24,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Table, event, insert, literal_column, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Row,
+    Table,
+    TextClause,
+    bindparam,
+    event,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,6 +44,31 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
 
 _KEY = "kassa.batch"
+_Shape = tuple[Any, ...]
+_STATEMENTS: dict[tuple[str, _Shape], Executable] = {}  # (dialect, shape) → statement
+
+
+@dataclass
+class _Insert:
+    table: Table
+    values: dict[str, Any]
+    returning: tuple[str, ...] = ()
+
+    @property
+    def shape(self) -> _Shape:
+        return ("insert", self.table.name, tuple(self.values), self.returning)
+
+    def build(self, prefix: str) -> Insert:
+        columns = self.table.c
+        statement = insert(self.table).values(
+            {name: bindparam(f"{prefix}{name}", type_=columns[name].type) for name in self.values}
+        )
+        if self.returning:
+            statement = statement.returning(*(columns[name] for name in self.returning))
+        return statement
+
+    def params(self, prefix: str) -> dict[str, Any]:
+        return {f"{prefix}{name}": value for name, value in self.values.items()}
 
 
 @dataclass
@@ -36,15 +77,52 @@ class _RowUpdate:
     key: dict[str, Any]
     values: dict[str, Any]
 
-    def statement(self) -> Update:
-        where = [self.table.c[name] == value for name, value in self.key.items()]
-        values = {**_defaults(self.table, self.values, "onupdate"), **self.values}
-        return update(self.table).where(*where).values(**values)
+    @property
+    def shape(self) -> _Shape:
+        return ("update", self.table.name, tuple(self.key), tuple(self.values))
+
+    def build(self, prefix: str) -> Update:
+        columns = self.table.c
+        where = [
+            columns[name] == bindparam(f"{prefix}key_{name}", type_=columns[name].type)
+            for name in self.key
+        ]
+        values = {
+            name: bindparam(f"{prefix}{name}", type_=columns[name].type) for name in self.values
+        }
+        return update(self.table).where(*where).values(values)
+
+    def params(self, prefix: str) -> dict[str, Any]:
+        found = {f"{prefix}key_{name}": value for name, value in self.key.items()}
+        found.update({f"{prefix}{name}": value for name, value in self.values.items()})
+        return found
+
+
+@dataclass
+class _Text:
+    """Hand-written SQL (PostgreSQL only) whose parameters are already unique names."""
+
+    sql: str
+    returned: tuple[ColumnElement[Any], ...]
+    values: dict[str, Any]
+
+    @property
+    def shape(self) -> _Shape:
+        return ("text", self.sql)
+
+    def build(self, _prefix: str) -> TextualSelect:
+        return TextClause(self.sql).columns(*self.returned)
+
+    def params(self, _prefix: str) -> dict[str, Any]:
+        return self.values
+
+
+_Part = _Insert | _RowUpdate | _Text
 
 
 def _defaults(table: Table, given: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The Python-side defaults of the columns not given, filled in here: left to the
-    compiler, two parts writing one table would both name their bind after the column."""
+    """The Python-side defaults (or on-update values) of the columns not given: the
+    statement names every column it writes, so its shape does not depend on them."""
     found: dict[str, Any] = {}
     for column in table.columns:
         default = getattr(column, kind)
@@ -61,39 +139,48 @@ def _defaults(table: Table, given: dict[str, Any], kind: str) -> dict[str, Any]:
 class Batch:
     """The session's queue: statements in order, updates merged per row."""
 
-    parts: list[Insert | TextualSelect | _RowUpdate] = field(default_factory=list)
+    parts: list[_Part] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # parts others refer to by name
     returning: int | None = None  # the index of the one part whose RETURNING is wanted
 
-    def insert(self, table: Table, values: dict[str, Any], *, returning: Any = None) -> None:
-        """INSERT of one row; `returning` names columns the caller gets from `send`."""
-        statement = insert(table).values(**{**_defaults(table, values, "default"), **values})
-        if returning is not None:
-            statement = statement.returning(*returning)
-        self.add(statement, returning=returning is not None)
-
-    def add(
-        self, statement: Insert | TextualSelect, *, returning: bool = False, name: str = ""
+    def insert(
+        self, table: Table, values: dict[str, Any], *, returning: tuple[str, ...] = ()
     ) -> None:
-        """`name`: what later parts (PostgreSQL only) call this one's RETURNING rows."""
+        """INSERT of one row; `returning` names columns the caller gets from `send`."""
         if returning:
-            assert self.returning is None, "one part of a batch returns rows"
-            self.returning = len(self.parts)
-        if name:
-            assert name not in self.names.values(), name
-            self.names[len(self.parts)] = name
-        self.parts.append(statement)
+            self._returns()
+        self.parts.append(
+            _Insert(table, {**_defaults(table, values, "default"), **values}, returning)
+        )
 
-    def named(self, prefix: str) -> int:
-        """How many parts already carry a name starting with `prefix`."""
-        return sum(1 for name in self.names.values() if name.startswith(prefix))
+    def text(
+        self,
+        sql: str,
+        values: dict[str, Any],
+        *,
+        name: str,
+        returned: tuple[ColumnElement[Any], ...],
+    ) -> None:
+        """A part later parts refer to as `name` (PostgreSQL only)."""
+        assert name not in self.names.values(), name
+        self.names[len(self.parts)] = name
+        self.parts.append(_Text(sql, returned, values))
 
     def set(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
         for part in self.parts:
             if isinstance(part, _RowUpdate) and part.table is table and part.key == key:
                 part.values.update(values)
                 return
-        self.parts.append(_RowUpdate(table, dict(key), dict(values)))
+        values = {**_defaults(table, values, "onupdate"), **values}
+        self.parts.append(_RowUpdate(table, dict(key), values))
+
+    def named(self, prefix: str) -> int:
+        """How many parts already carry a name starting with `prefix`."""
+        return sum(1 for name in self.names.values() if name.startswith(prefix))
+
+    def _returns(self) -> None:
+        assert self.returning is None, "one part of a batch returns rows"
+        self.returning = len(self.parts)
 
     def __bool__(self) -> bool:
         return bool(self.parts)
@@ -141,30 +228,50 @@ async def send(session: AsyncSession) -> Row[Any] | None:
     return await session.run_sync(_send)
 
 
+def _statement(dialect: str, shape: _Shape, build: Any) -> Executable:
+    key = (dialect, shape)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = build()
+    return found
+
+
 def _send(session: Session) -> Row[Any] | None:
-    batch = session.info.pop(_KEY, None)
+    batch: Batch | None = session.info.pop(_KEY, None)
     if not batch:
         return None
     if session.new or session.dirty or session.deleted:
         session.flush()  # the ORM's own writes first, as at COMMIT
-    statements = [p.statement() if isinstance(p, _RowUpdate) else p for p in batch.parts]
-    if session.get_bind().dialect.name != "postgresql" or len(statements) == 1:
+    dialect = session.get_bind().dialect.name
+    parts = batch.parts
+    if dialect != "postgresql" or len(parts) == 1:
         found = None
-        for index, statement in enumerate(statements):
-            result = session.execute(statement)
+        for index, part in enumerate(parts):
+            statement = _statement(dialect, part.shape, lambda p=part: p.build("b_"))
+            result = session.execute(statement, part.params("b_"))
             if index == batch.returning:
                 found = result.one()
         return found
+    params: dict[str, Any] = {}
+    for index, part in enumerate(parts):
+        params.update(part.params(f"b{index}_"))
+    shape = (tuple(part.shape for part in parts), tuple(batch.names.items()), batch.returning)
+    statement = _statement(dialect, shape, lambda: _together(batch))
+    result = session.execute(statement, params)
+    return result.one() if batch.returning is not None else None
+
+
+def _together(batch: Batch) -> Executable:
+    """The parts as one statement: each a CTE; the outer SELECT reads the returning one."""
     ctes = [
-        statement.cte(batch.names.get(index, f"w{index}"))
-        for index, statement in enumerate(statements)
+        part.build(f"b{index}_").cte(batch.names.get(index, f"w{index}"))
+        for index, part in enumerate(batch.parts)
     ]
     if batch.returning is None:
-        session.execute(select(literal_column("1")).add_cte(*ctes))
-        return None
+        return select(literal_column("1")).add_cte(*ctes)
     wanted = ctes[batch.returning]
     others = [cte for index, cte in enumerate(ctes) if index != batch.returning]
-    return session.execute(select(wanted).add_cte(*others)).one()
+    return select(wanted).add_cte(*others)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -7,13 +7,13 @@ so each effect happens exactly once per move.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, column, select, text, update
+from sqlalchemy import BigInteger, String, column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
-from sqlalchemy.sql.selectable import TextualSelect
 
 from kassa.db.base import utcnow
 from kassa.db.batch import batch_of
@@ -167,16 +167,6 @@ async def _credit_note(session: AsyncSession, payment: Payment, amount: int) -> 
 # batch (kassa.db.batch), so they leave with the payment's move in one statement. Every
 # succeeded payment waits for the year's counter row, so the time between taking it and
 # COMMIT is the ceiling on payments a second; here that time is one round trip.
-def _numbered_invoice(n: int) -> list[TextualSelect]:
-    """The parts; `n` tells apart the names of a second invoice in one batch (its CTEs'
-    and its parameters', `:inv_…` becoming `:inv{n}_…`)."""
-    taken, issued = f"invoice_number_{n}", f"invoice_{n}"
-    return [
-        text(sql.replace(":inv_", f":inv{n}_")).columns(returned)
-        for sql, returned in _invoice_parts(taken, issued)
-    ]
-
-
 def _invoice_parts(taken: str, issued: str) -> list[tuple[str, ColumnClause[Any]]]:
     return [
         (
@@ -242,22 +232,20 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
             f"inv{n}_data": json.dumps(event),
             f"inv{n}_created_at": utcnow(),
         }
-        for name, part in zip(
-            (f"invoice_number_{n}", f"invoice_{n}", f"invoice_event_{n}"),
-            _numbered_invoice(n),
-            strict=True,
-        ):
-            queue.add(part.bindparams(**_binds(part, values)), name=name)
+        names = (f"invoice_number_{n}", f"invoice_{n}", f"invoice_event_{n}")
+        for name, (sql, returned) in zip(names, _invoice_parts(*names[:2]), strict=True):
+            sql = sql.replace(":inv_", f":inv{n}_")
+            queue.text(sql, _binds(sql, values), name=name, returned=(returned,))
         return
     invoice.number = await _next_invoice_number(session, paid_at.year)
     session.add(Invoice(**invoice.model_dump()))
     outbox.enqueue(session, "invoice.paid", {**event, "number": invoice.number})
 
 
-def _binds(part: TextualSelect, values: dict[str, Any]) -> dict[str, Any]:
-    """The values of the parameters this part names (each part is bound on its own)."""
-    wanted = part.element._bindparams  # type: ignore[attr-defined]
-    return {name: values[name] for name in wanted}
+def _binds(sql: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The values of the parameters this part names."""
+    named = set(re.findall(r"(?<!:):(\w+)", sql))
+    return {name: value for name, value in values.items() if name in named}
 
 
 def _for_the_mailer(payment: Payment, invoice_id: str) -> dict[str, Any]:

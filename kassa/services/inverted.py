@@ -292,7 +292,7 @@ class _Engine:
         )
         table = ProviderTransaction.__table__
         # written with the payment's move, in one round trip; its id comes back with it
-        batch_of(self.session).insert(table, values, returning=[table.c.id])  # type: ignore[arg-type]
+        batch_of(self.session).insert(table, values, returning=("id",))  # type: ignore[arg-type]
         tx = ProviderTransaction(**values)
         await self._move(payment, tx, PaymentStatus.PROCESSING)
         return tx
