@@ -160,6 +160,9 @@ class RedisStore:
         self.ttl = ttl_seconds
         self.lock = lock_seconds
         self._fell_back: set[tuple[str, str]] = set()
+        # fingerprints of this process's claims in flight: the answer is stored with one
+        # SET, without reading the claim back
+        self._claimed: dict[tuple[str, str], str] = {}
 
     @staticmethod
     def _name(principal: str, key: str) -> str:
@@ -172,6 +175,7 @@ class RedisStore:
             # The in-flight claim lives only as long as the lock: a claim left by a process
             # that died expires by itself.
             if await self.redis.set(name, json.dumps({"fp": fp}), nx=True, ex=self.lock):
+                self._claimed[(principal, key)] = fp
                 return None
             raw = await self.redis.get(name)
         except Exception as exc:  # any Redis failure: the database keeps us safe
@@ -189,10 +193,12 @@ class RedisStore:
             await self.fallback.complete(principal, key, response)
             return
         name = self._name(principal, key)
+        fp = self._claimed.pop((principal, key), None)
         try:
-            raw = await self.redis.get(name)
-            stored = json.loads(raw) if raw else {}
-            stored.update(status=response.status, body=response.body)
+            if fp is None:
+                raw = await self.redis.get(name)
+                fp = json.loads(raw)["fp"] if raw else ""
+            stored = {"fp": fp, "status": response.status, "body": response.body}
             await self.redis.set(name, json.dumps(stored), ex=self.ttl)
         except Exception as exc:  # the answer is not kept; a repeat re-runs safely
             log.warning("idempotency.redis_unavailable", error=type(exc).__name__)
@@ -202,6 +208,7 @@ class RedisStore:
             self._fell_back.discard((principal, key))
             await self.fallback.release(principal, key)
             return
+        self._claimed.pop((principal, key), None)
         try:
             await self.redis.delete(self._name(principal, key))
         except Exception as exc:  # the claim expires with its lock

@@ -14,8 +14,9 @@ the provider's timeout is cancelled when it is next touched.
 from __future__ import annotations
 
 import time
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
@@ -34,6 +35,59 @@ from kassa.domain.updates import ProviderUpdate
 from kassa.providers.plugins import state_graph
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update, lock_payment
+
+# Built once, with named parameters: building a statement per call costs more Python than
+# running it.
+_PROVIDER = ProviderTransaction.provider == bindparam("provider")
+_TX_AND_ORDER_LOCKED = (
+    select(Payment, ProviderTransaction)
+    .join(ProviderTransaction, ProviderTransaction.payment_id == Payment.id)
+    .where(_PROVIDER, ProviderTransaction.provider_tx_id == bindparam("provider_tx_id"))
+    # both rows: waiting for the lock, PostgreSQL re-reads only the rows it locks
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_PAYMENTS, _TXS = Payment.__table__.c, ProviderTransaction.__table__.c
+_LIVE_STATE = (  # of the order's transaction still open or completed (completed wins)
+    select(func.max(_TXS.state))
+    .where(
+        _TXS.provider == bindparam("provider"),
+        _TXS.payment_id == _PAYMENTS.id,
+        _TXS.state.in_([TxState.OPEN, TxState.COMPLETED]),
+    )
+    .scalar_subquery()
+)
+# the columns advice needs, as a plain row (no ORM object to build)
+_ORDER_AND_LIVE_TX = select(
+    _PAYMENTS.provider,
+    _PAYMENTS.amount,
+    _PAYMENTS.currency,
+    _PAYMENTS.status,
+    _PAYMENTS["items"],
+    _PAYMENTS.description,
+    _LIVE_STATE.label("live"),
+).where(_PAYMENTS.id == bindparam("payment_id"))
+_TX_OR_ORDERS_TXS = select(ProviderTransaction).where(
+    _PROVIDER,
+    or_(
+        ProviderTransaction.provider_tx_id == bindparam("provider_tx_id"),
+        ProviderTransaction.payment_id == bindparam("payment_id"),
+    ),
+)
+
+
+class _Order(Protocol):
+    """What the engine reads of an order: a Payment, or a row of its columns."""
+
+    provider: str
+    amount: int
+    currency: str
+    status: str
+    items: Any
+    description: str | None
+
+
+_O = TypeVar("_O", bound=_Order)
 
 
 class Refused(Exception):
@@ -116,22 +170,10 @@ class _Engine:
         `open` checks again under it), one transaction, the statement."""
         kind = self.call.kind
         if kind == "check":
-            live = (
-                select(func.max(ProviderTransaction.state))
-                .where(
-                    ProviderTransaction.provider == self.call.provider,
-                    ProviderTransaction.payment_id == Payment.id,
-                    ProviderTransaction.state.in_([TxState.OPEN, TxState.COMPLETED]),
-                )
-                .scalar_subquery()
-            )
-            found = (
-                await self.session.execute(
-                    select(Payment, live).where(Payment.id == (self.call.payment_id or ""))
-                )
-            ).one_or_none()
-            payment = self._checked(found[0] if found else None)
-            self._refuse_unpayable(payment, found[1] if found else None)
+            params = {"provider": self.call.provider, "payment_id": self.call.payment_id or ""}
+            found = (await self.session.execute(_ORDER_AND_LIVE_TX, params)).one_or_none()
+            payment = self._checked(cast(_Order | None, found))
+            self._refuse_unpayable(payment, found.live if found else None)
             return Outcome(
                 lines=tuple(lines_of(payment.items, payment.amount, payment.description))
             )
@@ -165,7 +207,7 @@ class _Engine:
             payment = await self.session.get(Payment, payment_id)
         return self._checked(payment)
 
-    def _checked(self, payment: Payment | None) -> Payment:
+    def _checked(self, payment: _O | None) -> _O:
         """The call's order, refused when it is not this provider's or the amount differs."""
         if payment is None or payment.provider != self.call.provider:
             raise Refused(Refusal.ORDER_NOT_FOUND)
@@ -173,7 +215,7 @@ class _Engine:
             raise Refused(Refusal.WRONG_AMOUNT)
         return payment
 
-    def _refuse_unpayable(self, payment: Payment, live: int | None) -> None:
+    def _refuse_unpayable(self, payment: _Order, live: int | None) -> None:
         """An order is payable while open and without another live transaction of the
         provider; `live` is the state of such a transaction (completed wins over open)."""
         status = PaymentStatus(payment.status)
@@ -187,22 +229,10 @@ class _Engine:
             raise Refused(Refusal.ORDER_BUSY)
 
     async def _transaction(self) -> tuple[Payment, ProviderTransaction]:
-        """The provider transaction and its payment, the payment's row locked: one
-        statement (a transaction's payment never changes, so the lock guards both)."""
-        key = and_(
-            ProviderTransaction.provider == self.call.provider,
-            ProviderTransaction.provider_tx_id == self.call.provider_tx_id,
-        )
-        found = (
-            await self.session.execute(
-                select(Payment, ProviderTransaction)
-                .join(ProviderTransaction, ProviderTransaction.payment_id == Payment.id)
-                .where(key)
-                # both rows: waiting for the lock, PostgreSQL re-reads only locked rows
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).one_or_none()
+        """The provider transaction and its payment, both rows locked, in one statement
+        (a transaction's payment never changes)."""
+        params = {"provider": self.call.provider, "provider_tx_id": self.call.provider_tx_id}
+        found = (await self.session.execute(_TX_AND_ORDER_LOCKED, params)).one_or_none()
         if found is None:
             raise Refused(Refusal.TX_NOT_FOUND)
         return found[0], found[1]
@@ -253,17 +283,12 @@ class _Engine:
 
     async def _open(self) -> ProviderTransaction:
         payment = await self._order(lock=True)
-        found = (
-            await self.session.scalars(
-                select(ProviderTransaction).where(
-                    ProviderTransaction.provider == self.call.provider,
-                    or_(
-                        ProviderTransaction.provider_tx_id == self.call.provider_tx_id,
-                        ProviderTransaction.payment_id == payment.id,
-                    ),
-                )
-            )
-        ).all()
+        params = {
+            "provider": self.call.provider,
+            "provider_tx_id": self.call.provider_tx_id,
+            "payment_id": payment.id,
+        }
+        found = (await self.session.scalars(_TX_OR_ORDERS_TXS, params)).all()
         tx = next((row for row in found if row.provider_tx_id == self.call.provider_tx_id), None)
         if tx is not None:  # a repeat: answered from storage
             if tx.payment_id != payment.id:

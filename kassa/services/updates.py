@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.logging import get_logger
@@ -71,14 +71,23 @@ async def lock_payment(
 ) -> Payment | None:
     """SELECT … FOR UPDATE (PostgreSQL); SQLite transactions already hold the write lock.
     The row is read afresh, after the writes this transaction queued."""
-    query = select(Payment).with_for_update().execution_options(populate_existing=True)
     if payment_id:
-        query = query.where(Payment.id == payment_id)
+        found = await session.execute(_LOCK_BY_ID, {"payment_id": payment_id})
     else:
-        query = query.where(
-            Payment.provider == provider, Payment.provider_payment_id == provider_payment_id
+        found = await session.execute(
+            _LOCK_BY_PROVIDER_ID,
+            {"provider": provider, "provider_payment_id": provider_payment_id},
         )
-    return (await session.execute(query)).scalar_one_or_none()
+    return found.scalar_one_or_none()
+
+
+# Built once: building a statement per call costs more Python than running it.
+_LOCKED = select(Payment).with_for_update().execution_options(populate_existing=True)
+_LOCK_BY_ID = _LOCKED.where(Payment.id == bindparam("payment_id"))
+_LOCK_BY_PROVIDER_ID = _LOCKED.where(
+    Payment.provider == bindparam("provider"),
+    Payment.provider_payment_id == bindparam("provider_payment_id"),
+)
 
 
 @dataclass(frozen=True, slots=True)
