@@ -120,6 +120,12 @@ async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime:
 
         await page.goto(f"{server}/admin/audit?shop_id={shop_id}")
         assert await page.locator("#audit tr").count() >= 3
+        # an entry's time reads on one line, however long the other cells are
+        height = await page.evaluate("""() => {
+            const range = document.createRange();
+            range.selectNodeContents(document.querySelector('#audit tr:nth-child(2) td'));
+            return range.getBoundingClientRect().height; }""")
+        assert height < 30, height
         await snap("08-audit")
         await page.goto(f"{server}/admin/webhooks")
         await snap("09-webhooks")
