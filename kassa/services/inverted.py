@@ -199,12 +199,9 @@ class _Engine:
 
     # -- orders and transactions ---------------------------------------------------------
 
-    async def _order(self, *, lock: bool) -> Payment:
-        payment_id = self.call.payment_id or ""
-        if lock:
-            payment = await lock_payment(self.session, payment_id=payment_id)
-        else:
-            payment = await self.session.get(Payment, payment_id)
+    async def _order(self) -> Payment:
+        """The call's order, its row locked."""
+        payment = await lock_payment(self.session, payment_id=self.call.payment_id or "")
         return self._checked(payment)
 
     def _checked(self, payment: _O | None) -> _O:
@@ -282,7 +279,7 @@ class _Engine:
     # -- the calls -----------------------------------------------------------------------
 
     async def _open(self) -> ProviderTransaction:
-        payment = await self._order(lock=True)
+        payment = await self._order()
         params = {
             "provider": self.call.provider,
             "provider_tx_id": self.call.provider_tx_id,
