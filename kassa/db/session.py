@@ -106,8 +106,7 @@ class Database:
         Writes queued in the session's batch are sent after the ORM's own, before COMMIT."""
         async with self._turn(), self.sessionmaker() as session, session.begin():
             yield session
-            await session.flush()
-            await batch.send(session)
+            await batch.send(session)  # it flushes the ORM's own writes first
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

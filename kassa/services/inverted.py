@@ -100,6 +100,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+_ADVICE = frozenset({"check", "read", "statement"})  # calls that only read
+
+
 async def execute(
     rt: Runtime,
     call: InvertedCall,
@@ -126,9 +129,6 @@ async def execute(
             return Outcome(tx=_stored(row))
     except Refused as exc:
         return Outcome(refusal=exc.refusal)
-
-
-_ADVICE = frozenset({"check", "read", "statement"})
 
 
 def _stored(row: ProviderTransaction) -> StoredTx:
