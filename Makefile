@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres chaos screenshots clean
+.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres test-container chaos screenshots clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,13 +30,15 @@ run: install
 	@echo ""
 	$(BIN)/kassa serve --host $(HOST) --port $(PORT)
 
-test: install browser lint typecheck test-sqlite test-postgres
+test: install browser lint typecheck test-sqlite test-postgres test-container
 
-# The admin UI's browser test drives Debian's Chromium; install it when missing (root only).
+# The admin UI's browser test drives Debian's Chromium, and Russian invoices print in DejaVu
+# Sans; install them when missing (root only).
 browser:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-		|| echo "Chromium missing: install Debian's chromium package for the browser test"; }
+	@{ test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } \
+		|| { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+		|| echo "Chromium or DejaVu missing: install Debian's chromium and fonts-dejavu-core"; }
 
 lint: install
 	$(BIN)/ruff check kassa tests bench clients
@@ -61,6 +63,22 @@ test-postgres: install
 		echo "PostgreSQL or Redis is not answering, and CI=true: failing" >&2; exit 1; \
 	else \
 		echo "== PostgreSQL or Redis not answering: skipped the second run (CI=true makes this fail) =="; \
+	fi
+
+# The image from the Dockerfile, built with podman on a Debian made by debootstrap and
+# started (API and worker) against PostgreSQL and a Redis of its own: tests/container.
+# Needs root; installs Debian's podman, runc and debootstrap when missing.
+test-container: install
+	@{ command -v podman && command -v runc && command -v debootstrap; } >/dev/null 2>&1 \
+		|| { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq podman runc debootstrap >/dev/null; } || true
+	@if [ "$$(id -u)" = 0 ] && command -v podman >/dev/null && command -v debootstrap >/dev/null; then \
+		echo "== the container image, built and started =="; \
+		KASSA_CONTAINER=1 KASSA_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -s tests/container; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "the container test needs root, podman and debootstrap, and CI=true: failing" >&2; exit 1; \
+	else \
+		echo "== not root or no podman: the container test did not run (CI=true makes this fail) =="; \
 	fi
 
 bench: install

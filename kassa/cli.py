@@ -47,8 +47,8 @@ def public_url_for(host: str, port: int) -> str:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to bind")] = 8000,
+    host: Annotated[str, typer.Option(envvar="HOST", help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="port to bind")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="API processes")] = 1,
     no_jobs: Annotated[bool, typer.Option("--no-jobs", help="run no background jobs")] = False,
 ) -> None:

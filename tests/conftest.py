@@ -32,6 +32,9 @@ TEST_SECRET = "test-signing-secret-0123456789abcdef-kassa"
 # The fault suite starts its own processes and restarts PostgreSQL; it runs on its own
 # (`make chaos`, or `make test`'s short run), never inside the ordinary suites.
 collect_ignore = [] if os.environ.get("KASSA_CHAOS") else ["chaos"]
+# The container image is built and started once, on its own (`make test-container`).
+if not os.environ.get("KASSA_CONTAINER"):
+    collect_ignore.append("container")
 # The API fuzzing runs its own SQLite kassa: once, in the SQLite pass.
 if os.environ.get("KASSA_TEST_DATABASE_URL"):
     collect_ignore.append("test_openapi_fuzz.py")

@@ -97,6 +97,7 @@ async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime:
         # the charts are drawn (uPlot, served locally), with a legend naming their series
         await page.wait_for_selector("#chart-payments canvas")
         await page.wait_for_selector("#chart-revenue canvas")
+        await page.wait_for_selector("#chart-renewals canvas")
         assert "succeeded" in (await page.inner_text("#chart-payments")).lower()
         assert "USD" in await page.inner_text("#chart-revenue")
         await snap("06-dashboard-after")
@@ -340,4 +341,10 @@ async def test_the_dashboard_in_russian(server: str, runtime: Runtime) -> None:
         assert "Выгрузить CSV" in await page.inner_text("#payment-filters")
         if shoot:
             await page.screenshot(path=str(SHOTS / "16-payments-ru.png"), full_page=True)
+        await page.goto(f"{server}/admin")  # three charts, their legends in Russian
+        await page.wait_for_selector("#chart-renewals canvas")
+        assert "продлено" in (await page.inner_text("#chart-renewals")).lower()
+        assert "время" in (await page.inner_text("#chart-payments")).lower()
+        if shoot:
+            await page.screenshot(path=str(SHOTS / "17-dashboard-ru.png"), full_page=True)
         await browser.close()

@@ -111,9 +111,16 @@ async def test_a_card_saved_at_checkout_renews_the_subscription_once_when_the_mo
     assert [(p["number"], p["kind"]) for p in periods] == [(2, "renewal"), (1, "purchase")]
 
 
+async def renewals_charted(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, int]:
+    """The renewal charges of the last 14 days as the dashboard's chart draws them."""
+    days = (await client.get("/api/v1/admin/statistics", headers=admin)).json()["daily_renewals"]
+    return {"renewed": sum(d["renewed"] for d in days), "failed": sum(d["failed"] for d in days)}
+
+
 async def test_declined_renewals_make_it_past_due_then_follow_the_dunning_schedule_to_cancellation(
-    client: httpx.AsyncClient, runtime: Runtime
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str]
 ) -> None:
+    before = await renewals_charted(client, admin)
     tariff = await make_tariff(client, amount=2_000, currency="USD", duration_days=30, recurring=True)
     user, _, sub = await stripe_subscriber(client, tariff)
     failing = await client.post("/api/v1/payment-methods", json={
@@ -144,6 +151,8 @@ async def test_declined_renewals_make_it_past_due_then_follow_the_dunning_schedu
     assert [p["billing_period"] for p in made] == [2, 2, 2, 2]
     assert [p["status"] for p in made] == ["cancelled", "cancelled", "cancelled", "failed"]
     assert len(await events(runtime, "subscription.cancelled", sub["id"])) == 1
+    after = await renewals_charted(client, admin)  # the dashboard's renewals chart counts them
+    assert after["failed"] >= before["failed"] + 4  # (other tests' subscriptions renew too)
 
 
 async def test_a_new_card_given_while_past_due_is_charged_at_once(client: httpx.AsyncClient) -> None:

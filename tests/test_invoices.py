@@ -72,6 +72,18 @@ async def test_an_invoice_says_who_sold_what_with_vat_discount_and_the_fiscal_re
                      "4 821,43 UZS",  # the 12% VAT inside it
                      "12%", code, "Fiscal receipt No.", "ofd.soliq.uz/check"):
         assert expected in text, (expected, text)
+    # in Russian, for the accountant in Tashkent: asked for, or the browser's language
+    russian = (await client.get(f"/api/v1/invoices/{invoice['id']}.pdf?lang=ru", headers=bearer(user))).content
+    look_at(russian, "32-invoice-ru")
+    text = text_of(russian)
+    for expected in (f"Счёт {invoice['number']}", "ПРОДАВЕЦ", "ПОКУПАТЕЛЬ", "Оплачено", "ИКПУ 10899002001000000",
+                     "НДС", "в том числе НДС", "45 000,00 UZS", "Фискальный чек №", "STIR 305123456"):
+        assert expected in text, (expected, text)
+    browser = await client.get(f"/api/v1/invoices/{invoice['id']}.pdf",
+                               headers={**bearer(user), "Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"})
+    assert f"Счёт {invoice['number']}" in text_of(browser.content)
+    wrong = await client.get(f"/api/v1/invoices/{invoice['id']}.pdf?lang=xx", headers=bearer(user))
+    assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"
     # invoice.paid carries what a mailer needs to send it
     async with runtime.db.transaction() as session:
         sent = [e.data for e in (await session.execute(select(OutboxEvent).where(

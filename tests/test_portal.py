@@ -3,11 +3,14 @@ see only their own account, and whose forms cannot be posted from elsewhere."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
 from kassa.core.security import mint_portal_token, mint_token
+from kassa.portal import i18n as portal_i18n
 from tests.conftest import TEST_SECRET, bearer, unique
 
 
@@ -22,7 +25,7 @@ async def test_a_portal_link_opens_the_callers_own_account_only(client: httpx.As
     assert missing.status_code == 422
 
     entered = await client.get(made.json()["url"], follow_redirects=False)
-    assert entered.status_code == 303 and entered.headers["location"] == "/portal"
+    assert entered.status_code == 303 and entered.headers["location"] == "/portal"  # no lang asked
     cookie = entered.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/portal" in cookie
     home = await client.get("/portal", headers={"Cookie": f"kassa_portal={entered.cookies['kassa_portal']}"})
@@ -43,3 +46,34 @@ async def test_expired_links_api_tokens_and_forged_forms_are_refused(client: htt
     posted = await client.post("/portal/subscriptions/sub_x/renewal", data={"auto_renew": "off"},
                                headers={"Cookie": f"kassa_portal={good}"})
     assert posted.status_code == 401  # no form token: a cross-site post changes nothing
+
+
+async def test_a_portal_link_in_russian_stays_russian(client: httpx.AsyncClient) -> None:
+    user = unique("u")
+    made = await client.post("/api/v1/portal-sessions", json={"language": "ru"}, headers=bearer(user))
+    assert made.status_code == 201 and made.json()["url"].endswith("&lang=ru")
+    entered = await client.get(made.json()["url"], follow_redirects=False)
+    assert entered.headers["location"] == "/portal?lang=ru"
+    cookies = {"kassa_portal": entered.cookies["kassa_portal"]}
+    first = await client.get("/portal?lang=ru", headers={"Cookie": f"kassa_portal={cookies['kassa_portal']}"})
+    assert 'lang="ru"' in first.text and "Ваши подписки" in first.text and "У вас нет подписок." in first.text
+    kept = first.cookies["kassa_portal_language"]
+    later = await client.get("/portal", headers={
+        "Cookie": f"kassa_portal={cookies['kassa_portal']}; kassa_portal_language={kept}"})
+    assert "Счетов пока нет." in later.text  # the next page remembers it
+    english = await client.get("/portal?lang=en", headers={"Cookie": f"kassa_portal={cookies['kassa_portal']}"})
+    assert "Your subscriptions" in english.text and 'href="?lang=ru"' in english.text  # the switch
+    bad = await client.post("/api/v1/portal-sessions", json={"language": "klingon"}, headers=bearer(user))
+    assert bad.status_code == 422
+    client.cookies.clear()
+    expired = await client.get("/portal", headers={"Accept-Language": "ru"})
+    assert expired.status_code == 401 and "Ссылка устарела" in expired.text
+
+
+def test_every_text_the_portal_shows_has_its_russian() -> None:
+    templates = Path(__file__).resolve().parent.parent / "kassa" / "portal" / "templates"
+    shown = {m for path in templates.glob("*.html") for _, m in re.findall(r"""_\((["'])(.+?)\1\)""", path.read_text())}
+    views = (templates.parent / "views.py").read_text()
+    said = {text for call in re.findall(r"_back\((.+)\)", views) for text in re.findall(r'"([^"]+)"', call)}
+    assert len(shown) > 25 and len(said) > 5
+    assert not sorted((shown | said) - set(portal_i18n.RU) - {"{heading} {detail}"})

@@ -68,17 +68,19 @@ async def test_the_blocking_client_and_a_verified_webhook(server: str, receiver:
             "url": receiver.url, "events": ["payment.cancelled"]}, headers={"Authorization": f"Bearer {admin_token}"})
         secret = hook.json()["secret"]
 
-    def as_a_backend() -> tuple[str, str]:
+    def as_a_backend() -> tuple[str, str, str]:
         kassa = Kassa(server, api_key=service_key["X-API-Key"])
         try:
-            payment = kassa.create_payment(provider="payme", amount=150_000, currency="UZS", user_id=unique("u"))
+            customer = unique("u")
+            payment = kassa.create_payment(provider="payme", amount=150_000, currency="UZS", user_id=customer)
             cancelled = kassa.cancel(payment["id"])
-            return payment["id"], cancelled["status"]
+            portal = kassa.portal_session(user_id=customer, language="ru")  # their account, in Russian
+            return payment["id"], cancelled["status"], portal["url"]
         finally:
             kassa.close()
 
-    payment_id, status = await asyncio.to_thread(as_a_backend)
-    assert status == "cancelled"
+    payment_id, status, portal_url = await asyncio.to_thread(as_a_backend)
+    assert status == "cancelled" and "/portal/enter?token=" in portal_url and portal_url.endswith("&lang=ru")
     for _ in range(100):
         await relay_once(runtime)  # the worker's outbox relay, one pass
         mine = [(h, b) for h, b in receiver.received if json.loads(b)["data"].get("id") == payment_id]

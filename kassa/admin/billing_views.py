@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kassa.admin.views import _back, _form_action, _login, _me, _page, _rt
+from kassa.admin.views import _back, _form_action, _login, _me, _page, _refused, _rt
 from kassa.domain.billing import SubscriptionStatus
 from kassa.domain.errors import KassaError
 from kassa.services import operations, promo_codes, sandbox_clock, subscriptions
@@ -55,7 +55,7 @@ async def subscription_cancel(request: Request, subscription_id: str) -> Respons
             _rt(request), me.principal, subscription_id[:64], at_period_end=at_end
         )
     except KassaError as exc:
-        return _back("/admin/subscriptions", exc.detail, error=True)
+        return _refused("/admin/subscriptions", exc)
     return _back("/admin/subscriptions", "Cancelled at the period's end." if at_end else "Ended.")
 
 
@@ -69,7 +69,9 @@ async def clock_advance(request: Request) -> Response:
     if not _rt(request).settings.is_sandbox or not days.isdigit() or not 1 <= int(days) <= 400:
         return _back("/admin/subscriptions", "Give 1 to 400 days (sandbox only).", error=True)
     now, _ = await sandbox_clock.advance(_rt(request), int(days) * DAY)
-    return _back("/admin/subscriptions", f"Billing time is now {now:%Y-%m-%d %H:%M} UTC.")
+    return _back(
+        "/admin/subscriptions", "Billing time is now {now} UTC.", now=f"{now:%Y-%m-%d %H:%M}"
+    )
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -126,5 +128,5 @@ async def promo_code_create(request: Request) -> Response:
     try:
         await promo_codes.create(_rt(request), me.principal, fields)
     except KassaError as exc:
-        return _back(back, exc.detail, error=True)
-    return _back(back, f"Promo code {code} created.")
+        return _refused(back, exc)
+    return _back(back, "Promo code {code} created.", code=code)

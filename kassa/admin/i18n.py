@@ -1,14 +1,14 @@
 """The admin UI in English and Russian (operators in Tashkent and Almaty read Russian), chosen
-per operator. English is the source text; `RU` is its Russian catalogue. A template says
-`{{ _("Payments") }}`; the language of the request being rendered is a context variable,
-set before the template renders. tests/test_admin_i18n.py keeps every text translated."""
+per operator. English is the source text; `RU` is its Russian catalogue, for the pages and for
+the messages shown after a button (composed in the operator's language before the redirect).
+A template says `{{ _("Payments") }}` and `{{ state(p.status) }}`; tests/test_admin_i18n.py keeps
+every text translated."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from kassa.domain.language import LANGUAGES, choose, current, state, translate
 
-LANGUAGES = {"en": "English", "ru": "Русский"}
-current: ContextVar[str] = ContextVar("admin_language", default="en")
+__all__ = ["LANGUAGES", "RU", "choose", "current", "gettext", "state"]
 
 RU: dict[str, str] = {
     # navigation and frame
@@ -77,22 +77,77 @@ RU: dict[str, str] = {
     "net of refunds": "за вычетом возвратов",
     "payments": "платежей", "page": "страница", "of": "из",
     "id, provider id or user": "id, id у провайдера или пользователь",
+    "failed renewals": "неудачных продлений",
+    "Renewals per day (renewed, failed)": "Продления по дням (успешные, неудачные)",
+    "succeeded": "успешных", "renewed": "продлено", "failed": "не прошло",
+    "Time": "Время",
+    # payment detail, tariffs, sellers, shops, subscriptions
+    "organisation": "организация", "shop": "магазин", "Purpose": "Назначение",
+    "one_off": "разовый платёж", "tariff": "тариф", "wallet_topup": "пополнение кошелька",
+    "paid": "оплачен", "Invoice": "Счёт", "Promo code": "Промокод", "discount": "скидка",
+    "renewal for period": "продление за период", "Failure": "Ошибка",
+    "Refund it in the sandbox cabinet?": "Вернуть в кабинете песочницы?",
+    "Amount in": "Сумма в", "empty: the rest,": "пусто: весь остаток,",
+    "why the money goes back": "почему деньги возвращаются",
+    "Cancel this payment?": "Отменить этот платёж?", "Wallet": "Кошелёк",
+    "renewal": "продление", "← newer": "← новее", "every shop": "все магазины",
+    "digits": "цифры", "days ahead": "дней вперёд",
+    "Subscriptions shown (newest 200):": "Показано подписок (новейшие 200):",
+    "active": "активен", "inactive": "не активен", "fiscal": "фискальные данные",
+    "renews": "продлевается", "once": "разово", "trial days": "пробных дней",
+    "yes": "да", "no": "нет", "Remove this endpoint?": "Удалить этот адрес?",
+    "letters, digits, dots, colons, hyphens and underscores":
+        "буквы, цифры, точки, двоеточия, дефисы и подчёркивания",
+    "12 digits": "12 цифр", "from": "из", "default": "основная",
+    # messages after a button (tests/test_admin_i18n.py finds each in the views)
+    "Cancelled at the period's end.": "Отменена: действует до конца периода.",
+    "Ended.": "Завершена.", "Give 1 to 400 days (sandbox only).": "Укажите от 1 до 400 дней "
+    "(только в песочнице).", "Billing time is now {now} UTC.": "Время биллинга: {now} UTC.",
+    "A code is 3 to 64 letters, digits, - or _.": "Код: от 3 до 64 букв, цифр, - или _.",
+    "Percent off is 1 to 100; an amount off is minor units.":
+        "Скидка в процентах: от 1 до 100; скидка суммой: в минимальных единицах (тийин, копейка).",
+    "The limit is a whole number.": "Лимит: целое число.",
+    "The expiry is a date, YYYY-MM-DD.": "Срок: дата в виде ГГГГ-ММ-ДД.",
+    "An amount off needs its currency.": "Для скидки суммой нужна валюта.",
+    "Promo code {code} created.": "Промокод {code} создан.",
+    "A seller needs its legal name.": "Нужно юридическое название продавца.",
+    "A tax id (INN, STIR, BIN) is 9 to 12 digits.": "ИНН / СТИР / БИН: от 9 до 12 цифр.",
+    "Seller for {shop} saved.": "Продавец для {shop} сохранён.",
+    "Seller for every shop saved.": "Продавец для всех магазинов сохранён.",
+    "The sign-in form expired; please try again.": "Форма входа устарела, попробуйте ещё раз.",
+    "Wrong e-mail or password. After several failures, wait a little and retry.":
+        "Неверный e-mail или пароль. После нескольких ошибок подождите немного и повторите.",
+    "Only sandbox payments refunded in a cabinet.":
+        "В кабинете возвращаются только платежи песочницы.",
+    "The sandbox cabinet could not refund it.": "Кабинет песочницы не смог вернуть платёж.",
+    "Refunded in the sandbox cabinet.": "Возвращено в кабинете песочницы.",
+    "No such payment.": "Такого платежа нет.",
+    "The amount is in {currency}, like 25.00.": "Сумма в {currency}, например 25,00.",
+    "Refunded {amount} ({status}).": "Возврат {amount} ({status}).",
+    "Cancelled.": "Отменено.",
+    "A name, a price like 50000.00 in its currency, days, and 0 to 365 trial days.":
+        "Название, цена в валюте тарифа (например 50000,00), дни и от 0 до 365 пробных дней.",
+    "Tariff created.": "Тариф создан.", "No such tariff.": "Такого тарифа нет.",
+    "Tariff saved. Subscriptions renew at the new price from their next period.":
+        "Тариф сохранён. Подписки продлятся по новой цене со следующего периода.",
+    "A shop id and a provider are needed.": "Нужны id магазина и провайдер.",
+    "Shop {shop} created.": "Магазин {shop} создан.",
+    "The amount is a whole number of minor units.": "Сумма: целое число минимальных единиц.",
+    "Test payment created: open its checkout page.":
+        "Тестовый платёж создан: откройте страницу оплаты.",
+    "An http(s) URL is needed.": "Нужен адрес http(s).", "Endpoint removed.": "Адрес удалён.",
+    "Queued for redelivery.": "Поставлено на повторную доставку.",
+    # what a service refuses: the error's title, and the details an operator meets most
+    "Invalid request": "Неверные данные", "Not found": "Не найдено", "Not allowed": "Нельзя",
+    "Invalid state": "Нельзя в этом состоянии", "Payment provider error": "Ошибка провайдера",
+    "Internal error": "Внутренняя ошибка", "Too many requests": "Слишком много запросов",
+    "tariff not found": "тариф не найден", "subscription not found": "подписка не найдена",
+    "shop not found": "магазин не найден", "payment method not found": "карта не найдена",
+    "webhook endpoint not found": "адрес вебхука не найден",
+    "delivery not found": "доставка не найдена",
 }  # fmt: skip
 
 
 def gettext(message: str) -> str:
     """The message in the language of the page being rendered."""
-    if current.get() == "ru":
-        return RU.get(message, message)
-    return message
-
-
-def choose(saved: str | None, accept_language: str | None) -> str:
-    """The operator's own choice, else the browser's first language kassa speaks."""
-    if saved in LANGUAGES:
-        return saved
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in LANGUAGES:
-            return tag
-    return "en"
+    return translate(RU, message)

@@ -7,7 +7,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kassa.admin.views import _back, _form_action, _login, _me, _page, _rt
+from kassa.admin.views import _back, _form_action, _login, _me, _page, _refused, _rt
 from kassa.domain.errors import KassaError
 from kassa.services import merchants, sellers
 from kassa.services.pagination import PageParams
@@ -58,5 +58,7 @@ async def seller_save(request: Request) -> Response:
     try:
         await sellers.put(_rt(request), me.principal, key, fields)
     except KassaError as exc:
-        return _back("/admin/sellers", exc.detail, error=True)
-    return _back("/admin/sellers", f"Seller for {key or 'every shop'} saved.")
+        return _refused("/admin/sellers", exc)
+    if key:
+        return _back("/admin/sellers", "Seller for {shop} saved.", shop=key)
+    return _back("/admin/sellers", "Seller for every shop saved.")

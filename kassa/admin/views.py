@@ -50,6 +50,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 templates.env.globals["money"] = shown
 templates.env.globals["_"] = i18n.gettext
+templates.env.globals["state"] = i18n.state
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
@@ -70,8 +71,7 @@ def _page(
     request: Request, name: str, me: SignedIn | None, http_status: int = 200, **context: Any
 ) -> HTMLResponse:
     flash = request.query_params.get("msg")
-    lang = i18n.choose(me.operator.language if me else None, request.headers.get("accept-language"))
-    i18n.current.set(lang)  # the template renders now, in this language
+    lang = _speak(request, me)  # the template renders now, in this language
     return templates.TemplateResponse(
         request,
         name,
@@ -88,14 +88,30 @@ def _page(
     )
 
 
-def _back(path: str, message: str | None = None, error: bool = False) -> RedirectResponse:
+def _back(
+    path: str, message: str | None = None, error: bool = False, **values: object
+) -> RedirectResponse:
+    """Back to a page with a message in the operator's language (set by `_form_action`):
+    `message` is the English text, with `{name}` for each of `values`."""
     if message:
+        message = i18n.gettext(message)
+        if values:
+            message = message.format(**values)
         path += (
             ("&" if "?" in path else "?")
             + f"msg={quote(message[:300])}"
             + ("&error=1" if error else "")
         )
     return RedirectResponse(path, status_code=303)
+
+
+def _refused(path: str, exc: KassaError) -> RedirectResponse:
+    """Back with what a service refused: its words as the API says them, and in Russian
+    under a Russian heading (the detail too where the catalogue knows it)."""
+    if i18n.current.get() == "en":
+        return _back(path, exc.detail, error=True)
+    said = f"{i18n.gettext(exc.title)}: {i18n.gettext(exc.detail)}"
+    return _back(path, "{said}", error=True, said=said)
 
 
 def _login() -> RedirectResponse:
@@ -108,7 +124,15 @@ async def _form_action(request: Request) -> tuple[SignedIn | None, dict[str, str
     form = {k: str(v) for k, v in (await request.form()).items()}
     if me is None or not _same(form.get("csrf", ""), me.csrf_token):
         return None, form
+    _speak(request, me)
     return me, form
+
+
+def _speak(request: Request, me: SignedIn | None) -> str:
+    """Pages and messages from here on in the operator's language."""
+    lang = i18n.choose(me.operator.language if me else None, request.headers.get("accept-language"))
+    i18n.current.set(lang)
+    return lang
 
 
 def _same(given: str, expected: str) -> bool:
@@ -146,6 +170,7 @@ async def login_page(request: Request) -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
+    _speak(request, None)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not _same(str(form.get("csrf", "")), expected):
         return _back("/admin/login", "The sign-in form expired; please try again.", error=True)
@@ -387,7 +412,9 @@ async def invoice_pdf(request: Request, invoice_id: str) -> Response:
     if (me := await _me(request)) is None:
         return _login()
     try:
-        number, body = await invoices.invoice_pdf(_rt(request), me.principal, invoice_id[:64])
+        number, body = await invoices.invoice_pdf(
+            _rt(request), me.principal, invoice_id[:64], _speak(request, me)
+        )
     except KassaError:
         return Response("Not found", status_code=404)
     headers = {"Content-Disposition": f'inline; filename="{number}.pdf"'}
@@ -396,12 +423,20 @@ async def invoice_pdf(request: Request, invoice_id: str) -> Response:
 
 @router.get("/payments/{payment_id}/status.json")
 async def payment_status(request: Request, payment_id: str) -> Response:
-    if await _me(request) is None:
+    me = await _me(request)
+    if me is None:
         return JSONResponse({"error": "sign in"}, status_code=401)
     payment = await operations.payment(_rt(request), payment_id[:64])
     if payment is None:
         return JSONResponse({"error": "not found"}, status_code=404)
-    return JSONResponse({"status": payment.status, "refunded_amount": payment.refunded_amount})
+    _speak(request, me)
+    return JSONResponse(
+        {
+            "status": payment.status,
+            "label": i18n.state(payment.status),
+            "refunded_amount": payment.refunded_amount,
+        }
+    )
 
 
 @router.post("/payments/{payment_id}/refund")
@@ -417,16 +452,19 @@ async def refund_payment(request: Request, payment_id: str) -> Response:
     try:  # typed in the currency's major units, as an operator reads it ("25.00")
         amount = from_decimal_string(raw, found.currency) if raw else None
     except MoneyError:
-        return _back(back, f"The amount is in {found.currency}, like 25.00.", error=True)
+        return _back(
+            back, "The amount is in {currency}, like 25.00.", error=True, currency=found.currency
+        )
     reason = form.get("reason", "").strip()[:500] or "refunded from the admin UI"
     try:
         refund = await refunds.create_refund(
             _rt(request), me.principal, found.id, amount, f"{reason} ({me.operator.email})"
         )
     except KassaError as exc:
-        return _back(back, exc.detail, error=True)
-    shown = format_amount(refund.amount, refund.currency)
-    return _back(back, f"Refunded {shown} ({refund.status}).")
+        return _refused(back, exc)
+    given = format_amount(refund.amount, refund.currency)
+    status = i18n.state(refund.status)
+    return _back(back, "Refunded {amount} ({status}).", amount=given, status=status)
 
 
 @router.post("/payments/{payment_id}/cancel")
@@ -438,7 +476,7 @@ async def cancel_payment(request: Request, payment_id: str) -> Response:
     try:
         await payments.cancel_payment(_rt(request), me.principal, payment_id[:64])
     except KassaError as exc:
-        return _back(back, exc.detail, error=True)
+        return _refused(back, exc)
     return _back(back, "Cancelled.")
 
 
@@ -486,7 +524,7 @@ async def tariff_create(request: Request) -> Response:
             _rt(request), me.principal, {**fields, "description": None, "is_active": True}
         )
     except KassaError as exc:
-        return _back("/admin/tariffs", exc.detail, error=True)
+        return _refused("/admin/tariffs", exc)
     return _back("/admin/tariffs", "Tariff created.")
 
 
@@ -514,7 +552,7 @@ async def tariff_edit(request: Request, tariff_id: str) -> Response:
     try:
         await tariffs.update_tariff(_rt(request), me.principal, tariff_id[:64], fields)
     except KassaError as exc:
-        return _back(back, exc.detail, error=True)
+        return _refused(back, exc)
     return _back(back, "Tariff saved. Subscriptions renew at the new price from their next period.")
 
 
@@ -581,8 +619,8 @@ async def shop_create(request: Request) -> Response:
             _rt(request), me.principal, form["shop_id"][:100], fields, present
         )
     except KassaError as exc:
-        return _back("/admin/shops", exc.detail, error=True)
-    return _back("/admin/shops", f"Shop {form['shop_id'][:100]} created.")
+        return _refused("/admin/shops", exc)
+    return _back("/admin/shops", "Shop {shop} created.", shop=form["shop_id"][:100])
 
 
 @router.post("/shops/{shop_id}/toggle")
@@ -600,7 +638,7 @@ async def shop_toggle(request: Request, shop_id: str) -> Response:
             {"is_active"},
         )
     except KassaError as exc:
-        return _back("/admin/shops", exc.detail, error=True)
+        return _refused("/admin/shops", exc)
     return _back("/admin/shops")
 
 
@@ -629,7 +667,7 @@ async def shop_test_payment(request: Request, shop_id: str) -> Response:
     except ValueError:
         return _back("/admin/shops", "The amount is a whole number of minor units.", error=True)
     except KassaError as exc:
-        return _back("/admin/shops", exc.detail, error=True)
+        return _refused("/admin/shops", exc)
     return _back(f"/admin/payments/{payment.id}", "Test payment created: open its checkout page.")
 
 
@@ -691,7 +729,7 @@ async def webhook_create(request: Request) -> Response:
     try:
         created = await webhook_endpoints.create_endpoint(_rt(request), url, events)
     except KassaError as exc:
-        return _back("/admin/webhooks", exc.detail, error=True)
+        return _refused("/admin/webhooks", exc)
     return await webhook_page(request, new_secret=created.secret)
 
 
@@ -703,7 +741,7 @@ async def webhook_delete(request: Request, endpoint_id: str) -> Response:
     try:
         await webhook_endpoints.delete_endpoint(_rt(request), endpoint_id[:64])
     except KassaError as exc:
-        return _back("/admin/webhooks", exc.detail, error=True)
+        return _refused("/admin/webhooks", exc)
     return _back("/admin/webhooks", "Endpoint removed.")
 
 
@@ -715,5 +753,5 @@ async def redeliver(request: Request, delivery_id: int) -> Response:
     try:
         await webhook_endpoints.redeliver(_rt(request), delivery_id)
     except KassaError as exc:
-        return _back("/admin/webhooks", exc.detail, error=True)
+        return _refused("/admin/webhooks", exc)
     return _back("/admin/webhooks", "Queued for redelivery.")

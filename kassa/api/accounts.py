@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
+from kassa.domain.language import choose
 from kassa.services import invoices, wallets
 from kassa.services.schemas import CreditNoteOut, InvoiceOut, Page, WalletEntryOut, WalletOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 OrgId = Annotated[str, Path(max_length=200)]
+DocumentLanguage = Annotated[
+    Literal["en", "ru"] | None, Query(description="the document's language: en or ru")
+]
 
 
 @router.get("/invoices", response_model=Page[InvoiceOut], tags=["invoices"])
@@ -38,9 +42,16 @@ async def list_invoices(
     responses={200: {"content": {"application/pdf": {}}, "description": "the invoice as a PDF"}},
 )
 async def invoice_pdf(
-    invoice_id: Annotated[str, Path(max_length=64)], rt: RuntimeDep, principal: CurrentPrincipal
+    invoice_id: Annotated[str, Path(max_length=64)],
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    lang: DocumentLanguage = None,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    number, body = await invoices.invoice_pdf(rt, principal, invoice_id)
+    """The invoice as a PDF in `lang`, else the first of Accept-Language kassa prints
+    (English, Russian), else English."""
+    language = choose(lang, accept_language)
+    number, body = await invoices.invoice_pdf(rt, principal, invoice_id, language)
     return Response(
         body,
         media_type="application/pdf",
@@ -69,8 +80,12 @@ async def credit_note_pdf(
     credit_note_id: Annotated[str, Path(max_length=64)],
     rt: RuntimeDep,
     principal: CurrentPrincipal,
+    lang: DocumentLanguage = None,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    number, body = await invoices.credit_note_pdf(rt, principal, credit_note_id)
+    """The credit note as a PDF, in a language chosen as the invoice's is."""
+    language = choose(lang, accept_language)
+    number, body = await invoices.credit_note_pdf(rt, principal, credit_note_id, language)
     return Response(
         body,
         media_type="application/pdf",

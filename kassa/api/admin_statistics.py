@@ -33,6 +33,7 @@ class StatisticsOut(BaseModel):
     discounts: list[dict[str, Any]]
     mrr: list[dict[str, Any]]
     subscriptions: dict[str, int]
+    daily_renewals: list[dict[str, Any]]  # day, renewed, failed: renewal charges per day
 
 
 @router.get("/statistics", response_model=StatisticsOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
@@ -19,6 +20,9 @@ class PortalSessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: str | None = Field(default=None, max_length=200, description="services only")
     return_url: HttpUrl | None = None
+    language: Literal["en", "ru"] | None = Field(
+        default=None, description="the portal's language; unset: the customer's browser's"
+    )
 
 
 class PortalSessionOut(BaseModel):
@@ -32,7 +36,7 @@ async def create_portal_session(
 ) -> Response:
     async def handler() -> PortalSessionOut:
         back = str(body.return_url) if body.return_url else None
-        url, expires = portal.link(rt, principal, body.user_id, back)
+        url, expires = portal.link(rt, principal, body.user_id, back, body.language)
         return PortalSessionOut(url=url, expires_at=expires)
 
     return await idem.run(201, handler)

@@ -19,14 +19,19 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
 from kassa.domain.errors import KassaError
 from kassa.domain.money import shown
+from kassa.portal import i18n
 from kassa.services import invoices, payment_methods, portal, subscriptions
 
 COOKIE = "kassa_portal"
+LANGUAGE_COOKIE = "kassa_portal_language"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 
 templates.env.globals["money"] = shown
+templates.env.globals["_"] = i18n.gettext
+templates.env.globals["state"] = i18n.state
+templates.env.globals["long_date"] = i18n.long_date
 
 
 def _rt(request: Request) -> Runtime:
@@ -49,18 +54,64 @@ def _form_token(request: Request, token: str) -> str:
     return hmac.new(key, f"portal-form:{token}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _expired(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "expired.html", {"title": "Link expired"}, status_code=401
+def _speak(request: Request) -> str:
+    """The customer's language from here on: asked for in the address (a link from
+    `POST /portal-sessions`, the switch on the page), else kept in the cookie, else the
+    browser's."""
+    asked = request.query_params.get("lang")
+    kept = asked if asked in i18n.LANGUAGES else request.cookies.get(LANGUAGE_COOKIE)
+    lang = i18n.choose(kept, request.headers.get("accept-language"))
+    i18n.current.set(lang)
+    return lang
+
+
+def _keep_language(request: Request, response: Response) -> Response:
+    """Remember a language asked for in the address for the portal's next pages."""
+    asked = request.query_params.get("lang")
+    if asked in i18n.LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, asked, httponly=True, samesite="strict", path="/portal",
+            max_age=365 * 86400, secure=_rt(request).settings.public_url.startswith("https://"),
+        )  # fmt: skip
+    return response
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    lang = _speak(request)
+    page = templates.TemplateResponse(
+        request,
+        name,
+        {"lang": lang, "languages": i18n.LANGUAGES, **context},
+        status_code=status_code,
     )
+    _keep_language(request, page)
+    return page
 
 
-def _back(message: str, error: bool = False) -> RedirectResponse:
+def _expired(request: Request) -> HTMLResponse:
+    return _render(request, "expired.html", {"title": i18n.gettext("Link expired")}, 401)
+
+
+def _back(message: str, error: bool = False, **values: object) -> RedirectResponse:
+    """Back to the portal with a message in the customer's language (`values` fill its
+    `{name}`s)."""
+    said = i18n.gettext(message)
+    if values:
+        said = said.format(**values)
     flag = "&error=1" if error else ""
-    return RedirectResponse(f"/portal?msg={quote(message[:300])}{flag}", status_code=303)
+    return RedirectResponse(f"/portal?msg={quote(said[:300])}{flag}", status_code=303)
+
+
+def _refused(exc: KassaError) -> RedirectResponse:
+    """What a service refused, in its own words under a heading in the customer's language."""
+    heading = i18n.gettext("That did not work:")
+    return _back("{heading} {detail}", True, heading=heading, detail=exc.detail)
 
 
 async def _posted(request: Request) -> tuple[PortalGrant, dict[str, str]] | None:
+    _speak(request)
     found = _grant(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     if found is None:
@@ -79,7 +130,9 @@ async def enter(request: Request, token: str = "") -> Response:
         grant = read_portal_token(_rt(request).settings.signing_key, token[:4096])
     except InvalidToken:
         return _expired(request)
-    response = RedirectResponse("/portal", status_code=303)
+    asked = request.query_params.get("lang")
+    where = f"/portal?lang={asked}" if asked in i18n.LANGUAGES else "/portal"
+    response = RedirectResponse(where, status_code=303)
     response.set_cookie(
         COOKIE,
         token,
@@ -99,15 +152,16 @@ async def home(request: Request) -> Response:
         return _expired(request)
     grant, token = found
     seen = await portal.overview(_rt(request), grant)
+    _speak(request)
     context: dict[str, Any] = {
-        "title": "Your subscriptions",
+        "title": i18n.gettext("Your subscriptions"),
         "grant": grant,
         "o": seen,
         "form_token": _form_token(request, token),
         "flash": request.query_params.get("msg"),
         "flash_error": request.query_params.get("error") == "1",
     }
-    return templates.TemplateResponse(request, "home.html", context)
+    return _render(request, "home.html", context)
 
 
 @router.get("/invoices/{invoice_id}.pdf")
@@ -117,7 +171,7 @@ async def invoice_pdf(request: Request, invoice_id: str) -> Response:
         return _expired(request)
     try:
         number, body = await invoices.invoice_pdf(
-            _rt(request), portal.principal_of(found[0]), invoice_id[:64]
+            _rt(request), portal.principal_of(found[0]), invoice_id[:64], _speak(request)
         )
     except KassaError:
         return Response("Not found", status_code=404)
@@ -137,7 +191,7 @@ async def renewal_switch(request: Request, subscription_id: str) -> Response:
             _rt(request), portal.principal_of(grant), subscription_id[:64], auto_renew=on
         )
     except KassaError as exc:
-        return _back(exc.detail, error=True)
+        return _refused(exc)
     return _back("Renewal turned on." if on else "Renewal turned off: it ends with its period.")
 
 
@@ -149,13 +203,13 @@ async def pay_now(request: Request, subscription_id: str) -> Response:
     try:
         payment = await portal.pay_now(_rt(request), posted[0], subscription_id[:64])
     except KassaError as exc:
-        return _back(exc.detail, error=True)
+        return _refused(exc)
     if payment.status == "succeeded":
         return _back("Paid: your subscription is renewed.")
     if payment.checkout_url:
         return RedirectResponse(payment.checkout_url, status_code=303)
     if payment.status in ("failed", "cancelled"):
-        return _back(f"The payment did not go through ({payment.failure_code}).", error=True)
+        return _back("The payment did not go through ({code}).", True, code=payment.failure_code)
     return _back("The payment is on its way: confirm it where your provider asks you to.")
 
 
@@ -169,7 +223,7 @@ async def card_default(request: Request, method_id: str) -> Response:
             _rt(request), portal.principal_of(posted[0]), method_id[:64]
         )
     except KassaError as exc:
-        return _back(exc.detail, error=True)
+        return _refused(exc)
     return _back("Default card changed.")
 
 
@@ -181,5 +235,5 @@ async def card_remove(request: Request, method_id: str) -> Response:
     try:
         await payment_methods.detach(_rt(request), portal.principal_of(posted[0]), method_id[:64])
     except KassaError as exc:
-        return _back(exc.detail, error=True)
+        return _refused(exc)
     return _back("Card removed. Renewals that used it will ask you to pay.")

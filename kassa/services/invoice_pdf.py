@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kassa.domain.fiscal import Line, refunded_part
+from kassa.domain.language import STATES_RU, translate
 from kassa.domain.money import format_amount
 
 FONT_CANDIDATES = (
@@ -19,6 +20,19 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
 )
 STATUS = {"paid": "Paid", "refunded": "Refunded", "partially_refunded": "Partially refunded"}
+# Invoices in Russian, as accountants in Tashkent, Almaty and Moscow file them.
+RU: dict[str, str] = {
+    "Invoice": "Счёт", "Credit note": "Кредит-нота", "Issued": "Выставлен",
+    "Corrects invoice": "Исправляет счёт", "Seller": "Продавец", "Buyer": "Покупатель",
+    "Status": "Статус", "Paid": "Оплачен", "Payment": "Платёж", "via": "через",
+    "Promo code": "Промокод", "Refunded": "Возвращено", "Description": "Наименование",
+    "Qty": "Кол-во", "Unit price": "Цена", "Discount": "Скидка", "VAT": "НДС",
+    "Amount": "Сумма", "no VAT": "без НДС", "Subtotal": "Итого без скидки", "Total": "Итого",
+    "of which VAT": "в том числе НДС", "Credit notes": "Кредит-ноты",
+    "Fiscal receipt": "Фискальный чек", "Fiscal receipt (refund)": "Фискальный чек (возврат)",
+    "No.": "№", "package": "упаковка", "IKPU": "ИКПУ", "Organisation": "Организация",
+    "Customer": "Клиент", "Tax id": "ИНН",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,11 @@ class Document:
     fiscal: list[dict[str, Any]] = field(default_factory=list)
     credit_notes: list[CreditNoteRef] = field(default_factory=list)
     corrects: str | None = None
+    language: str = "en"
+
+    def word(self, english: str) -> str:
+        """A label in the document's language."""
+        return translate(RU, english, self.language)
 
 
 class _Pdf:
@@ -86,26 +105,27 @@ class _Pdf:
         self.pdf.cell(width, height, self.text(value), border=border, align=align, **kwargs)
 
 
-def _vat_label(line: Line) -> str:
+def _vat_label(doc: Document, line: Line) -> str:
     rate = line.vat_percent()
-    return "no VAT" if rate is None else f"{rate}%"
+    return doc.word("no VAT") if rate is None else f"{rate}%"
 
 
 def render(doc: Document) -> bytes:
-    out = _Pdf(f"{doc.title} {doc.number}", doc.seller.name)
+    w = doc.word
+    out = _Pdf(f"{w(doc.title)} {doc.number}", doc.seller.name)
     pdf = out.pdf
     out.font(18)
-    out.cell(0, f"{doc.title} {doc.number}", nl=True, height=10)
+    out.cell(0, f"{w(doc.title)} {doc.number}", nl=True, height=10)
     out.font(9)
-    out.cell(0, f"Issued {doc.issued_at:%Y-%m-%d %H:%M} UTC", nl=True)
+    out.cell(0, f"{w('Issued')} {doc.issued_at:%Y-%m-%d %H:%M} UTC", nl=True)
     if doc.corrects:
-        out.cell(0, f"Corrects invoice {doc.corrects}", nl=True)
+        out.cell(0, f"{w('Corrects invoice')} {doc.corrects}", nl=True)
     pdf.ln(3)
     top = pdf.get_y()
     for x, heading, party in ((10, "Seller", doc.seller), (110, "Buyer", doc.buyer)):
         pdf.set_xy(x, top)
         out.font(8)
-        out.cell(90, heading.upper())
+        out.cell(90, w(heading).upper())
         pdf.set_xy(x, top + 5)
         out.font(11)
         out.cell(90, party.name)
@@ -116,7 +136,7 @@ def render(doc: Document) -> bytes:
     pdf.set_xy(10, top + 13 + 5 * max(len(doc.seller.lines), len(doc.buyer.lines)))
     for label, value in doc.facts:
         out.font(9)
-        out.cell(35, label)
+        out.cell(35, w(label))
         out.cell(0, value, nl=True)
     pdf.ln(3)
 
@@ -124,7 +144,7 @@ def render(doc: Document) -> bytes:
     heads = ("Description", "Qty", "Unit price", "Discount", "VAT", "Amount")
     out.font(8)
     for width, head in zip(widths, heads, strict=True):
-        out.cell(width, head.upper(), border="B", align="L" if head == "Description" else "R")
+        out.cell(width, w(head).upper(), border="B", align="L" if head == "Description" else "R")
     pdf.ln(7)
     out.font(9)
     currency = doc.currency
@@ -134,7 +154,7 @@ def render(doc: Document) -> bytes:
             str(line.quantity),
             format_amount(line.unit_price, currency),
             format_amount(line.discount, currency) if line.discount else "-",
-            _vat_label(line),
+            _vat_label(doc, line),
             format_amount(line.total, currency),
         )
         for width, value in zip(widths, values, strict=True):
@@ -142,7 +162,8 @@ def render(doc: Document) -> bytes:
         pdf.ln(6)
         if "ikpu_code" in line.fiscal:
             out.font(7)
-            codes = f"IKPU {line.fiscal['ikpu_code']} · package {line.fiscal['package_code']}"
+            ikpu, package = line.fiscal["ikpu_code"], line.fiscal["package_code"]
+            codes = f"{w('IKPU')} {ikpu} · {w('package')} {package}"
             out.cell(0, "    " + codes, nl=True, height=4)
             out.font(9)
 
@@ -159,22 +180,22 @@ def render(doc: Document) -> bytes:
     for label, value in rows:
         pdf.set_x(110)
         out.font(11 if label == "Total" else 9)
-        out.cell(50, label)
+        out.cell(50, w(label))
         out.cell(40, value, align="R", nl=True)
 
     if doc.credit_notes:
         pdf.ln(3)
         out.font(9)
-        out.cell(0, "Credit notes", nl=True)
+        out.cell(0, w("Credit notes"), nl=True)
         for note in doc.credit_notes:
             amount = format_amount(-note.amount, currency)
             out.cell(0, f"{note.number}  {note.issued_at:%Y-%m-%d}  {amount}", nl=True)
     for receipt in doc.fiscal:
-        _fiscal_receipt(out, receipt)
+        _fiscal_receipt(out, receipt, doc)
     return bytes(pdf.output())
 
 
-def _fiscal_receipt(out: _Pdf, receipt: dict[str, Any]) -> None:
+def _fiscal_receipt(out: _Pdf, receipt: dict[str, Any], doc: Document) -> None:
     """The fiscal receipt's check link, and its QR code for a phone to open."""
     import segno
 
@@ -184,8 +205,10 @@ def _fiscal_receipt(out: _Pdf, receipt: dict[str, Any]) -> None:
     pdf = out.pdf
     pdf.ln(4)
     out.font(9)
-    kind = "Fiscal receipt" if receipt.get("kind") == "sale" else "Fiscal receipt (refund)"
-    out.cell(0, f"{kind} No. {receipt.get('receipt_id')} ({receipt.get('provider')})", nl=True)
+    sale = receipt.get("kind") == "sale"
+    kind = doc.word("Fiscal receipt" if sale else "Fiscal receipt (refund)")
+    number = f"{doc.word('No.')} {receipt.get('receipt_id')}"
+    out.cell(0, f"{kind} {number} ({receipt.get('provider')})", nl=True)
     out.font(7)
     out.cell(0, str(url)[:120], nl=True, height=4)
     image = io.BytesIO()
@@ -203,5 +226,7 @@ def credit_lines(lines: list[Line], amount: int) -> list[Line]:
     ]
 
 
-def status_of(status: str) -> str:
+def status_of(status: str, language: str = "en") -> str:
+    if language == "ru" and status in STATES_RU:
+        return STATES_RU[status].capitalize()
     return STATUS.get(status, status)

@@ -10,9 +10,11 @@ from kassa.core.security import Principal
 from kassa.db.models import CreditNote, Invoice, Payment, Seller
 from kassa.domain.errors import NotFound
 from kassa.domain.fiscal import lines_of
+from kassa.domain.language import translate
 from kassa.domain.money import format_amount
 from kassa.services import fiscal_receipts, sellers
 from kassa.services.invoice_pdf import (
+    RU,
     CreditNoteRef,
     Document,
     Party,
@@ -45,8 +47,10 @@ async def get_invoice(rt: Runtime, principal: Principal, invoice_id: str) -> Inv
     return invoice
 
 
-async def invoice_pdf(rt: Runtime, principal: Principal, invoice_id: str) -> tuple[str, bytes]:
-    """The invoice's number and its PDF."""
+async def invoice_pdf(
+    rt: Runtime, principal: Principal, invoice_id: str, language: str = "en"
+) -> tuple[str, bytes]:
+    """The invoice's number and its PDF, in `language` (en, ru)."""
     invoice = await get_invoice(rt, principal, invoice_id)
     async with rt.db.transaction() as session:
         payment = await session.get(Payment, invoice.payment_id)
@@ -54,10 +58,11 @@ async def invoice_pdf(rt: Runtime, principal: Principal, invoice_id: str) -> tup
         seller = await sellers.for_shop(session, payment.shop_id, rt.settings.invoice_seller)
         notes = await _credit_notes(session, invoice.id)
         receipts = await fiscal_receipts.of_payment(session, payment.id)
+    via = translate(RU, "via", language)
     facts = [
-        ("Status", status_of(invoice.status)),
+        ("Status", status_of(invoice.status, language)),
         ("Paid", f"{invoice.paid_at:%Y-%m-%d %H:%M} UTC" if invoice.paid_at else "-"),
-        ("Payment", f"{payment.id} via {payment.provider}"),
+        ("Payment", f"{payment.id} {via} {payment.provider}"),
     ]
     if payment.promo_code:
         facts.append(("Promo code", payment.promo_code))
@@ -66,12 +71,13 @@ async def invoice_pdf(rt: Runtime, principal: Principal, invoice_id: str) -> tup
         number=invoice.number,
         issued_at=invoice.issued_at,
         currency=invoice.currency,
-        seller=_party(seller),
-        buyer=_buyer(payment),
+        seller=_party(seller, language),
+        buyer=_buyer(payment, language),
         lines=lines_of(payment.items, payment.amount, payment.description),
         facts=facts,
         fiscal=receipts,
         credit_notes=[CreditNoteRef(n.number, n.issued_at, n.amount) for n in notes],
+        language=language,
     )
     return invoice.number, render(document)
 
@@ -90,9 +96,9 @@ async def list_credit_notes(rt: Runtime, principal: Principal, invoice_id: str) 
 
 
 async def credit_note_pdf(
-    rt: Runtime, principal: Principal, credit_note_id: str
+    rt: Runtime, principal: Principal, credit_note_id: str, language: str = "en"
 ) -> tuple[str, bytes]:
-    """A credit note: the refunded amount spread over the invoice's lines."""
+    """A credit note: the refunded amount spread over the invoice's lines, in `language`."""
     async with rt.db.transaction() as session:
         note = await session.get(CreditNote, credit_note_id)
         invoice = await session.get(Invoice, note.invoice_id) if note else None
@@ -114,29 +120,35 @@ async def credit_note_pdf(
         number=note.number,
         issued_at=note.issued_at,
         currency=note.currency,
-        seller=_party(seller),
-        buyer=_buyer(payment),
+        seller=_party(seller, language),
+        buyer=_buyer(payment, language),
         lines=credit_lines(lines, note.amount),
         facts=[
             ("Refunded", format_amount(note.amount, note.currency)),
-            ("Payment", f"{payment.id} via {payment.provider}"),
+            ("Payment", f"{payment.id} {translate(RU, 'via', language)} {payment.provider}"),
         ],
         fiscal=receipts,
         corrects=invoice.number,
+        language=language,
     )
     return note.number, render(document)
 
 
-def _party(seller: Seller) -> Party:
+def _party(seller: Seller, language: str) -> Party:
     details = [seller.address or ""]
     if seller.tax_id:
-        details.append(f"{seller.tax_id_kind or 'Tax id'} {seller.tax_id}")
+        kind = seller.tax_id_kind or translate(RU, "Tax id", language)
+        details.append(f"{kind} {seller.tax_id}")
     details += [seller.bank_details or "", seller.email or "", seller.phone or ""]
     return Party(seller.legal_name, tuple(d for d in details if d))
 
 
-def _buyer(payment: Payment) -> Party:
-    name = f"Organisation {payment.organization_id}" if payment.organization_id else payment.user_id
-    details = [f"Customer {payment.user_id}"] if payment.organization_id else []
+def _buyer(payment: Payment, language: str) -> Party:
+    def word(english: str) -> str:
+        return translate(RU, english, language)
+
+    organisation = payment.organization_id
+    name = f"{word('Organisation')} {organisation}" if organisation else payment.user_id
+    details = [f"{word('Customer')} {payment.user_id}"] if organisation else []
     details += [c for c in (payment.email, payment.phone) if c]
     return Party(name, tuple(details))

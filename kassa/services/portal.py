@@ -52,15 +52,21 @@ class Overview:
 
 
 def link(
-    rt: Runtime, principal: Principal, user_id: str | None, return_url: str | None
+    rt: Runtime,
+    principal: Principal,
+    user_id: str | None,
+    return_url: str | None,
+    language: str | None = None,
 ) -> tuple[str, datetime]:
-    """A signed, expiring link to the portal for the caller (a service names the user)."""
+    """A signed, expiring link to the portal for the caller (a service names the user), in
+    `language` when the caller knows the customer's."""
     subject = access.acting_for(principal, user_id, "a portal session")
     orgs = [] if principal.is_privileged else sorted(principal.orgs)
     token, expires = mint_portal_token(
         rt.settings.signing_key, subject, orgs=orgs, return_url=return_url, expires_in=LINK_LIFETIME
     )
-    return f"{rt.settings.public_url.rstrip('/')}/portal/enter?token={token}", expires
+    url = f"{rt.settings.public_url.rstrip('/')}/portal/enter?token={token}"
+    return url + (f"&lang={language}" if language else ""), expires
 
 
 async def overview(rt: Runtime, grant: PortalGrant) -> Overview:

@@ -23,6 +23,7 @@ from kassa.domain.states import PAID_STATUSES, PaymentStatus
 
 FINISHED = [s.value for s in (*PAID_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELLED)]
 PAID = [s.value for s in PAID_STATUSES]
+FAILED = [PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value]
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Statistics:
     # over 30 days of its period, in minor units), and subscriptions by status
     mrr: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: dict[str, int] = field(default_factory=dict)
+    # renewal charges per day: day, renewed (paid), failed (failed or cancelled attempts)
+    daily_renewals: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _where(query: Any, provider: str | None, start: datetime | None, end: datetime | None) -> Any:
@@ -225,6 +228,21 @@ async def compute(
         )
     )
     stats.daily_revenue = [{"day": d, "currency": c, "amount": int(a or 0)} for d, c, a in rows]
+    failed_flag = case((Payment.status.in_(FAILED), 1), else_=0)
+    rows = await session.execute(
+        _where(
+            select(day.label("day"), func.sum(paid_flag), func.sum(failed_flag))
+            .where(window, Payment.billing_period.is_not(None))  # a renewal's charge
+            .group_by(literal_column("day"))
+            .order_by(literal_column("day")),
+            provider,
+            start,
+            end,
+        )
+    )
+    stats.daily_renewals = [
+        {"day": d, "renewed": int(r or 0), "failed": int(f or 0)} for d, r, f in rows
+    ]
     await _billing(session, stats, provider, start, end)
     return stats
 

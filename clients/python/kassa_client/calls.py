@@ -78,6 +78,8 @@ def cancel_subscription(subscription_id: str, at_period_end: bool) -> Call:
     return Call("POST", f"/api/v1/subscriptions/{subscription_id}/cancel", body)
 
 
-def portal_session(user_id: str | None, return_url: str | None) -> Call:
-    body = _clean({"user_id": user_id, "return_url": return_url})
+def portal_session(
+    user_id: str | None, return_url: str | None, language: str | None = None
+) -> Call:
+    body = _clean({"user_id": user_id, "return_url": return_url, "language": language})
     return Call("POST", "/api/v1/portal-sessions", body, creates=True)

@@ -170,9 +170,15 @@ class Kassa(_Common):
         return cast(Subscription, self.send(call))
 
     def portal_session(
-        self, *, user_id: str | None = None, return_url: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        return_url: str | None = None,
+        language: str | None = None,
     ) -> dict[str, str]:
-        return cast(dict[str, str], self.send(calls.portal_session(user_id, return_url)))
+        """A signed link to the customer portal; `language` "en" or "ru" (else the browser's)."""
+        call = calls.portal_session(user_id, return_url, language)
+        return cast(dict[str, str], self.send(call))
 
 
 class AsyncKassa(_Common):
@@ -269,6 +275,12 @@ class AsyncKassa(_Common):
         return cast(Subscription, await self.send(call))
 
     async def portal_session(
-        self, *, user_id: str | None = None, return_url: str | None = None
+        self,
+        *,
+        user_id: str | None = None,
+        return_url: str | None = None,
+        language: str | None = None,
     ) -> dict[str, str]:
-        return cast(dict[str, str], await self.send(calls.portal_session(user_id, return_url)))
+        """A signed link to the customer portal; `language` "en" or "ru" (else the browser's)."""
+        call = calls.portal_session(user_id, return_url, language)
+        return cast(dict[str, str], await self.send(call))

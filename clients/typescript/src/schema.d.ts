@@ -207,7 +207,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Credit Note Pdf */
+        /**
+         * Credit Note Pdf
+         * @description The credit note as a PDF, in a language chosen as the invoice's is.
+         */
         get: operations["credit_note_pdf_api_v1_credit_notes__credit_note_id__pdf_get"];
         put?: never;
         post?: never;
@@ -258,7 +261,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Invoice Pdf */
+        /**
+         * Invoice Pdf
+         * @description The invoice as a PDF in `lang`, else the first of Accept-Language kassa prints
+         *     (English, Russian), else English.
+         */
         get: operations["invoice_pdf_api_v1_invoices__invoice_id__pdf_get"];
         put?: never;
         post?: never;
@@ -1375,6 +1382,11 @@ export interface components {
         PaymentStatus: "pending" | "processing" | "succeeded" | "partially_refunded" | "refunded" | "cancelled" | "failed";
         /** PortalSessionCreate */
         PortalSessionCreate: {
+            /**
+             * Language
+             * @description the portal's language; unset: the customer's browser's
+             */
+            language?: ("en" | "ru") | null;
             /** Return Url */
             return_url?: string | null;
             /**
@@ -1608,6 +1620,10 @@ export interface components {
             };
             /** Daily */
             daily: {
+                [key: string]: unknown;
+            }[];
+            /** Daily Renewals */
+            daily_renewals: {
                 [key: string]: unknown;
             }[];
             /** Daily Revenue */
@@ -3428,8 +3444,13 @@ export interface operations {
     };
     credit_note_pdf_api_v1_credit_notes__credit_note_id__pdf_get: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description the document's language: en or ru */
+                lang?: ("en" | "ru") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
             path: {
                 credit_note_id: string;
             };
@@ -3712,8 +3733,13 @@ export interface operations {
     };
     invoice_pdf_api_v1_invoices__invoice_id__pdf_get: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description the document's language: en or ru */
+                lang?: ("en" | "ru") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
             path: {
                 invoice_id: string;
             };

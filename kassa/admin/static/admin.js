@@ -5,7 +5,8 @@ document.addEventListener("submit", (event) => {
   let message = form.dataset.confirm;
   if (form.dataset.confirmRefund) {  // the amount the operator is about to give back
     const typed = form.querySelector("[name=amount]").value.trim();
-    message = `Refund ${typed || form.dataset.rest} ${form.dataset.confirmRefund}?`;
+    const words = form.dataset.confirmWords || "Refund";
+    message = `${words} ${typed || form.dataset.rest} ${form.dataset.confirmRefund}?`;
   }
   if (message && !window.confirm(message)) event.preventDefault();
 });
@@ -16,7 +17,7 @@ if (live) {
     const response = await fetch(live.dataset.liveStatus, { credentials: "same-origin" });
     if (response.ok) {
       const body = await response.json();
-      live.textContent = body.status;
+      live.textContent = body.label ?? body.status;
       live.className = "status " + body.status;
       if (["pending", "processing"].includes(body.status)) setTimeout(poll, 1000);
       else document.querySelectorAll("[data-reload-when-done]").forEach(() => window.location.reload());
