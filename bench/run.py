@@ -5,8 +5,9 @@ table and writes docs/benchmarks.md.
 
 BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS ("1,16,64,256"),
 BENCH_DATABASES ("sqlite,postgresql"), BENCH_WORKERS ("1,2"), BENCH_SCENARIOS
-("create,payme,read,cycle") and BENCH_PEER ("1") narrow the run; BENCH_OUTPUT names the
-Markdown file ("-" for none).
+("create,payme,read,cycle"; add "renewals" for the renewal backlog of bench/renewals.py, on
+PostgreSQL) and BENCH_PEER ("1") narrow the run; BENCH_OUTPUT names the Markdown file ("-"
+for none).
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
         wait_ready(f"{base}/ready")
         token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
         read_id = ""
-        for scenario in SCENARIOS:
+        for scenario in (s for s in SCENARIOS if s != "renewals"):
             for clients in CLIENTS:
                 extra: dict[str, Any] = {}
                 if scenario == "payme":
@@ -300,8 +301,17 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def renewal_report(found: dict[str, Any]) -> str:
+    return ("\n\n**Renewal backlog** (bench/renewals.py: due subscriptions renewed by `kassa worker` "
+            "processes with saved Stripe cards, the Stripe emulator in the API process):\n\n"
+            "| due | workers | renewed | renewals/s | seconds | doubled | worker RSS MB |\n|---|---|---|---|---|---|---|\n"
+            f"| {found['subscriptions']} | {found['workers']} | {found['renewed']} | {found['renewals_per_s']} | "
+            f"{found['seconds']} | {found['doubled']} | {found['worker_rss_mb']} |")
+
+
 def main() -> None:
     results: list[dict[str, Any]] = []
+    renewal: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for kind in DATABASES:
@@ -310,7 +320,12 @@ def main() -> None:
                 results += bench_kassa(kind, workers, workdir)
                 if kind == "postgresql" and os.environ.get("BENCH_PEER", "1") == "1":
                     results += bench_peer(workers)
-    table = report(results)
+        if "renewals" in SCENARIOS and "postgresql" in DATABASES:
+            from bench import renewals  # it borrows this module's helpers
+
+            renewal = renewals.run(workdir)
+            print(json.dumps(renewal, default=str), flush=True)
+    table = report(results) + (renewal_report(renewal) if renewal else "")
     print(table)
     header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "
               f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}); "

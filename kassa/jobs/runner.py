@@ -23,13 +23,16 @@ class Job:
     name: str
     run: Callable[[Runtime], Awaitable[int]]
     interval_seconds: float
+    # a pass that found work is followed by the next one at once, so a backlog (a month's
+    # renewals falling due on the 1st) drains at the job's speed, not one batch an interval
+    drains: bool = False
 
 
 def default_jobs() -> list[Job]:
     return [
         Job("outbox_relay", relay_once, 1.0),
         Job("reconcile_payments", reconcile_due, 5.0),
-        Job("billing", bill_due, 10.0),
+        Job("billing", bill_due, 10.0, drains=True),
         Job("describe_saved_methods", describe_saved, 15.0),
         Job("purge_idempotency_keys", purge_idempotency_keys, 300.0),
     ]
@@ -37,12 +40,15 @@ def default_jobs() -> list[Job]:
 
 async def run_job_forever(rt: Runtime, job: Job, stop: asyncio.Event) -> None:
     while not stop.is_set():
+        done = 0
         try:
             done = await job.run(rt)
             if done:
                 log.info("job.ran", job=job.name, items=done)
         except Exception as exc:
             log.error("job.failed", job=job.name, **describe_exception(exc))
+        if done and job.drains:
+            continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=job.interval_seconds)
 

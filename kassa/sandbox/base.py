@@ -8,7 +8,7 @@ and callbacks delivered twice or out of order.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,11 @@ class EmulatorContext:
 
     settings: Settings
     http: httpx.AsyncClient
+    # Callbacks in flight at once, for all emulators of a process. Unbounded, a burst of
+    # callbacks queues hundreds of requests in httpx's connection pool, whose assignment
+    # of queued requests to connections is quadratic (encode/httpcore#1035): the process
+    # then spends its time there. Providers, too, deliver with bounded concurrency.
+    callbacks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
 
 
 @dataclass

@@ -183,7 +183,8 @@ def build(ctx: EmulatorContext) -> FastAPI:
         body = {"type": "notification", "event": event, "object": obj}
         copies = 2 if state.faults.duplicate_callbacks else 1
         for _ in range(copies):
-            await ctx.http.post(notify_url, json=body)
+            async with ctx.callbacks:
+                await ctx.http.post(notify_url, json=body)
 
     def money(value: Any) -> tuple[Decimal, str] | None:
         try:

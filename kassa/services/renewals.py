@@ -13,6 +13,7 @@ cancelled there first. The charge itself goes through `payments.submit` and
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ ACTOR = Actor.system("billing")
 LEASE = timedelta(minutes=5)  # a claimed renewal's time to finish before another takes over
 RECHECK = timedelta(hours=1)  # how often a renewal waiting for its payment is looked at
 BATCH = 50
+PARALLEL = 16  # charges in flight at once: each waits on its provider, not on the database
 OPEN = (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value)
 
 
@@ -96,12 +98,20 @@ async def bill_due(rt: Runtime) -> int:
             renewal = await _step(session, sub, now, policy)
             if renewal is not None:
                 renewals.append(renewal)
-    for renewal in renewals:
-        try:
-            await _carry_out(rt, renewal)
-        except (KassaError, ProviderFailure) as exc:
-            # recorded on the payment; the lease brings the subscription back
-            log.warning("renewal.not_made", subscription_id=renewal.subscription_id, error=str(exc))
+    limit = asyncio.Semaphore(PARALLEL)
+
+    async def carry_out(renewal: Renewal) -> None:
+        async with limit:
+            try:
+                await _carry_out(rt, renewal)
+            except (KassaError, ProviderFailure) as exc:
+                # recorded on the payment; the lease brings the subscription back
+                log.warning(
+                    "renewal.not_made", subscription_id=renewal.subscription_id, error=str(exc)
+                )
+
+    # different subscriptions, each with its own key and transactions: side by side
+    await asyncio.gather(*(carry_out(r) for r in renewals))
     return len(due)
 
 

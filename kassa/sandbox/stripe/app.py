@@ -171,11 +171,12 @@ def build(ctx: EmulatorContext) -> FastAPI:
             webhook_secret.encode(), f"{t}.".encode() + payload, hashlib.sha256
         ).hexdigest()
         await state.faults.delay()
-        response = await ctx.http.post(
-            webhook_url,
-            content=payload,
-            headers={"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"},
-        )
+        async with ctx.callbacks:
+            response = await ctx.http.post(
+                webhook_url,
+                content=payload,
+                headers={"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"},
+            )
         return response.status_code
 
     async def deliver(events: list[dict[str, Any]]) -> None:
