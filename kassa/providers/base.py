@@ -332,3 +332,11 @@ class ProviderPlugin:
     # cannot do it through the provider's API: shown instead of a Refund button; the
     # emulator then offers the cabinet's action at POST /sandbox/<name>/_cabinet/refund
     cabinet_refunds: str | None = None
+    # the credentials its provider cannot be built without (`factory` raises NotConfigured):
+    # what `ProviderRegistry.unconfigured` checks at start-up, so that building nothing it
+    # loads no provider's code or SDK (tests/test_plugins.py holds the two in step)
+    required: tuple[str, ...] = ()
+
+    def missing(self, credentials: Credentials) -> list[str]:
+        """The required credentials `credentials` lacks."""
+        return [name for name in self.required if not credentials.values.get(name)]

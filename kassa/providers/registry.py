@@ -46,14 +46,13 @@ class ProviderRegistry:
 
     def unconfigured(self) -> list[str]:
         """Providers unusable with the settings alone (a shop's configuration may still
-        supply what they lack)."""
-        missing = []
-        for name in self.names():
-            try:
-                self.get(name)
-            except NotConfigured:
-                missing.append(name)
-        return missing
+        supply what they lack), told from their declared credentials: no provider is built,
+        so no SDK is loaded for a provider the service never calls."""
+        return [
+            name
+            for name, plugin in sorted(self._plugins.items())
+            if plugin.missing(plugin.default_credentials(self.settings))
+        ]
 
 
 def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegistry:

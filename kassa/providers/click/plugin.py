@@ -50,6 +50,7 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
 PLUGIN = ProviderPlugin(
     name="click",
     factory=factory,
+    required=("service_id", "merchant_id", "checkout_url", "api_url"),
     default_credentials=credentials_from(SECRETS),
     secrets=SECRETS,
     example_currency="UZS",

@@ -33,6 +33,7 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
 PLUGIN = ProviderPlugin(
     name="kaspi",
     factory=factory,
+    required=("api_url", "access_token"),
     default_credentials=settings_credentials,
     secrets=(Secret("access_token", "KASPI_ACCESS_TOKEN", "Gateway access token"),),
     example_currency="KZT",

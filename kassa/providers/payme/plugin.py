@@ -29,6 +29,7 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
 PLUGIN = ProviderPlugin(
     name="payme",
     factory=factory,
+    required=("merchant_id",),
     default_credentials=settings_credentials,
     secrets=(
         Secret("secret_key", "PAYME_SECRET_KEY", "Merchant API key"),

@@ -32,6 +32,7 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
 PLUGIN = ProviderPlugin(
     name="stripe",
     factory=factory,
+    required=("secret_key",),
     default_credentials=settings_credentials,
     graph=GRAPH,
     secrets=(Secret("secret_key", "STRIPE_SECRET_KEY", "Secret key"),),

@@ -32,6 +32,7 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
 PLUGIN = ProviderPlugin(
     name="yookassa",
     factory=factory,
+    required=("shop_id", "secret_key"),
     default_credentials=settings_credentials,
     secrets=(
         Secret("secret_key", "YOOKASSA_SECRET_KEY", "Secret key"),
