@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # Transactions a process runs at once (its pool). One process is one core of Python,
     # which keeps about this many busy; more only hold row locks longer while they wait
     # for that core, and crowd PostgreSQL (bench: 10 → 5 on 2 API processes, Payme at 64
-    # clients 115–149 → 151–164 payments/s, p99 340–372 → 210–220 ms; docs/scaling.md).
+    # clients 115-149 → 151-164 payments/s, p99 340-372 → 210-220 ms; docs/scaling.md).
     database_pool_size: int = Field(default=5, ge=1, le=200)
     redis_url: str | None = None
     secret_key: SecretStr | None = None
