@@ -339,6 +339,9 @@ async def test_the_dashboard_in_russian(server: str, runtime: Runtime) -> None:
         assert "Платежи" in await page.inner_text("header")
         await page.goto(f"{server}/admin/payments")
         assert "Выгрузить CSV" in await page.inner_text("#payment-filters")
+        # the longer Russian header still fits the window: nothing runs off its right edge
+        overflow = await page.evaluate("document.querySelector('header').scrollWidth - window.innerWidth")
+        assert overflow <= 0, overflow
         if shoot:
             await page.screenshot(path=str(SHOTS / "16-payments-ru.png"), full_page=True)
         await page.goto(f"{server}/admin")  # three charts, their legends in Russian
