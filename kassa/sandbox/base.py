@@ -34,7 +34,8 @@ class EmulatorContext:
     # Callbacks in flight at once, for all emulators of a process. Unbounded, a burst of
     # callbacks queues hundreds of requests in httpx's connection pool, whose assignment
     # of queued requests to connections is quadratic (encode/httpcore#1035): the process
-    # then spends its time there. Providers, too, deliver with bounded concurrency.
+    # then spends its time there. The bound changes only how fast callbacks leave, not
+    # which, how often or in what order (none of which Stripe or YooKassa promise anyway).
     callbacks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
 
 
