@@ -1,6 +1,7 @@
 // The dashboard's charts (uPlot, served from /admin/static/vendor): payments per day,
-// revenue per day for each currency, and renewal charges per day (renewed, failed). Amounts arrive in minor units with each currency's
-// exponent; they are scaled only to be drawn and labelled.
+// revenue per day for each currency, and renewal charges per day (renewed, failed).
+// Amounts arrive in minor units with each currency's exponent; they are scaled only to be
+// drawn and labelled.
 (() => {
   const read = (id) => JSON.parse(document.getElementById(id).textContent);
   const daily = read("daily-data");
@@ -13,22 +14,24 @@
   const width = (el) => Math.max(280, el.clientWidth - 8);
   const colours = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626"];
 
-  const payments = document.getElementById("chart-payments");
-  const byDay = Object.fromEntries(daily.map((d) => [d.day, d]));
-  if (payments && days.length) {
+  // A count per day of the range (0 where a day has no row): one line for each of `lines`,
+  // [field, colour], the first filled.
+  const countsPerDay = (id, rows, lines, axisLabel) => {
+    const element = document.getElementById(id);
+    if (!element || !days.length) return;
+    const byDay = Object.fromEntries(rows.map((d) => [d.day, d]));
     new uPlot({
-      width: width(payments), height: 220,
+      width: width(element), height: 220,
       scales: { x: { time: true } },
-      series: [
-        { label: words.time },
-        { label: words.payments, stroke: "#6366f1", fill: "rgba(99,102,241,0.12)", width: 2 },
-        { label: words.succeeded, stroke: "#16a34a", width: 2 },
-      ],
-      axes: [{}, { label: words.payments, size: 50 }],
-    }, [days.map(epoch), days.map((d) => byDay[d]?.payments ?? 0),
-        days.map((d) => byDay[d]?.succeeded ?? 0)],
-    payments);
-  }
+      series: [{ label: words.time }, ...lines.map(([field, colour], i) => ({
+        label: words[field], stroke: colour, width: 2, ...(i === 0 ? { fill: colour + "1f" } : {}),
+      }))],
+      axes: [{}, { label: axisLabel, size: 50 }],
+    }, [days.map(epoch), ...lines.map(([field]) => days.map((d) => byDay[d]?.[field] ?? 0))], element);
+  };
+
+  countsPerDay("chart-payments", daily, [["payments", "#6366f1"], ["succeeded", "#16a34a"]], words.payments);
+  countsPerDay("chart-renewals", renewals, [["renewed", "#16a34a"], ["failed", "#dc2626"]]);
 
   const money = document.getElementById("chart-revenue");
   const currencies = [...new Set(revenue.map((r) => r.currency))];
@@ -49,20 +52,4 @@
     }, [days.map(epoch), ...series], money);
   }
 
-  const renewed = document.getElementById("chart-renewals");
-  const renewalsByDay = Object.fromEntries(renewals.map((d) => [d.day, d]));
-  if (renewed && days.length) {
-    new uPlot({
-      width: width(renewed), height: 220,
-      scales: { x: { time: true } },
-      series: [
-        { label: words.time },
-        { label: words.renewed, stroke: "#16a34a", fill: "rgba(22,163,74,0.12)", width: 2 },
-        { label: words.failed, stroke: "#dc2626", width: 2 },
-      ],
-      axes: [{}, { size: 50 }],
-    }, [days.map(epoch), days.map((d) => renewalsByDay[d]?.renewed ?? 0),
-        days.map((d) => renewalsByDay[d]?.failed ?? 0)],
-    renewed);
-  }
 })();
