@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -40,7 +41,7 @@ async def test_unconfigured_providers_are_named_without_building_any() -> None:
         assert build_registry(settings, http).unconfigured() == ["click", "kaspi", "stripe", "yookassa"]
 
 
-def test_starting_loads_no_provider_sdk_until_one_is_called(tmp_path: object) -> None:
+def test_starting_loads_no_provider_sdk_until_one_is_called(tmp_path: Path) -> None:
     """The API process of a Payme-only merchant keeps Stripe's and YooKassa's SDKs (and the
     requests library YooKassa's pulls in) out of its memory."""
     probe = (

@@ -111,7 +111,7 @@ def _refused(path: str, exc: KassaError) -> RedirectResponse:
     if i18n.current.get() == "en":
         return _back(path, exc.detail, error=True)
     said = f"{i18n.gettext(exc.title)}: {i18n.gettext(exc.detail)}"
-    return _back(path, "{said}", error=True, said=said)
+    return _back(path, said, error=True)  # composed already: no catalogue entry is its key
 
 
 def _login() -> RedirectResponse:

@@ -106,8 +106,8 @@ def _back(message: str, error: bool = False, **values: object) -> RedirectRespon
 
 def _refused(exc: KassaError) -> RedirectResponse:
     """What a service refused, in its own words under a heading in the customer's language."""
-    heading = i18n.gettext("That did not work:")
-    return _back("{heading} {detail}", True, heading=heading, detail=exc.detail)
+    said = f"{i18n.gettext('That did not work:')} {exc.detail}"
+    return _back(said, True)
 
 
 async def _posted(request: Request) -> tuple[PortalGrant, dict[str, str]] | None:
