@@ -259,14 +259,7 @@ class StripeProvider:
             )
         except stripe.StripeError as exc:
             raise _failure(exc, "attach") from exc
-        card = method.to_dict().get("card") or {}
-        return SavedCard(
-            token=method.id,
-            brand=card.get("brand"),
-            last4=card.get("last4"),
-            exp_month=card.get("exp_month"),
-            exp_year=card.get("exp_year"),
-        )
+        return _saved_card(method)
 
     async def describe_method(self, token: str) -> SavedCard:
         """A PaymentMethod's card as Stripe shows it (a payment's event names only its id)."""
@@ -274,17 +267,22 @@ class StripeProvider:
             method = await self.client.v1.payment_methods.retrieve_async(token)
         except stripe.StripeError as exc:
             raise _failure(exc, "retrieve") from exc
-        card = method.to_dict().get("card") or {}
-        return SavedCard(
-            token=method.id,
-            brand=card.get("brand"),
-            last4=card.get("last4"),
-            exp_month=card.get("exp_month"),
-            exp_year=card.get("exp_year"),
-        )
+        return _saved_card(method)
 
     async def detach_method(self, token: str) -> None:
         try:
             await self.client.v1.payment_methods.detach_async(token)
         except stripe.StripeError as exc:
             raise _failure(exc, "detach") from exc
+
+
+def _saved_card(method: Any) -> SavedCard:
+    """A PaymentMethod's card as kassa keeps it."""
+    card = method.to_dict().get("card") or {}
+    return SavedCard(
+        token=method.id,
+        brand=card.get("brand"),
+        last4=card.get("last4"),
+        exp_month=card.get("exp_month"),
+        exp_year=card.get("exp_year"),
+    )
