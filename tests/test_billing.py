@@ -329,10 +329,11 @@ async def test_a_worker_killed_mid_charge_and_a_second_one_racing_charge_once(
         now = await clock.billing_now(session)
         row = await session.get(Subscription, sub["id"])
         assert row is not None
-        renewal = await renewals._step(session, row, now + timedelta(hours=7), DEFAULT_POLICY)
-    assert renewal is not None
-    payment, resumed = await renewals._payment_for(runtime, renewal)
-    assert not resumed and payment.status == "pending"
+        claimed = await renewals.claim(runtime, session, [row], now + timedelta(hours=7), DEFAULT_POLICY)
+    assert len(claimed) == 1
+    renewal = claimed[0]
+    payment = renewal.payment
+    assert not renewal.resumed and payment.status == "pending"
     # what the dead worker's request did at Stripe: the intent made with the renewal's key
     customer = await _customer(runtime, user)
     sent = await client.post("/sandbox/stripe/v1/payment_intents", headers={
@@ -482,9 +483,9 @@ async def test_a_payme_card_renewal_resumed_after_a_dead_worker_pays_one_receipt
         now = await clock.billing_now(session)
         row = await session.get(Subscription, sub["id"])
         assert row is not None
-        renewal = await renewals._step(session, row, now + timedelta(hours=7), DEFAULT_POLICY)
-    assert renewal is not None
-    payment, _ = await renewals._payment_for(runtime, renewal)
+        claimed = await renewals.claim(runtime, session, [row], now + timedelta(hours=7), DEFAULT_POLICY)
+    assert len(claimed) == 1
+    payment = claimed[0].payment
     made = await subscribe(client, "receipts.create", {"amount": 5_000_000, "account": {"order_id": payment.id}},
                            server)
     receipt_id = made["result"]["receipt"]["_id"]

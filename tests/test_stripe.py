@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,8 @@ import pytest
 
 from kassa.core.runtime import Runtime
 from kassa.core.settings import SANDBOX_STRIPE_WEBHOOK_SECRET
+from kassa.providers.stripe.mapping import HANDLED_EVENTS
+from kassa.sandbox.stripe.app import ENABLED_EVENTS
 from tests.conftest import bearer, unique
 
 
@@ -84,7 +87,7 @@ async def test_a_wallet_topup_is_paid_and_credited_once(client: httpx.AsyncClien
     assert await wallet(client, org, user) == [{"currency": "USD", "amount": 5_000}]
 
     resent = await client.post(f"/sandbox/stripe/_events/{payment['provider_payment_id']}/resend")
-    assert resent.json()["resent"] >= 3  # created, processing, charge.succeeded, succeeded
+    assert resent.json()["resent"] == 2  # processing, succeeded: what the endpoint is set up for
     ledger = (await client.get(f"/api/v1/wallets/{org}/transactions", headers=bearer(user, orgs=[org]))).json()
     assert ledger["total"] == 1 and ledger["items"][0]["amount"] == 5_000
 
@@ -151,6 +154,29 @@ async def test_other_events_are_acknowledged_and_ignored(client: httpx.AsyncClie
                               "data": {"object": {"id": "cus_1"}}})
     response = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
     assert response.status_code == 200 and response.json()["ignored"] == "customer.created"
+
+
+async def test_an_endpoint_receiving_every_event_still_credits_once(client: httpx.AsyncClient) -> None:
+    """An operator who enabled every event (['*']) gets intents created, charges and the rest
+    too, duplicated and newest first here: kassa acknowledges what it does not handle."""
+    payment, org, user = await topup(client, amount=6_000, shop_id=await elements_shop(client))
+    await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": ["*"]})
+    await client.put("/sandbox/stripe/_faults", json={"duplicate_callbacks": True, "reverse_callbacks": True})
+    try:
+        await client.post(payment["checkout_url"], data={"action": "pay"})
+        resent = await client.post(f"/sandbox/stripe/_events/{payment['provider_payment_id']}/resend")
+    finally:
+        await client.put("/sandbox/stripe/_faults", json={})
+        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": sorted(ENABLED_EVENTS)})
+    assert resent.json()["resent"] == 4  # created, processing, charge.succeeded, succeeded
+    assert (await status(client, payment, user, org))["status"] == "succeeded"
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": 6_000}]
+
+
+def test_the_sandbox_endpoint_is_set_up_as_the_readme_says_and_kassa_handles_each_event() -> None:
+    readme = (Path(__file__).parent.parent / "kassa/providers/stripe/README.md").read_text()
+    assert ENABLED_EVENTS == HANDLED_EVENTS
+    assert all(f"`{kind}`" in readme for kind in HANDLED_EVENTS)
 
 
 async def test_refunds_in_kassa_and_in_the_dashboard(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

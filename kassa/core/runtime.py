@@ -32,6 +32,10 @@ class Runtime:
         client = http or httpx.AsyncClient(
             timeout=httpx.Timeout(settings.provider_timeout_seconds),
             follow_redirects=False,
+            # every connection it opens is kept (httpx keeps 20 by default): a burst of
+            # callbacks or deliveries above 20 otherwise closes and reopens a TCP connection
+            # per request, each a handshake of kernel time on both ends
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
         )
         redis = None
         if settings.redis_url:

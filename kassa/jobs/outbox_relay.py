@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kassa.core.logging import get_logger
 from kassa.core.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_DELIVERED, OUTBOX_LAG
@@ -87,7 +87,13 @@ async def fan_out(rt: Runtime) -> int:
                             "created_at": now,
                         },
                     )
-            event.published_at = now
+        # one UPDATE for the batch (the ORM would send one per event)
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.seq.in_([event.seq for event in events]))
+            .values(published_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return len(events)
 
 

@@ -3,7 +3,10 @@ so every payment and saved card of that payer lands on the same customer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
@@ -14,6 +17,16 @@ from kassa.services.sql import insert_ignore
 
 def owner_of(user_id: str, organization_id: str | None) -> str:
     return f"org:{organization_id}" if organization_id else f"user:{user_id}"
+
+
+async def known(session: AsyncSession, owners: Iterable[str]) -> dict[tuple[str, str], str]:
+    """The customers already made for these owners, by (provider, owner)."""
+    rows = await session.execute(
+        select(
+            ProviderCustomer.provider, ProviderCustomer.owner, ProviderCustomer.customer_id
+        ).where(ProviderCustomer.owner.in_(list(owners)))
+    )
+    return {(provider, owner): customer for provider, owner, customer in rows}
 
 
 async def customer_for(rt: Runtime, provider_name: str, vault: object, owner: str) -> str | None:

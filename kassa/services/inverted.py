@@ -259,6 +259,7 @@ class _Engine:
             actor=self.actor,
             operation="webhook",
             locked=payment,
+            event_is_new=True,
         )
 
     async def _close(self, payment: Payment, tx: ProviderTransaction, reason: int | None) -> None:

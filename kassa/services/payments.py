@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.base import utcnow
-from kassa.db.batch import add_new
+from kassa.db.batch import add_new, assign
 from kassa.db.models import AuditRecord, Payment, Tariff, new_id
 from kassa.domain.errors import InvalidState, NotFound, ProviderError, ValidationFailed
 from kassa.domain.fiscal import as_items, lines_of, tariff_lines
@@ -38,7 +39,7 @@ from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
-from kassa.services.updates import UpdateResult, apply_update
+from kassa.services.updates import UpdateResult, apply_update, lock_payment
 
 log = get_logger(__name__)
 FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
@@ -278,13 +279,17 @@ async def submit(
     method_token: str | None,
     actor: Actor,
     resumed: bool = False,
+    customer_ref: str | None = None,
 ) -> Payment:
     """Ask the provider for a payment already recorded as pending, and record its answer.
     `key` is the provider's idempotency key: the same for every attempt at this payment, so
-    an attempt repeated after a crash makes nothing twice (`resumed` says it may be one)."""
+    an attempt repeated after a crash makes nothing twice (`resumed` says it may be one).
+    `customer_ref`: the payer's customer at the provider when the caller has read it."""
     try:
-        owner = customers.owner_of(payment.user_id, payment.organization_id)
-        customer = await customers.customer_for(rt, payment.provider, provider, owner)
+        customer = customer_ref
+        if customer is None:
+            owner = customers.owner_of(payment.user_id, payment.organization_id)
+            customer = await customers.customer_for(rt, payment.provider, provider, owner)
         request = replace(
             payment_request(payment, key, method_token, customer),
             save_method=payment.save_payment_method,
@@ -295,15 +300,21 @@ async def submit(
         await _creation_failed(rt, payment, exc, actor)
         raise ProviderError(f"{payment.provider}: {exc.message}") from exc
 
+    made = {
+        "provider_payment_id": created.provider_payment_id,
+        "checkout_url": created.checkout_url,
+        "client_secret": created.client_secret,
+    }
     async with rt.db.transaction() as session:
-        row = await session.get(Payment, payment.id, with_for_update=True)
+        row = await lock_payment(session, payment_id=payment.id)
         assert row is not None
-        row.provider_payment_id = created.provider_payment_id
-        row.checkout_url = created.checkout_url
-        row.client_secret = created.client_secret
-        await session.flush()
+        for name, value in made.items():
+            set_committed_value(row, name, value)  # what the update's events describe
         if created.initial is not None:
-            await apply_update(session, created.initial, actor=actor, operation="create")
+            await apply_update(
+                session, created.initial, actor=actor, operation="create", locked=row
+            )
+        assign(session, row, **made)  # queued after the event's claim: sent with the move
         return row
 
 

@@ -1,7 +1,9 @@
 """The billing job: renewals charged, asked for, retried; subscriptions ended.
 
 Each due subscription is claimed with FOR UPDATE SKIP LOCKED (SQLite: the write lock) and
-pushed out of the due list for a lease, in the claim's transaction. Its renewal payment is
+pushed out of the due list for a lease, in the claim's transaction, which also writes its
+renewal payment (what the batch's steps read is fetched once for the batch, and the
+payments and their audit records leave together). The payment is
 keyed by (subscription, period, attempt): the key is unique on the payments table, and the
 provider's idempotency key is derived from it, so a worker killed in the middle of a
 charge and a second worker taking over after the lease make one payment and charge once.
@@ -15,28 +17,31 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.logging import get_logger
 from kassa.core.observability import RENEWALS
 from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
+from kassa.db.batch import add_new
 from kassa.db.models import Payment, PaymentMethod, Subscription, Tariff, new_id
 from kassa.domain.billing import LIVE_STATUSES, BillingPolicy, SubscriptionStatus
 from kassa.domain.errors import KassaError
 from kassa.domain.fiscal import as_items, tariff_lines
 from kassa.domain.states import PaymentStatus
-from kassa.providers.base import ProviderFailure
+from kassa.providers.base import Credentials, ProviderFailure
 from kassa.providers.plugins import state_graph
-from kassa.services import audit, billing, clock, merchants, payment_methods, promo_codes
+from kassa.services import audit, billing, clock, customers, merchants, promo_codes
 from kassa.services.context import Actor
+from kassa.services.customers import owner_of
 from kassa.services.payments import FIRST_CHECK, provider_for, request_for, submit
 from kassa.services.session_info import billing_policy
-from kassa.services.sql import insert_ignore
 from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
@@ -51,17 +56,29 @@ OPEN = (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value)
 
 @dataclass(frozen=True, slots=True)
 class Renewal:
-    """A renewal payment to make (or finish making) outside the claim's transaction."""
+    """A renewal payment, written in the claim's transaction, to charge outside it."""
 
     subscription_id: str
     key: str  # (subscription, period, attempt): the payment's unique idempotency key
-    period: int
-    provider: str
+    payment: Payment  # pending; a resumed one was written by an earlier claim
+    resumed: bool  # the attempt's payment existed: a charge may have reached the provider
     method_id: str | None  # None: the customer is asked to pay (renewal_upcoming)
-    amount: int
-    currency: str
-    discount: int
     previous_payment_id: str | None  # an earlier attempt, cancelled first where still open
+    token: str | None = field(default=None, repr=False)  # the saved card's, opened
+    customer_ref: str | None = None  # the payer's customer at the provider, where known
+
+
+@dataclass
+class _Known:
+    """What a batch's steps read, fetched once for the whole batch (a query per kind, not
+    per subscription) under the claim's locks."""
+
+    tariffs: dict[str, Tariff]
+    made: dict[str, Payment]  # by idempotency key: attempts already written
+    methods: dict[str, PaymentMethod]
+    emails: dict[str, str | None]  # by payment id: where each last receipt went
+    customers: dict[tuple[str, str], str]  # (provider, owner) → customer id
+    credentials: dict[tuple[str, str | None], Credentials] = field(default_factory=dict)
 
 
 def renewal_key(sub: Subscription, period: int, attempt: int) -> str:
@@ -76,28 +93,8 @@ async def bill_due(rt: Runtime) -> int:
     """One pass: every subscription whose time has come is advanced one step."""
     async with rt.db.transaction() as session:
         now = await clock.billing_now(session)
-        due = (
-            (
-                await session.execute(
-                    select(Subscription)
-                    .where(
-                        Subscription.status.in_([s.value for s in LIVE_STATUSES]),
-                        Subscription.next_attempt_at <= now,
-                    )
-                    .order_by(Subscription.next_attempt_at)
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        policy = billing_policy(session)
-        renewals = []
-        for sub in due:
-            renewal = await _step(session, sub, now, policy)
-            if renewal is not None:
-                renewals.append(renewal)
+        due = (await session.execute(_DUE, {"live": _LIVE, "now": now})).scalars().all()
+        renewals = await claim(rt, session, due, now, billing_policy(session))
     limit = asyncio.Semaphore(PARALLEL)
 
     async def carry_out(renewal: Renewal) -> None:
@@ -115,11 +112,78 @@ async def bill_due(rt: Runtime) -> int:
     return len(due)
 
 
+_LIVE = [s.value for s in LIVE_STATUSES]
+_DUE = (
+    select(Subscription)
+    .where(
+        Subscription.status.in_(bindparam("live", expanding=True)),
+        Subscription.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(Subscription.next_attempt_at)
+    .limit(BATCH)
+    .with_for_update(skip_locked=True)
+)
+
+
+async def claim(
+    rt: Runtime,
+    session: AsyncSession,
+    subs: Sequence[Subscription],
+    now: datetime,
+    policy: BillingPolicy,
+) -> list[Renewal]:
+    """Each locked subscription advanced one step; the renewal payments to charge, written
+    here with their audit records (one statement for the batch on PostgreSQL)."""
+    known = await _know(session, subs)
+    renewals = []
+    for sub in subs:
+        renewal = await _step(rt, session, sub, now, policy, known)
+        if renewal is not None:
+            renewals.append(renewal)
+    return renewals
+
+
+async def _know(session: AsyncSession, subs: Sequence[Subscription]) -> _Known:
+    keys = [renewal_key(s, s.period_number + 1, s.renewal_attempts + 1) for s in subs]
+    tariff_ids = {s.tariff_id for s in subs}
+    method_ids = {s.payment_method_id for s in subs if s.payment_method_id}
+    last_ids = {s.last_payment_id for s in subs if s.last_payment_id}
+    owners = {owner_of(s.user_id, s.organization_id) for s in subs}
+
+    async def rows(query: Any) -> Sequence[Any]:
+        return (await session.execute(query)).scalars().all()
+
+    tariffs = await rows(select(Tariff).where(Tariff.id.in_(tariff_ids))) if subs else []
+    made = await rows(select(Payment).where(Payment.idempotency_key.in_(keys))) if keys else []
+    methods = (
+        await rows(select(PaymentMethod).where(PaymentMethod.id.in_(method_ids)))
+        if method_ids
+        else []
+    )
+    emails: dict[str, str | None] = {}
+    if last_ids:
+        found = await session.execute(
+            select(Payment.id, Payment.email).where(Payment.id.in_(last_ids))
+        )
+        emails = {payment_id: email for payment_id, email in found}
+    return _Known(
+        tariffs={t.id: t for t in tariffs},
+        made={p.idempotency_key: p for p in made if p.idempotency_key},
+        methods={m.id: m for m in methods},
+        emails=emails,
+        customers=await customers.known(session, owners) if method_ids else {},
+    )
+
+
 async def _step(
-    session: AsyncSession, sub: Subscription, now: datetime, policy: BillingPolicy
+    rt: Runtime,
+    session: AsyncSession,
+    sub: Subscription,
+    now: datetime,
+    policy: BillingPolicy,
+    known: _Known,
 ) -> Renewal | None:
-    tariff = await session.get(Tariff, sub.tariff_id)
-    assert tariff is not None
+    tariff = known.tariffs[sub.tariff_id]
     if not (tariff.recurring and sub.auto_renew and not sub.cancel_at_period_end):
         if now >= sub.current_period_end:
             status = S.CANCELLED if sub.cancel_at_period_end else S.EXPIRED
@@ -129,7 +193,7 @@ async def _step(
         return None
     period = sub.period_number + 1
     key = renewal_key(sub, period, sub.renewal_attempts + 1)
-    made = await session.scalar(select(Payment).where(Payment.idempotency_key == key))
+    made = known.made.get(key)
     if made is not None and made.status not in OPEN:
         # settled meanwhile (its effects moved the subscription); look again later
         sub.next_attempt_at = now + RECHECK
@@ -137,7 +201,9 @@ async def _step(
     if made is not None and (made.provider_payment_id or made.checkout_url):
         await _await_customer(session, sub, now, policy, made)
         return None
-    method = await _usable_method(session, sub)
+    method = known.methods.get(sub.payment_method_id or "")
+    if method is not None and method.detached_at is not None:
+        method = None
     provider = method.provider if method else (made.provider if made else sub.provider)
     if provider is None:
         # nothing to charge and no provider to ask through (a trial without a card)
@@ -151,28 +217,84 @@ async def _step(
                 Payment.idempotency_key == renewal_key(sub, period, sub.renewal_attempts)
             )
         )
-    discount = await promo_codes.discount_for_renewal(
-        session, sub.promo_code, tariff.amount, tariff.currency
-    )
+    payment = made
+    if payment is None:
+        discount = await promo_codes.discount_for_renewal(
+            session, sub.promo_code, tariff.amount, tariff.currency
+        )
+        credentials = await _credentials(rt, known, provider, sub.shop_id)
+        payment = _renewal_payment(
+            sub, tariff, key, period, provider, method, discount, credentials, known
+        )
+        add_new(session, payment)  # with its audit record, in the claim's one statement
+        audit.record(session, actor=ACTOR, operation="create", payment=payment)
     RENEWALS.labels(provider, "attempted").inc()
     return Renewal(
         subscription_id=sub.id,
         key=key,
-        period=period,
-        provider=provider,
+        payment=payment,
+        resumed=made is not None,
         method_id=method.id if method else None,
-        amount=tariff.amount - discount,
-        currency=tariff.currency,
-        discount=discount,
         previous_payment_id=previous,
+        token=rt.box.open(method.token) if method else None,
+        customer_ref=known.customers.get((provider, owner_of(sub.user_id, sub.organization_id))),
     )
 
 
-async def _usable_method(session: AsyncSession, sub: Subscription) -> PaymentMethod | None:
-    if sub.payment_method_id is None:
-        return None
-    method = await session.get(PaymentMethod, sub.payment_method_id)
-    return method if method is not None and method.detached_at is None else None
+async def _credentials(
+    rt: Runtime, known: _Known, provider: str, shop_id: str | None
+) -> Credentials:
+    found = known.credentials.get((provider, shop_id))
+    if found is None:
+        found = known.credentials[(provider, shop_id)] = await merchants.credentials_for(
+            rt, provider, shop_id
+        )
+    return found
+
+
+def _renewal_payment(
+    sub: Subscription,
+    tariff: Tariff,
+    key: str,
+    period: int,
+    provider: str,
+    method: PaymentMethod | None,
+    discount: int,
+    credentials: Credentials,
+    known: _Known,
+) -> Payment:
+    now = utcnow()
+    return Payment(
+        id=new_id("pay"),
+        user_id=sub.user_id,
+        organization_id=sub.organization_id,
+        provider=provider,
+        status=PaymentStatus.PENDING.value,
+        amount=tariff.amount - discount,
+        currency=tariff.currency,
+        refunded_amount=0,
+        purpose="tariff",
+        tariff_id=tariff.id,
+        shop_id=sub.shop_id,
+        organization_bin=credentials.organization_bin,
+        description=f"{tariff.name}: renewal",
+        metadata_={"subscription_id": sub.id, "billing_period": period},
+        phone=sub.phone,
+        # where the receipt goes, as before
+        email=known.emails.get(sub.last_payment_id) if sub.last_payment_id else None,
+        idempotency_key=key,
+        payment_method_id=method.id if method else None,
+        subscription_id=sub.id,
+        billing_period=period,
+        save_payment_method=False,
+        promo_code=None,
+        discount_amount=discount,
+        items=as_items(tariff_lines(tariff.name, tariff.amount, discount, tariff.fiscal)),
+        next_check_at=now + FIRST_CHECK,
+        check_attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def _await_customer(
@@ -204,19 +326,17 @@ async def _await_customer(
 async def _carry_out(rt: Runtime, renewal: Renewal) -> None:
     if renewal.previous_payment_id is not None:
         await _close_previous(rt, renewal.previous_payment_id)
-    payment, resumed = await _payment_for(rt, renewal)
-    if payment.provider_payment_id or payment.checkout_url or payment.status not in OPEN:
-        return  # made already (by a worker that finished after all)
+    payment = renewal.payment
     provider = await provider_for(rt, payment)
-    token = await payment_methods.token_of(rt, renewal.method_id)
     made = await submit(
         rt,
         payment,
         provider,
         key=provider_key(renewal.key),
-        method_token=token,
+        method_token=renewal.token,
+        customer_ref=renewal.customer_ref,
         actor=ACTOR,
-        resumed=resumed,
+        resumed=renewal.resumed,
     )
     if renewal.method_id is None:
         async with rt.db.transaction() as session:
@@ -238,58 +358,6 @@ async def _carry_out(rt: Runtime, renewal: Renewal) -> None:
         RENEWALS.labels(made.provider, "succeeded").inc()
     elif status in (PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value):
         RENEWALS.labels(made.provider, "failed").inc()
-
-
-async def _payment_for(rt: Runtime, renewal: Renewal) -> tuple[Payment, bool]:
-    """The attempt's payment, written once; True when it existed (a resumed attempt)."""
-    async with rt.db.transaction() as session:
-        sub = await session.get(Subscription, renewal.subscription_id)
-        tariff = await session.get(Tariff, sub.tariff_id) if sub else None
-        assert sub is not None and tariff is not None
-        credentials = await merchants.credentials_for(rt, renewal.provider, sub.shop_id)
-        last = await session.get(Payment, sub.last_payment_id) if sub.last_payment_id else None
-        created = await insert_ignore(
-            session,
-            Payment.__table__,  # type: ignore[arg-type]
-            {
-                "id": new_id("pay"),
-                "user_id": sub.user_id,
-                "organization_id": sub.organization_id,
-                "provider": renewal.provider,
-                "status": PaymentStatus.PENDING.value,
-                "amount": renewal.amount,
-                "currency": renewal.currency,
-                "refunded_amount": 0,
-                "purpose": "tariff",
-                "tariff_id": tariff.id,
-                "shop_id": sub.shop_id,
-                "organization_bin": credentials.organization_bin,
-                "description": f"{tariff.name}: renewal",
-                "metadata": {"subscription_id": sub.id, "billing_period": renewal.period},
-                "phone": sub.phone,
-                "email": last.email if last else None,  # where the receipt goes, as before
-                "idempotency_key": renewal.key,
-                "payment_method_id": renewal.method_id,
-                "subscription_id": sub.id,
-                "billing_period": renewal.period,
-                "save_payment_method": False,
-                "promo_code": None,
-                "discount_amount": renewal.discount,
-                "items": as_items(
-                    tariff_lines(tariff.name, tariff.amount, renewal.discount, tariff.fiscal)
-                ),
-                "next_check_at": utcnow() + FIRST_CHECK,
-                "check_attempts": 0,
-                "created_at": utcnow(),
-                "updated_at": utcnow(),
-            },
-        )
-        payment = (
-            await session.execute(select(Payment).where(Payment.idempotency_key == renewal.key))
-        ).scalar_one()
-        if created:
-            audit.record(session, actor=ACTOR, operation="create", payment=payment)
-    return payment, not created
 
 
 async def _close_previous(rt: Runtime, payment_id: str) -> None:
@@ -316,7 +384,8 @@ async def renew_now(rt: Runtime, subscription_id: str) -> Payment | None:
         if sub is None or sub.status != S.PAST_DUE.value:
             return None
         now = await clock.billing_now(session)
-        renewal = await _step(session, sub, now, billing_policy(session))
+        claimed = await claim(rt, session, [sub], now, billing_policy(session))
+        renewal = claimed[0] if claimed else None
         waiting = await session.scalar(
             select(Payment)
             .where(

@@ -129,9 +129,12 @@ async def apply_update(
     actor: Actor,
     operation: str = "webhook",
     locked: Payment | None = None,
+    event_is_new: bool = False,
 ) -> UpdateResult:
     """`locked` is the update's payment when the caller already holds its row lock in this
-    transaction (the Payme Merchant API does); otherwise the payment is locked here."""
+    transaction; otherwise the payment is locked here. `event_is_new`: the caller answered
+    repeats of this event from its own storage (the Payme Merchant API does), so its claim
+    is queued with the move instead of tried first."""
     payment = locked or await lock_payment(
         session,
         payment_id=update.payment_id,
@@ -156,10 +159,10 @@ async def apply_update(
         "outcome": outcome.value,
         "received_at": utcnow(),
     }
-    if locked is not None:
-        # The caller holds the row and has answered repeats from its own storage, so the
-        # event is new: the claim is queued with the move (a duplicate all the same would
-        # fail the transaction, changing nothing).
+    if event_is_new:
+        # The caller has answered repeats from its own storage, so the event is new: the
+        # claim is queued with the move (a duplicate all the same would fail the
+        # transaction, changing nothing).
         batch_of(session).insert(ProviderEvent.__table__, claim)  # type: ignore[arg-type]
         claimed = True
     else:

@@ -100,6 +100,29 @@ def _unexpected_state(intent: dict[str, Any], action: str) -> JSONResponse:
     )
 
 
+# The events kassa's webhook endpoint is set up to receive (kassa/providers/stripe/README.md
+# tells an operator which to enable in the Dashboard). Stripe sends an endpoint only the
+# events in its `enabled_events` ("['*'] indicates that all events are enabled";
+# docs.stripe.com/api/webhook_endpoints/object); the sandbox's endpoint is set up as the
+# README says, and `PUT /_webhook_endpoint` widens it to every event.
+ENABLED_EVENTS = frozenset(
+    {
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+        "payment_intent.canceled",
+        "payment_intent.processing",
+        "payment_intent.amount_capturable_updated",
+        "checkout.session.completed",
+        "checkout.session.expired",
+        "charge.refunded",
+    }
+)
+
+
+class WebhookEndpointSettings(BaseModel):
+    enabled_events: list[str] = Field(min_length=1, max_length=100)
+
+
 @dataclass
 class StripeSandboxState:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -115,6 +138,7 @@ class StripeSandboxState:
     declining: set[str] = field(default_factory=set)  # payment methods whose charges fail
     decline_codes: dict[str, str] = field(default_factory=dict)  # when not generic_decline
     faults: Faults = field(default_factory=Faults)
+    enabled_events: frozenset[str] = ENABLED_EVENTS  # {"*"}: every event
 
 
 class DashboardRefund(BaseModel):
@@ -179,9 +203,16 @@ def build(ctx: EmulatorContext) -> FastAPI:
             )
         return response.status_code
 
+    def subscribed(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The events the webhook endpoint is set up to receive."""
+        if "*" in state.enabled_events:
+            return events
+        return [e for e in events if e["type"] in state.enabled_events]
+
     async def deliver(events: list[dict[str, Any]]) -> None:
         """As Stripe delivers: at least once, in no guaranteed order."""
-        batch = list(reversed(events)) if state.faults.reverse_callbacks else events
+        sent = subscribed(events)
+        batch = list(reversed(sent)) if state.faults.reverse_callbacks else sent
         for evt in batch:
             copies = 3 if state.faults.duplicate_callbacks else 1
             await asyncio.gather(*(send(evt) for _ in range(copies)))
@@ -758,7 +789,13 @@ def build(ctx: EmulatorContext) -> FastAPI:
             or e["data"]["object"].get("payment_intent") == pi_id
         ]
         await deliver(mine)
-        return JSONResponse({"resent": len(mine)})
+        return JSONResponse({"resent": len(subscribed(mine))})
+
+    @app.put("/_webhook_endpoint")
+    async def set_webhook_endpoint(settings: WebhookEndpointSettings) -> JSONResponse:
+        """What the Dashboard's endpoint settings change: the events sent to kassa."""
+        state.enabled_events = frozenset(settings.enabled_events)
+        return JSONResponse({"enabled_events": sorted(state.enabled_events)})
 
     def page(
         request: Request, title: str, amount: int, currency: str, reference: str,
