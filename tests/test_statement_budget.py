@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import event
 
 from kassa.core.runtime import Runtime
-from tests.conftest import bearer, unique
+from kassa.core.settings import Settings
+from kassa.db.models import Subscription
+from kassa.services import clock, renewals
+from kassa.services.session_info import DEFAULT_POLICY
+from tests.conftest import bearer, make_tariff, unique
+from tests.test_billing import renewal_payments, stripe_subscriber, until_due
 from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
 
 # (PostgreSQL round trips, SQLite statements incl. BEGIN IMMEDIATE) per call
@@ -25,6 +31,9 @@ BUDGET = {
     "PerformTransaction": (4, 12),  # BEGIN, lock order and transaction, the writes, COMMIT
     "PerformTransaction again": (3, 4),
     "create payment": (3, 13),  # BEGIN, payment and audit record, COMMIT (+ Redis's key)
+    # a saved card charged by the billing job (its payment was written in the claim): BEGIN,
+    # lock, the event's claim, tariff, billing time, lock the subscription, the writes, COMMIT
+    "renewal charge": (8, 18),
 }
 
 
@@ -99,3 +108,27 @@ async def test_creating_a_payment_stays_within_its_round_trips(
             headers={**bearer(unique("u")), "Idempotency-Key": unique("k")})
     assert response.status_code == 201
     within_budget(runtime, "create payment", sent)
+
+
+async def test_a_renewal_charge_stays_within_its_round_trips(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Counted on a worker's own runtime: Stripe's webhook, which the API handles meanwhile,
+    is not the charge's cost."""
+    tariff = await make_tariff(client, amount=3_000, currency="USD", duration_days=30, recurring=True)
+    user, _, sub = await stripe_subscriber(client, tariff)
+    await until_due(client, sub, timedelta(hours=30))  # not yet due for the API's own job
+    worker = Runtime.build(settings)
+    try:
+        async with worker.db.transaction() as session:
+            row = await session.get(Subscription, sub["id"], with_for_update=True)
+            assert row is not None
+            due = await clock.billing_now(session) + timedelta(hours=7)  # within the lead
+            claimed = await renewals.claim(worker, session, [row], due, DEFAULT_POLICY)
+        assert len(claimed) == 1 and claimed[0].token is not None
+        with counting(worker) as sent:
+            await renewals._carry_out(worker, claimed[0])
+        within_budget(worker, "renewal charge", sent)
+    finally:
+        await worker.close()
+    assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]

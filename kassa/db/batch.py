@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    ClauseElement,
     ColumnElement,
     Executable,
     Row,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     bindparam,
     event,
     insert,
+    inspect,
     literal_column,
     select,
     update,
@@ -42,6 +44,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy.sql.util import find_tables
 
 _KEY = "kassa.batch"
 _Shape = tuple[Any, ...]
@@ -221,6 +224,20 @@ def assign(session: AsyncSession, row: Any, **values: Any) -> None:
     batch_of(session).set(table, key, columns)
 
 
+def queue_changes(session: AsyncSession, row: Any) -> None:
+    """What the code changed on a loaded ORM row, queued as its UPDATE (`assign`) instead
+    of left for the ORM's flush: code that sets attributes one by one, then lets the
+    transaction's one statement write them."""
+    state = inspect(row)
+    changed = {
+        attr.key: attr.value
+        for attr in state.attrs
+        if attr.key in state.mapper.column_attrs and attr.history.has_changes()
+    }
+    if changed:
+        assign(session, row, **changed)
+
+
 async def send(session: AsyncSession) -> Row[Any] | None:
     """Sends the queue now; the row returned by the part queued with `returning`."""
     if not session.info.get(_KEY):
@@ -277,6 +294,23 @@ def _together(batch: Batch) -> Executable:
 @event.listens_for(Session, "do_orm_execute")
 def _before_orm_statement(state: ORMExecuteState) -> None:
     """Whatever the ORM is about to read or change sees the queued writes: the queue is
-    sent first (a refund seen before the success reads the invoice that success queued)."""
-    if state.session.info.get(_KEY):
+    sent first (a refund seen before the success reads the invoice that success queued).
+    A read of tables the queue does not write cannot see its writes, and waits for them
+    to leave with the rest (a succeeding renewal reads its tariff and its subscription)."""
+    batch = state.session.info.get(_KEY)
+    if batch and not _reads_around(state, batch):
         _send(state.session)
+
+
+def _reads_around(state: ORMExecuteState, batch: Batch) -> bool:
+    """A SELECT that touches none of the queue's tables, with no ORM write of its own to
+    flush first (autoflush could otherwise write a row that refers to a queued one)."""
+    session = state.session
+    if not state.is_select or session.new or session.dirty or session.deleted:
+        return False
+    if any(isinstance(part, _Text) for part in batch.parts):
+        return False  # hand-written SQL: which tables it writes is not known here
+    queued = {part.table.name for part in batch.parts if not isinstance(part, _Text)}
+    statement = state.statement
+    assert isinstance(statement, ClauseElement)
+    return not any(table.name in queued for table in find_tables(statement))

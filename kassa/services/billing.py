@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
+from kassa.db.batch import add_new, queue_changes
 from kassa.db.models import (
     Payment,
     PromoCode,
@@ -210,7 +211,12 @@ async def on_tariff_paid(
     sub.updated_at = utcnow()
     reschedule(sub, tariff, policy)
     payment.subscription_id = sub.id
-    session.add(
+    # the subscription's and the payment's changes and the period leave with the move's
+    # other writes (kassa.db.batch): nothing here reads them back
+    queue_changes(session, sub)
+    queue_changes(session, payment)
+    add_new(
+        session,
         SubscriptionPeriod(
             subscription_id=sub.id,
             number=sub.period_number,
@@ -219,9 +225,8 @@ async def on_tariff_paid(
             payment_id=payment.id,
             starts_at=start,
             ends_at=end,
-        )
+        ),
     )
-    await session.flush()
     event = "subscription.renewed" if kind == "renewal" else "subscription.activated"
     announce(session, event, sub, payment_id=payment.id)
 
