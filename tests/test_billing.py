@@ -509,8 +509,11 @@ async def test_a_kaspi_subscriber_gets_the_renewal_as_a_remote_payment_to_their_
     from, announced with subscription.renewal_upcoming; paid in the app, it renews."""
     tariff = await make_tariff(client, amount=990_000, currency="KZT", duration_days=30, recurring=True)
     user = unique("u")
+    shop = (await client.post("/api/v1/admin/merchants", headers=bearer("admin-1", "admin"), json={
+        "shop_id": unique("shop"), "provider": "kaspi", "organization_bin": "990840000047"})).json()
     bought = (await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
-        "provider": "kaspi", "phone": "+7 701 521 15 45"}, headers=bearer(user))).json()
+        "provider": "kaspi", "phone": "+7 701 521 15 45", "shop_id": shop["shop_id"]},
+        headers=bearer(user))).json()
     await client.post(bought["checkout_url"], data={"action": "pay"})
     paid = (await client.post(f"/api/v1/payments/{bought['id']}/sync", headers=bearer(user))).json()
     sub = await subscription(client, paid["subscription_id"], user)
@@ -520,6 +523,9 @@ async def test_a_kaspi_subscriber_gets_the_renewal_as_a_remote_payment_to_their_
     assert len(asked) == 1 and asked[0]["amount"] == 990_000
     renewal = (await client.get(f"/api/v1/payments/{asked[0]['payment_id']}", headers=bearer(user))).json()
     assert renewal["provider"] == "kaspi" and renewal["provider_payment_id"]  # sent to the phone
+    assert renewal["shop_id"] == shop["shop_id"]
+    recorded = (await client.get(f"/api/v1/payments/{renewal['id']}/events", headers=bearer(user))).json()
+    assert {e["organization_bin"] for e in recorded["items"]} == {"990840000047"}  # the shop's, as bought
     sent = (await client.get("/sandbox/kaspi/_payments")).json()["payments"][renewal["provider_payment_id"]]
     assert sent["amount"] == "9900" and sent["phone"].endswith("7015211545")  # 9 900 tenge, whole
     await client.post(renewal["checkout_url"], data={"action": "pay"})

@@ -30,14 +30,14 @@ from kassa.core.observability import RENEWALS
 from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.batch import add_new
-from kassa.db.models import Payment, PaymentMethod, Subscription, Tariff, new_id
+from kassa.db.models import Merchant, Payment, PaymentMethod, Subscription, Tariff, new_id
 from kassa.domain.billing import LIVE_STATUSES, BillingPolicy, SubscriptionStatus
 from kassa.domain.errors import KassaError
 from kassa.domain.fiscal import as_items, tariff_lines
 from kassa.domain.states import PaymentStatus
-from kassa.providers.base import Credentials, ProviderFailure
+from kassa.providers.base import ProviderFailure
 from kassa.providers.plugins import state_graph
-from kassa.services import audit, billing, clock, customers, merchants, promo_codes
+from kassa.services import audit, billing, clock, customers, promo_codes
 from kassa.services.context import Actor
 from kassa.services.customers import owner_of
 from kassa.services.payments import FIRST_CHECK, provider_for, request_for, submit
@@ -78,7 +78,7 @@ class _Known:
     methods: dict[str, PaymentMethod]
     emails: dict[str, str | None]  # by payment id: where each last receipt went
     customers: dict[tuple[str, str], str]  # (provider, owner) → customer id
-    credentials: dict[tuple[str, str | None], Credentials] = field(default_factory=dict)
+    shop_bins: dict[str, str | None]  # by shop id: the organisation each shop's sales are for
 
 
 def renewal_key(sub: Subscription, period: int, attempt: int) -> str:
@@ -149,6 +149,7 @@ async def _know(session: AsyncSession, subs: Sequence[Subscription]) -> _Known:
     method_ids = {s.payment_method_id for s in subs if s.payment_method_id}
     last_ids = {s.last_payment_id for s in subs if s.last_payment_id}
     owners = {owner_of(s.user_id, s.organization_id) for s in subs}
+    shop_ids = {s.shop_id for s in subs if s.shop_id}
 
     async def rows(query: Any) -> Sequence[Any]:
         return (await session.execute(query)).scalars().all()
@@ -160,6 +161,7 @@ async def _know(session: AsyncSession, subs: Sequence[Subscription]) -> _Known:
         if method_ids
         else []
     )
+    shops = await rows(select(Merchant).where(Merchant.shop_id.in_(shop_ids))) if shop_ids else []
     emails: dict[str, str | None] = {}
     if last_ids:
         found = await session.execute(
@@ -172,6 +174,7 @@ async def _know(session: AsyncSession, subs: Sequence[Subscription]) -> _Known:
         methods={m.id: m for m in methods},
         emails=emails,
         customers=await customers.known(session, owners) if method_ids else {},
+        shop_bins={m.shop_id: m.organization_bin for m in shops},
     )
 
 
@@ -222,9 +225,13 @@ async def _step(
         discount = await promo_codes.discount_for_renewal(
             session, sub.promo_code, tariff.amount, tariff.currency
         )
-        credentials = await _credentials(rt, known, provider, sub.shop_id)
+        # the shop's organisation, as `merchants.credentials_for` gives it; that the shop
+        # can still be charged through is checked when the provider is asked
+        organization_bin = known.shop_bins.get(sub.shop_id or "") or (
+            rt.providers.default_credentials(provider).organization_bin
+        )
         payment = _renewal_payment(
-            sub, tariff, key, period, provider, method, discount, credentials, known
+            sub, tariff, key, period, provider, method, discount, organization_bin, known
         )
         add_new(session, payment)  # with its audit record, in the claim's one statement
         audit.record(session, actor=ACTOR, operation="create", payment=payment)
@@ -241,17 +248,6 @@ async def _step(
     )
 
 
-async def _credentials(
-    rt: Runtime, known: _Known, provider: str, shop_id: str | None
-) -> Credentials:
-    found = known.credentials.get((provider, shop_id))
-    if found is None:
-        found = known.credentials[(provider, shop_id)] = await merchants.credentials_for(
-            rt, provider, shop_id
-        )
-    return found
-
-
 def _renewal_payment(
     sub: Subscription,
     tariff: Tariff,
@@ -260,7 +256,7 @@ def _renewal_payment(
     provider: str,
     method: PaymentMethod | None,
     discount: int,
-    credentials: Credentials,
+    organization_bin: str | None,
     known: _Known,
 ) -> Payment:
     now = utcnow()
@@ -276,7 +272,7 @@ def _renewal_payment(
         purpose="tariff",
         tariff_id=tariff.id,
         shop_id=sub.shop_id,
-        organization_bin=credentials.organization_bin,
+        organization_bin=organization_bin,
         description=f"{tariff.name}: renewal",
         metadata_={"subscription_id": sub.id, "billing_period": period},
         phone=sub.phone,
