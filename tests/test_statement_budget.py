@@ -30,7 +30,7 @@ BUDGET = {
     "CreateTransaction again": (4, 5),  # answered from storage
     "PerformTransaction": (4, 12),  # BEGIN, lock order and transaction, the writes, COMMIT
     "PerformTransaction again": (3, 4),
-    "create payment": (3, 13),  # BEGIN, payment and audit record, COMMIT (+ Redis's key)
+    "create payment": (1, 13),  # payment and audit record as one statement (+ Redis's key)
     # a saved card charged by the billing job (its payment was written in the claim): BEGIN,
     # lock, the event's claim, tariff, billing time, lock the subscription, the writes, COMMIT
     "renewal charge": (8, 18),

@@ -109,6 +109,23 @@ class Database:
             await batch.send(session)  # it flushes the ORM's own writes first
 
     @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[AsyncSession]:
+        """A session whose writes are all queued (`kassa.db.batch`) and leave as one
+        statement, which is atomic by itself: no BEGIN and COMMIT round trips around it.
+        SQLite, which runs a batch's parts one by one, gets a transaction."""
+        if self.is_sqlite:
+            async with self.transaction() as session:
+                yield session
+            return
+        async with self._turn(), self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with self.sessionmaker(bind=autocommit) as session:
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    raise RuntimeError("one_statement: ORM writes would leave one by one")
+                await batch.send(session)
+
+    @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A session for reads that need no transaction: each statement is its own (no
         BEGIN and COMMIT round trips; on SQLite no write lock)."""

@@ -254,8 +254,8 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         payment.checkout_url = made.checkout_url
         payment.client_secret = made.client_secret
     try:
-        async with rt.db.transaction() as session:
-            add_new(session, payment)  # with its audit record: one round trip
+        async with rt.db.one_statement() as session:
+            add_new(session, payment)  # with its audit record: one round trip, no BEGIN
             audit.record(session, actor=actor, operation="create", payment=payment)
     except IntegrityError:
         # The idempotency store lost its record (a Redis outage or flush); the unique key
