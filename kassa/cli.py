@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -100,7 +101,19 @@ def worker() -> None:
         finally:
             await rt.close()
 
-    asyncio.run(main())
+    # uvloop, as `kassa serve` runs under uvicorn: the jobs spend their time on sockets
+    # (PostgreSQL, providers, webhooks), and asyncio's own transports wrote them in Python
+    # (a third of a worker under a renewal backlog)
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(main())
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # uvicorn[standard] brings it wherever it builds (not on Windows)
+        return None
+    return uvloop.new_event_loop
 
 
 @app.command()
