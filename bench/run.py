@@ -51,8 +51,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
-    """The largest resident set among the server process and its children (uvicorn workers)."""
+def family(pid: int) -> list[int]:
+    """The server process and its children (uvicorn's and gunicorn's workers)."""
     pids = [pid]
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -62,8 +62,27 @@ def rss_mb(pid: int) -> float:
                     pids.append(int(entry.name))
             except (OSError, IndexError, ValueError):
                 continue
+    return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and kernel CPU time spent so far by the server and its workers. Per request it
+    is a steadier measure than requests a second on a machine whose speed wanders: it does
+    not count the time a process waited for a core."""
+    ticks = 0
+    for p in family(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """The largest resident set among the server process and its children (uvicorn workers)."""
     best = 0
-    for p in pids:
+    for p in family(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -152,8 +171,12 @@ async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
 
 
 def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[bytes], **extra: Any) -> dict[str, Any]:
-    """One cell against a running server: the load, then the server's memory, then a pause."""
+    """One cell against a running server: the load, then the server's memory and CPU time
+    per request, then a pause."""
+    before = cpu_seconds(proc.pid)
     result = drive(base, scenario, clients, SECONDS, payme_auth=PAYME_AUTH, **extra)
+    used = cpu_seconds(proc.pid) - before  # read at once: queued requests still finishing count
+    result["cpu_ms"] = round(1000 * used / result["requests"], 2) if result["requests"] else None
     result["rss_mb"] = rss_mb(proc.pid)
     settle()
     return result
@@ -283,7 +306,7 @@ def report(results: list[dict[str, Any]]) -> str:
     floor = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "floor"}
     peers = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "peer"}
     lines = ["| database | workers | scenario | clients | req/s | units/s | p50 ms | p95 ms | p99 ms | errors "
-             "| RSS MB | vs floor | lost / doubled |", "|" + "---|" * 13]
+             "| CPU ms/req | RSS MB | vs floor | lost / doubled |", "|" + "---|" * 14]
     for r in results:
         f = floor.get((r["database"], r["workers"], r["clients"]))
         ratio = f"{r['units_per_s'] / f['units_per_s']:.0%}" if f and r["target"] == "kassa" and \
@@ -297,7 +320,7 @@ def report(results: list[dict[str, Any]]) -> str:
                 "peer": "payme-pkg peer (Django)"}[r["target"]]
         lines.append(f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
                      f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errors} | "
-                     f"{r['rss_mb']} | {ratio} | {integrity} |")
+                     f"{r.get('cpu_ms', '')} | {r['rss_mb']} | {ratio} | {integrity} |")
     return "\n".join(lines)
 
 
@@ -336,7 +359,8 @@ def main() -> None:
               "each sent twice (units = payments paid); **payme** = the Merchant API cycle alone on "
               "prepared payments (units = payments paid); **read** = GET /api/v1/payments/{id}; **floor** = a "
               "bare ASGI endpoint doing one INSERT + COMMIT on the same database. *vs floor* is create/s over "
-              "floor/s at the same database, workers and clients. *lost / doubled* counts cycle payments not "
+              "floor/s at the same database, workers and clients. *CPU ms/req* is the server's processes' user "
+              "and kernel time over the requests of the cell. *lost / doubled* counts cycle payments not "
               "succeeded and payments with more than one invoice or Payme transaction.\n\n")
     output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
     if output == "-":
