@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 
 import httpx
+import jwt
 import pytest
 
 from kassa.core.security import mint_token
@@ -57,6 +60,20 @@ async def test_bad_credentials_are_401(client: httpx.AsyncClient, header: str) -
     response = await client.get("/api/v1/payments", headers={"Authorization": header})
     assert response.status_code in (401, 403)
     assert response.json()["code"] in ("unauthorized", "forbidden")
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(client: httpx.AsyncClient) -> None:
+    """Verified tokens are remembered between calls; their expiry still holds."""
+    token = mint_token(TEST_SECRET, unique("u"), expires_in=timedelta(seconds=2))
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(2):  # the second answered from memory
+        assert (await client.get("/api/v1/payments", headers=headers)).status_code == 200
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+    is_problem(await client.get("/api/v1/payments", headers=headers), 401, "unauthorized")
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")  # never verified
+    is_problem(await client.get("/api/v1/payments", headers={"Authorization": f"Bearer {forged}"}),
+               401, "unauthorized")
 
 
 async def test_a_wrong_api_key_is_401(client: httpx.AsyncClient) -> None:
