@@ -297,12 +297,26 @@ async def test_concurrent_creates_for_one_order_make_one_transaction(client: htt
         rpc(client, "CreateTransaction", {"id": i, "time": now_ms(), "amount": 500_000,
                                           "account": account(payment)}) for i in ids))
     assert sum("result" in a for a in answers) == 1
+    # the others are told the order awaits payment in another transaction, even those that
+    # read the order's transactions before the winner's lock let them go
+    assert sorted(error_code(a) for a in answers if "error" in a) == [-31052] * 5
     async with runtime.db.transaction() as session:
         from sqlalchemy import func, select
 
         count = await session.scalar(select(func.count()).select_from(ProviderTransaction).where(
             ProviderTransaction.provider == "payme", ProviderTransaction.payment_id == payment["id"]))
     assert count == 1
+
+
+async def test_concurrent_repeats_of_one_create_answer_alike(client: httpx.AsyncClient) -> None:
+    """Payme repeats a CreateTransaction it got no answer to; repeats that race the first
+    (each waiting for the order's lock) all answer the one transaction it opened."""
+    payment = await order(client)
+    params = {"id": new_payme_id(), "time": now_ms(), "amount": 500_000, "account": account(payment)}
+    answers = await asyncio.gather(*(rpc(client, "CreateTransaction", params) for _ in range(6)))
+    results = [a["result"] for a in answers]
+    assert all(r == results[0] for r in results) and results[0]["state"] == 1
+    assert await status_of(client, payment) == "processing"
 
 
 async def test_an_order_cancelled_in_kassa_cannot_be_performed(client: httpx.AsyncClient) -> None:

@@ -26,7 +26,7 @@ from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, 
 # (PostgreSQL round trips, SQLite statements incl. BEGIN IMMEDIATE) per call
 BUDGET = {
     "CheckPerformTransaction": (1, 1),  # one read, no transaction
-    "CreateTransaction": (5, 9),  # BEGIN, lock the order, its transactions, the writes, COMMIT
+    "CreateTransaction": (4, 9),  # BEGIN, lock the order with its transactions, the writes, COMMIT
     "CreateTransaction again": (4, 5),  # answered from storage
     "PerformTransaction": (4, 12),  # BEGIN, lock order and transaction, the writes, COMMIT
     "PerformTransaction again": (3, 4),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kassa.db.base import Base, BigIntPK, UTCDateTime, utcnow
 from kassa.domain.billing import LIVE_SQL
+from kassa.domain.inverted import LIVE_TX_SQL
 
 
 def new_id(prefix: str) -> str:
@@ -446,6 +447,13 @@ class ProviderTransaction(Base):
     __table_args__ = (
         UniqueConstraint("provider", "provider_tx_id"),
         Index("ix_provider_transactions_provider_time", "provider", "provider_time"),
+        Index(
+            "ux_provider_transactions_live",
+            "provider",
+            "payment_id",
+            unique=True,
+            **_where(LIVE_TX_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

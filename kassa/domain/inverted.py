@@ -42,6 +42,10 @@ class TxState(IntEnum):
     CANCELLED_AFTER_COMPLETE = -2
 
 
+# the SQL predicate of a live transaction: at most one an order (a unique partial index)
+LIVE_TX_SQL = f"state IN ({TxState.OPEN.value}, {TxState.COMPLETED.value})"
+
+
 class Refusal(StrEnum):
     ORDER_NOT_FOUND = "order_not_found"
     WRONG_AMOUNT = "wrong_amount"

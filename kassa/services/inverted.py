@@ -14,9 +14,11 @@ the provider's timeout is cancelled when it is next touched.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
@@ -67,12 +69,27 @@ _ORDER_AND_LIVE_TX = select(
     _PAYMENTS.description,
     _LIVE_STATE.label("live"),
 ).where(_PAYMENTS.id == bindparam("payment_id"))
-_TX_OR_ORDERS_TXS = select(ProviderTransaction).where(
-    _PROVIDER,
-    or_(
-        ProviderTransaction.provider_tx_id == bindparam("provider_tx_id"),
-        ProviderTransaction.payment_id == bindparam("payment_id"),
-    ),
+# The order locked with its transactions of the provider, in one statement. Waiting for the
+# lock, PostgreSQL re-reads the order but not the joined rows: they may predate the wait, so
+# they are trusted only to decide that a new transaction may open, which the unique keys
+# check again (the call's id, one live transaction an order), failing the transaction.
+_ORDER_AND_TXS_LOCKED = (
+    select(Payment, ProviderTransaction)
+    .outerjoin(ProviderTransaction, and_(ProviderTransaction.payment_id == Payment.id, _PROVIDER))
+    .where(Payment.id == bindparam("payment_id"))
+    .with_for_update(of=Payment)
+    .execution_options(populate_existing=True)
+)
+_TX_OR_ORDERS_TXS = (
+    select(ProviderTransaction)
+    .where(
+        _PROVIDER,
+        or_(
+            ProviderTransaction.provider_tx_id == bindparam("provider_tx_id"),
+            ProviderTransaction.payment_id == bindparam("payment_id"),
+        ),
+    )
+    .execution_options(populate_existing=True)  # rows the join read stay in the session
 )
 
 
@@ -101,6 +118,7 @@ def now_ms() -> int:
 
 
 _ADVICE = frozenset({"check", "read", "statement"})  # calls that only read
+_LIVE = (TxState.OPEN, TxState.COMPLETED)
 
 
 async def execute(
@@ -116,19 +134,32 @@ async def execute(
     try:
         if call.kind in _ADVICE:  # reads only: no transaction, one round trip
             async with rt.db.reading() as session:
-                return await _Engine(session, call, timeout_ms, timeout_reason).advise()
-        async with rt.db.transaction() as session:
-            engine = _Engine(session, call, timeout_ms, timeout_reason)
-            try:
-                row = await engine.run()
-            except _RefusedAfterCommit as exc:
-                return Outcome(refusal=exc.refusal)
-            new = await send(session)  # the move's writes; a new transaction's id
-            if new is not None and row.id is None:
-                row.id = new.id
-            return Outcome(tx=_stored(row))
+                engine = _Engine(call, timeout_ms, timeout_reason)
+                engine.session = session
+                return await engine.advise()
+        try:
+            return await _carry_out(rt, _Engine(call, timeout_ms, timeout_reason))
+        except IntegrityError:
+            if call.kind != "open":
+                raise
+            # a transaction opened on rows read before the order's lock was ours broke a
+            # unique key: nothing was written; again, reading them after the lock
+            return await _carry_out(rt, _Engine(call, timeout_ms, timeout_reason, careful=True))
     except Refused as exc:
         return Outcome(refusal=exc.refusal)
+
+
+async def _carry_out(rt: Runtime, engine: _Engine) -> Outcome:
+    async with rt.db.transaction() as session:
+        engine.session = session
+        try:
+            row = await engine.run()
+        except _RefusedAfterCommit as exc:
+            return Outcome(refusal=exc.refusal)
+        new = await send(session)  # the move's writes; a new transaction's id
+        if new is not None and row.id is None:
+            row.id = new.id
+        return Outcome(tx=_stored(row))
 
 
 def _stored(row: ProviderTransaction) -> StoredTx:
@@ -152,15 +183,19 @@ class _RefusedAfterCommit(Refused):
 
 
 class _Engine:
+    session: AsyncSession
+
     def __init__(
         self,
-        session: AsyncSession,
         call: InvertedCall,
         timeout_ms: int | None,
         timeout_reason: int | None,
+        *,
+        careful: bool = False,
     ) -> None:
-        self.session = session
+        """`careful`: read the order's transactions after its lock, never with it."""
         self.call = call
+        self.careful = careful
         self.timeout_ms = timeout_ms
         self.timeout_reason = timeout_reason
         self.actor = Actor.provider(call.provider)
@@ -279,14 +314,29 @@ class _Engine:
 
     # -- the calls -----------------------------------------------------------------------
 
-    async def _open(self) -> ProviderTransaction:
-        payment = await self._order()
+    async def _order_and_txs(self) -> tuple[Payment, Sequence[ProviderTransaction]]:
+        """The order locked, and its transactions and the call's (which may be another
+        order's) as they are under the lock. In one statement unless a joined row counts:
+        a repeat, or one that would refuse the call, is read again after the lock."""
         params = {
             "provider": self.call.provider,
             "provider_tx_id": self.call.provider_tx_id,
-            "payment_id": payment.id,
+            "payment_id": self.call.payment_id or "",
         }
-        found = (await self.session.scalars(_TX_OR_ORDERS_TXS, params)).all()
+        if self.careful:
+            payment = await self._order()
+        else:
+            rows = (await self.session.execute(_ORDER_AND_TXS_LOCKED, params)).all()
+            payment = self._checked(rows[0][0] if rows else None)
+            joined = [tx for _, tx in rows if tx is not None]
+            if not any(
+                tx.provider_tx_id == self.call.provider_tx_id or tx.state in _LIVE for tx in joined
+            ):
+                return payment, joined
+        return payment, (await self.session.scalars(_TX_OR_ORDERS_TXS, params)).all()
+
+    async def _open(self) -> ProviderTransaction:
+        payment, found = await self._order_and_txs()
         tx = next((row for row in found if row.provider_tx_id == self.call.provider_tx_id), None)
         if tx is not None:  # a repeat: answered from storage
             if tx.payment_id != payment.id:
@@ -298,7 +348,7 @@ class _Engine:
                 raise _RefusedAfterCommit(Refusal.EXPIRED)
             return tx
         # the order's other transactions were read with this one, under the order's lock
-        live = [row.state for row in found if row.state in (TxState.OPEN, TxState.COMPLETED)]
+        live = [row.state for row in found if row.state in _LIVE]
         self._refuse_unpayable(payment, max(live, default=None))
         values = dict(
             provider=self.call.provider,
