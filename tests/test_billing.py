@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
-from kassa.db.models import OutboxEvent, Payment, ProviderCustomer, Subscription
+from kassa.db.models import OutboxEvent, Payment, PaymentMethod, ProviderCustomer, Subscription
 from kassa.services import clock, payment_methods, renewals
 from kassa.services.session_info import DEFAULT_POLICY
 from tests.conftest import bearer, make_tariff, unique
+from tests.test_stripe import signed
 
 DAY = 86_400
 
@@ -76,6 +77,35 @@ async def stripe_subscriber(client: httpx.AsyncClient, tariff: dict[str, Any]) -
     paid = await settle(client, payment["id"], user)
     sub = await subscription(client, paid["subscription_id"], user)
     return user, paid, sub
+
+
+async def test_a_card_kept_for_one_payer_is_never_kept_for_another(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """A provider's saved card belongs to one customer. A signal that names a card kassa
+    keeps for someone else still pays the payment, but keeps no card for its payer: their
+    renewals never charge another customer's card."""
+    tariff = await make_tariff(client, amount=1_500, currency="USD", duration_days=30, recurring=True)
+    _, _, first = await stripe_subscriber(client, tariff)
+    async with runtime.db.transaction() as session:
+        kept = await session.get(PaymentMethod, first["payment_method_id"])
+        assert kept is not None
+        token = runtime.box.open(kept.token)
+    other = unique("u")
+    bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+        "provider": "stripe", "save_payment_method": True}, headers=bearer(other))
+    assert bought.status_code == 201, bought.text
+    intent = {"id": unique("pi"), "object": "payment_intent", "status": "succeeded", "amount": 1_500,
+              "amount_received": 1_500, "currency": "usd", "metadata": {"payment_id": bought.json()["id"]},
+              "setup_future_usage": "off_session", "customer": unique("cus"), "payment_method": token}
+    payload, header = signed({"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded",
+                              "data": {"object": intent}})
+    answer = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
+    assert answer.status_code == 200 and answer.json()["outcome"] == "applied"
+    paid = await settle(client, bought.json()["id"], other)
+    sub = await subscription(client, paid["subscription_id"], other)
+    assert sub["status"] == "active" and sub["payment_method_id"] is None
+    assert (await client.get("/api/v1/payment-methods", headers=bearer(other))).json()["items"] == []
 
 
 async def test_a_card_saved_at_checkout_renews_the_subscription_once_when_the_month_is_up(

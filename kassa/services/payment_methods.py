@@ -12,16 +12,25 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.base import utcnow
 from kassa.db.models import Payment, PaymentMethod, Subscription, new_id
 from kassa.domain.errors import NotFound, ProviderError, ValidationFailed
 from kassa.domain.updates import SavedMethod
-from kassa.providers.base import MethodDetails, MethodVault, NotConfigured, ProviderFailure
+from kassa.providers.base import (
+    MethodDetails,
+    MethodVault,
+    NotConfigured,
+    ProviderFailure,
+    provides,
+)
 from kassa.services import access, customers
 from kassa.services.session_info import secret_box
 from kassa.services.sql import insert_ignore
+
+log = get_logger(__name__)
 
 
 def _vault(rt: Runtime, provider: str) -> MethodVault:
@@ -31,7 +40,7 @@ def _vault(rt: Runtime, provider: str) -> MethodVault:
         vault = rt.providers.get(provider)
     except NotConfigured as exc:
         raise ValidationFailed(exc.message) from exc
-    if not isinstance(vault, MethodVault):
+    if not provides(vault, MethodVault):
         raise ValidationFailed(f"{provider} does not keep payment methods")
     return vault
 
@@ -138,7 +147,7 @@ async def detach(rt: Runtime, principal: Principal, method_id: str) -> None:
         method = _owned_by(principal, await session.get(PaymentMethod, method_id))
     try:
         vault = rt.providers.get(method.provider) if rt.providers.has(method.provider) else None
-        if isinstance(vault, MethodVault):
+        if provides(vault, MethodVault):
             await vault.detach_method(rt.box.open(method.token))
     except ProviderFailure as exc:
         raise ProviderError(f"{method.provider}: {exc.message}") from exc
@@ -179,9 +188,13 @@ async def token_of(rt: Runtime, method_id: str | None) -> str | None:
     return rt.box.open(method.token) if method else None
 
 
-async def keep_from_payment(session: AsyncSession, payment: Payment, saved: SavedMethod) -> str:
+async def keep_from_payment(
+    session: AsyncSession, payment: Payment, saved: SavedMethod
+) -> str | None:
     """The method a payment was made with and asked to keep (`save_payment_method`), saved
-    for its payer once, whichever of the provider's signals says so first; its id."""
+    for its payer once, whichever of the provider's signals says so first; its id. None
+    when kassa keeps that method for another payer: a provider's method belongs to one
+    customer, and a signal saying otherwise must not let this payer's renewals charge it."""
     digest = hashlib.sha256(saved.token.encode()).hexdigest()
     await insert_ignore(
         session,
@@ -208,6 +221,10 @@ async def keep_from_payment(session: AsyncSession, payment: Payment, saved: Save
             )
         )
     ).scalar_one()
+    owner = customers.owner_of(payment.user_id, payment.organization_id)
+    if customers.owner_of(method.user_id, method.organization_id) != owner:
+        log.warning("payment_method.of_another_payer", payment_id=payment.id, method_id=method.id)
+        return None
     has_default = await session.scalar(_owner_query(method).where(PaymentMethod.is_default))
     if has_default is None and method.detached_at is None:
         method.is_default = True
@@ -235,7 +252,7 @@ async def describe_saved(rt: Runtime, batch: int = 20) -> int:
         try:
             known = rt.providers.has(method.provider)
             provider = rt.providers.get(method.provider) if known else None
-            if isinstance(provider, MethodDetails):
+            if provides(provider, MethodDetails):
                 card = await provider.describe_method(rt.box.open(method.token))
         except ProviderFailure:
             continue  # asked again on the next pass

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.logging import get_logger
-from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES
+from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES, labelled
 from kassa.db.base import utcnow
 from kassa.db.batch import assign, batch_of
 from kassa.db.models import Payment, ProviderEvent
@@ -169,7 +169,7 @@ async def apply_update(
         claimed = await insert_ignore(session, ProviderEvent.__table__, claim)  # type: ignore[arg-type]
     if not claimed:
         return finish(Outcome.DUPLICATE)
-    PAYMENT_UPDATES.labels(update.provider, outcome.value).inc()
+    labelled(PAYMENT_UPDATES, update.provider, outcome.value).inc()
     if outcome is Outcome.IGNORED:
         await _keep_late_method(session, payment, update)
     if outcome is not Outcome.APPLIED:
@@ -224,7 +224,8 @@ async def _keep_late_method(
         and PaymentStatus(payment.status) in PAID_STATUSES
     ):
         method_id = await payment_methods.keep_from_payment(session, payment, update.saved_method)
-        await billing.keep_method(session, payment, method_id)
+        if method_id is not None:
+            await billing.keep_method(session, payment, method_id)
 
 
 def _decide(payment: Payment, update: ProviderUpdate, graph: StateGraph) -> _Decision:
@@ -311,7 +312,7 @@ async def _move(
     elif target in UNPAID and PaymentStatus(previous) not in UNPAID:
         # once: a failed payment later cancelled (Stripe's intent closed) is not unpaid twice
         await effects.on_unpaid(session, payment)
-    PAYMENT_MOVES.labels(payment.provider, target.value).inc()
+    labelled(PAYMENT_MOVES, payment.provider, target.value).inc()
     log.info(
         "payment.moved",
         payment_id=payment.id,

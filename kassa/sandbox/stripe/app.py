@@ -274,6 +274,20 @@ def build(ctx: EmulatorContext) -> FastAPI:
             state.methods[pm_id] = o.payment_method(pm_id, brand, last4, funding)
         return state.methods.get(pm_id)
 
+    def new_card(test_card: str) -> dict[str, Any]:
+        """A PaymentMethod of its own (a new pm_ id) made from one of Stripe's test cards,
+        behaving as that card does: what attaching a test card makes, and what a card
+        typed on Stripe's payment page is."""
+        template = method_for(test_card)
+        assert template is not None, test_card
+        method = {**json.loads(json.dumps(template)), "id": o.new_id("pm")}
+        if not TEST_CARDS[test_card][3]:
+            state.declining.add(method["id"])
+        if test_card in DECLINE_CODES:
+            state.decline_codes[method["id"]] = DECLINE_CODES[test_card]
+        state.methods[method["id"]] = method
+        return method
+
     def succeeds(pm_id: str) -> bool:
         return pm_id not in state.declining and TEST_CARDS.get(pm_id, ("", "", "", True))[3]
 
@@ -378,12 +392,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
                 decline_code="generic_decline",
             )
         if pm_id in TEST_CARDS:  # each attach of a test card makes a new card, as tokens do
-            method = {**json.loads(json.dumps(method)), "id": o.new_id("pm")}
-            if not TEST_CARDS[pm_id][3]:
-                state.declining.add(method["id"])
-            if pm_id in DECLINE_CODES:
-                state.decline_codes[method["id"]] = DECLINE_CODES[pm_id]
-            state.methods[method["id"]] = method
+            method = new_card(pm_id)
         method["customer"] = params["customer"]
         return JSONResponse(method)
 
@@ -814,9 +823,10 @@ def build(ctx: EmulatorContext) -> FastAPI:
         )
 
     async def pay_intent(intent: dict[str, Any], action: str) -> str:
-        """What Stripe.js does on confirmCardPayment with a good or a declined card."""
-        pm_id = "pm_card_visa" if action == "pay" else "pm_card_chargeDeclined"
-        method_for(pm_id)
+        """What Stripe.js does on confirmCardPayment with a good or a declined card: the
+        card typed is a new PaymentMethod, never a test card's shared id, so two customers
+        paying on the page never share a saved card."""
+        pm_id = new_card("pm_card_visa" if action == "pay" else "pm_card_chargeDeclined")["id"]
         events = [event("payment_intent.processing", {**intent, "status": "processing"})]
         ok, more, _ = attempt(intent, pm_id, None)
         await deliver(events + more if ok else more)
