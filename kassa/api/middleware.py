@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.api.problems import problem
 from kassa.core.logging import describe_exception, get_logger
-from kassa.core.observability import REQUEST_LATENCY, REQUESTS
+from kassa.core.observability import REQUEST_LATENCY, REQUESTS, labelled
 from kassa.core.security import VERIFIED_PRINCIPAL, InvalidToken, read_token
 from kassa.services.api_keys import service_key
 from kassa.services.context import request_id_var
@@ -52,8 +52,8 @@ class RequestContext:
         finally:
             elapsed = time.perf_counter() - started
             template = _route_template(scope)
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            REQUEST_LATENCY.labels(scope["method"], template).observe(elapsed)
+            labelled(REQUESTS, scope["method"], template, str(status)).inc()
+            labelled(REQUEST_LATENCY, scope["method"], template).observe(elapsed)
             if template not in ("/metrics", "/health"):
                 log.info(
                     "http.request",

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
+
+_M = TypeVar("_M", bound=MetricWrapperBase)
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def labelled(metric: _M, *values: str) -> _M:
+    """`metric.labels(*values)`, kept: prometheus-client checks and locks on every call,
+    a cost paid several times a request. The label sets are few (routes, statuses,
+    providers, outcomes)."""
+    key = (id(metric), values)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*values)
+    return found
+
 
 REQUESTS = Counter(
     "kassa_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]

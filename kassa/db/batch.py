@@ -22,6 +22,7 @@ than the round trips saved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -127,15 +128,21 @@ def _defaults(table: Table, given: dict[str, Any], kind: str) -> dict[str, Any]:
     """The Python-side defaults (or on-update values) of the columns not given: the
     statement names every column it writes, so its shape does not depend on them."""
     found: dict[str, Any] = {}
+    for name, default in _column_defaults(table, kind):
+        if name not in given:
+            found[name] = default.arg(None) if default.is_callable else default.arg
+    return found
+
+
+@cache
+def _column_defaults(table: Table, kind: str) -> tuple[tuple[str, Any], ...]:
+    """The columns with a Python-side default (`kind`: "default" or "onupdate")."""
+    found = []
     for column in table.columns:
         default = getattr(column, kind)
-        if column.name in given or default is None:
-            continue
-        if default.is_callable:
-            found[column.name] = default.arg(None)
-        elif default.is_scalar:
-            found[column.name] = default.arg
-    return found
+        if default is not None and (default.is_callable or default.is_scalar):
+            found.append((column.name, default))
+    return tuple(found)
 
 
 @dataclass

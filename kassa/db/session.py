@@ -143,11 +143,14 @@ class Database:
         if self._turns is None or self._turns[0] is not loop:
             self._turns = (loop, asyncio.Semaphore(self.slots))
         turns = self._turns[1]
-        try:
-            async with asyncio.timeout(POOL_WAIT_SECONDS):
-                await turns.acquire()
-        except TimeoutError as exc:
-            raise PoolTimeout("no database connection became free in time") from exc
+        if turns.locked():  # only a wait needs its deadline (a timer a turn cost a few %)
+            try:
+                async with asyncio.timeout(POOL_WAIT_SECONDS):
+                    await turns.acquire()
+            except TimeoutError as exc:
+                raise PoolTimeout("no database connection became free in time") from exc
+        else:
+            await turns.acquire()  # free and nobody waiting: taken at once
         try:
             yield
         finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, TypeVar, cast, runtime_checkable
 
 import httpx
 
@@ -143,6 +143,21 @@ class NothingToPoll(ProviderFailure):
 
 
 SavedCard = SavedMethod  # what kassa keeps of a card saved at a provider (never the number)
+
+
+_P = TypeVar("_P")
+_PROVIDES: dict[tuple[type, type], bool] = {}
+
+
+def provides(found: object, protocol: Callable[..., _P]) -> TypeGuard[_P]:
+    """`isinstance(found, protocol)` for the runtime-checkable protocols below, answered
+    once a class: Python's check walks the protocol's members on every call, which a
+    request paid several times. A provider's methods are its class's."""
+    key = (type(found), cast(type, protocol))
+    known = _PROVIDES.get(key)
+    if known is None:
+        known = _PROVIDES[key] = isinstance(found, key[1])
+    return known
 
 
 @runtime_checkable

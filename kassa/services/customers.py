@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import ProviderCustomer
-from kassa.providers.base import CustomerVault
+from kassa.providers.base import CustomerVault, provides
 from kassa.services.sql import insert_ignore
 
 
@@ -32,7 +32,7 @@ async def known(session: AsyncSession, owners: Iterable[str]) -> dict[tuple[str,
 async def customer_for(rt: Runtime, provider_name: str, vault: object, owner: str) -> str | None:
     """The provider's customer id for the owner, created once (the provider call carries an
     idempotency key derived from the owner, and the unique row settles any race)."""
-    if not isinstance(vault, CustomerVault):
+    if not provides(vault, CustomerVault):
         return None
     query = select(ProviderCustomer.customer_id).where(
         ProviderCustomer.provider == provider_name, ProviderCustomer.owner == owner

@@ -22,6 +22,7 @@ from kassa.providers.base import (
     ProviderContext,
     Reply,
     Reread,
+    provides,
 )
 from kassa.services import inverted, payments, provider_keys
 from kassa.services.context import Actor
@@ -57,7 +58,7 @@ async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
         return call
     if isinstance(call, ProviderUpdate | Reread):
         return await _pushed(rt, provider, call)
-    assert isinstance(side, InvertedInbound)
+    assert provides(side, InvertedInbound)
     if unavailable:
         return side.failed(call)
     try:

@@ -34,6 +34,7 @@ from kassa.providers.base import (
     PaymentRequest,
     ProviderFailure,
     RequestRules,
+    provides,
 )
 from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
@@ -130,7 +131,7 @@ def _provider_for_new(
         raise ValidationFailed(
             f"{payment.provider} accepts {', '.join(sorted(allowed))}, not {payment.currency}"
         )
-    if isinstance(provider, AmountRules):
+    if provides(provider, AmountRules):
         problem = provider.amount_problem(payment.amount, payment.currency)
         if problem is not None:
             raise ValidationFailed(f"amount: {problem}")
@@ -240,7 +241,7 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         idempotency_key=f"{principal.key}:{new.idempotency_key}" if new.idempotency_key else None,
     )
     request = payment_request(payment, None, method_token)
-    if isinstance(provider, RequestRules) and (problem := provider.request_problem(request)):
+    if provides(provider, RequestRules) and (problem := provider.request_problem(request)):
         raise ValidationFailed(problem)
     # A provider whose create needs no call (a Payme checkout link) is asked first, so the
     # payment is written once, complete.
@@ -524,7 +525,7 @@ async def capture_payment(rt: Runtime, principal: Principal, payment_id: str) ->
     if PaymentStatus(payment.status) is not PaymentStatus.PROCESSING:
         raise InvalidState(f"a {payment.status} payment cannot be captured")
     provider = await provider_for(rt, payment)
-    if not isinstance(provider, Capturable):
+    if not provides(provider, Capturable):
         raise InvalidState(f"{payment.provider} payments are captured by the provider")
     actor = actor_of(principal)
     try:
