@@ -5,7 +5,8 @@ table and writes docs/benchmarks.md.
 
 BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS ("1,16,64,256"),
 BENCH_DATABASES ("sqlite,postgresql"), BENCH_WORKERS ("1,2"), BENCH_SCENARIOS
-("create,payme,read,cycle"; add "renewals" for the renewal backlog of bench/renewals.py, on
+("create,payme,read,cycle,inprocess"; "inprocess" is bench/inprocess.py, CPU per request
+inside one process; add "renewals" for the renewal backlog of bench/renewals.py, on
 PostgreSQL) and BENCH_PEER ("1") narrow the run; BENCH_OUTPUT names the Markdown file ("-"
 for none).
 """
@@ -39,7 +40,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,16,64,256").split(",")]
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,payme,read,cycle").split(",")
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,payme,read,cycle,inprocess").split(",")
 SETTLE_SECONDS = 3.0
 PEER_ORDERS = 6000  # more than the peer pays in one cell
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/test"
@@ -213,7 +214,7 @@ def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
         wait_ready(f"{base}/ready")
         token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
         read_id = ""
-        for scenario in (s for s in SCENARIOS if s != "renewals"):
+        for scenario in (s for s in SCENARIOS if s not in ("renewals", "inprocess")):
             for clients in CLIENTS:
                 extra: dict[str, Any] = {}
                 if scenario == "payme":
@@ -349,7 +350,14 @@ def main() -> None:
 
             renewal = renewals.run(workdir)
             print(json.dumps(renewal, default=str), flush=True)
-    table = report(results) + (renewal_report(renewal) if renewal else "")
+    inside: dict[str, Any] | None = None
+    if "inprocess" in SCENARIOS:
+        from bench import inprocess  # it borrows this module's helpers
+
+        inside = inprocess.run()
+        print(json.dumps(inside), flush=True)
+    table = (report(results) + (renewal_report(renewal) if renewal else "")
+             + (inprocess.report(inside) if inside else ""))
     print(table)
     header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "
               f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}); "
