@@ -5,7 +5,7 @@ a customer without a saved card asked to pay; refunds taking back exactly their 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -77,6 +77,24 @@ async def stripe_subscriber(client: httpx.AsyncClient, tariff: dict[str, Any]) -
     paid = await settle(client, payment["id"], user)
     sub = await subscription(client, paid["subscription_id"], user)
     return user, paid, sub
+
+
+async def test_billing_time_is_the_wall_clock_outside_sandbox_mode(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The sandbox clock moves billing in sandbox mode only: a deployment whose database
+    kept an offset from its sandbox days bills on real time."""
+    await advance(client, 3 * 86_400)
+    offset = timedelta(seconds=(await client.get("/sandbox/clock")).json()["offset_seconds"])
+    assert offset >= timedelta(days=3)
+    for sandbox, expected in ((True, offset), (False, timedelta(0))):
+        rt = Runtime.build(settings.model_copy(update={"sandbox": sandbox}))
+        try:
+            async with rt.db.transaction() as session:
+                ahead = await clock.billing_now(session) - datetime.now(UTC)
+        finally:
+            await rt.close()
+        assert abs(ahead - expected) < timedelta(minutes=1), (sandbox, ahead)
 
 
 async def test_a_card_kept_for_one_payer_is_never_kept_for_another(

@@ -48,7 +48,11 @@ class Runtime:
                 decode_responses=True,
             )
         box = SecretBox(settings.at_rest_key)
-        policy = BillingPolicy(lead=settings.renewal_lead, retries=settings.dunning_steps)
+        policy = BillingPolicy(
+            lead=settings.renewal_lead,
+            retries=settings.dunning_steps,
+            sandbox_clock=settings.is_sandbox,
+        )
         return cls(
             settings=settings,
             db=Database(

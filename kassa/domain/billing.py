@@ -39,6 +39,9 @@ class BillingPolicy:
     INFO_KEY: ClassVar[str] = "billing_policy"
     lead: timedelta
     retries: tuple[timedelta, ...]
+    # billing time follows the sandbox clock (sandbox mode); otherwise it is the wall
+    # clock, and a deployment never bills on an offset left from its sandbox days
+    sandbox_clock: bool = True
 
 
 class ScheduleError(ValueError):

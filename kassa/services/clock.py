@@ -2,7 +2,8 @@
 
 Subscription periods, renewals, dunning and expiry are measured on it; tokens, signatures
 and webhook timestamps never are. The offset lives in the database so the API and every
-worker agree; only the sandbox's `/sandbox/clock/advance` writes it.
+worker agree; only the sandbox's `/sandbox/clock/advance` writes it, and only in sandbox
+mode is it read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
 from kassa.db.models import SandboxClock
+from kassa.services.session_info import billing_policy
 from kassa.services.sql import insert_ignore
 
 CLOCK_ROW = 1
@@ -27,6 +29,10 @@ async def offset(session: AsyncSession) -> timedelta:
 
 
 async def billing_now(session: AsyncSession) -> datetime:
+    """Outside sandbox mode the wall clock itself: no read, and no offset a database kept
+    from its sandbox days can move a real customer's billing."""
+    if not billing_policy(session).sandbox_clock:
+        return utcnow()
     return utcnow() + await offset(session)
 
 
