@@ -32,9 +32,10 @@ BUDGET = {
     "PerformTransaction again": (3, 4),
     "create payment": (1, 13),  # payment and audit record as one statement (+ Redis's key)
     # a saved card charged by a deployment's billing job (its payment was written in the
-    # claim): BEGIN, lock, the event's claim, tariff, lock the subscription, the writes,
-    # COMMIT (billing time is the wall clock: the sandbox clock is read in sandbox mode only)
-    "renewal charge": (7, 17),
+    # claim): BEGIN, lock, the event's claim, the subscription locked with its tariff, the
+    # writes, COMMIT (billing time is the wall clock: the sandbox clock is read in sandbox
+    # mode only)
+    "renewal charge": (6, 16),
 }
 
 

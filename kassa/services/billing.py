@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
@@ -79,6 +79,33 @@ async def lock(session: AsyncSession, subscription_id: str) -> Subscription | No
     ).scalar_one_or_none()
 
 
+# a tariff payment's subscription locked, with the tariff the payment bought (which may be
+# another than the subscription's: a change of tariff), in one round trip
+_SUBSCRIPTION_AND_TARIFF = (
+    select(Subscription, Tariff)
+    .join(Tariff, Tariff.id == bindparam("tariff_id"))  # not the subscription's own tariff
+    .where(Subscription.id == bindparam("subscription_id"))
+    .with_for_update(of=Subscription)
+    .execution_options(populate_existing=True)
+)
+
+
+async def _tariff_and_subscription(
+    session: AsyncSession, payment: Payment
+) -> tuple[Tariff, Subscription | None]:
+    """The tariff a payment bought, and the subscription it names, locked."""
+    assert payment.tariff_id is not None
+    if payment.subscription_id:
+        params = {"subscription_id": payment.subscription_id, "tariff_id": payment.tariff_id}
+        found = (await session.execute(_SUBSCRIPTION_AND_TARIFF, params)).one_or_none()
+        if found is not None:
+            return found[1], found[0]
+    tariff = await session.get(Tariff, payment.tariff_id)
+    assert tariff is not None
+    sub = await lock(session, payment.subscription_id) if payment.subscription_id else None
+    return tariff, sub
+
+
 async def live_in_group(session: AsyncSession, owner: str, group: str) -> Subscription | None:
     return (
         await session.execute(
@@ -139,12 +166,9 @@ async def on_tariff_paid(
     """A tariff payment succeeded: its subscription starts, extends (a renewal, or the same
     tariff bought again) or changes tariff within the group, and the period it bought is
     recorded against the payment."""
-    assert payment.tariff_id is not None
-    tariff = await session.get(Tariff, payment.tariff_id)
-    assert tariff is not None
+    tariff, sub = await _tariff_and_subscription(session, payment)
     now = await clock.billing_now(session)
     policy = billing_policy(session)
-    sub = await lock(session, payment.subscription_id) if payment.subscription_id else None
     if sub is not None and not is_live(sub):
         sub = None  # paid after it ended (a late renewal): the customer starts afresh
     owner = owner_of(payment.user_id, payment.organization_id)
