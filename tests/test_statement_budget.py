@@ -22,6 +22,7 @@ from kassa.services.session_info import DEFAULT_POLICY
 from tests.conftest import bearer, make_tariff, unique
 from tests.test_billing import renewal_payments, stripe_subscriber, until_due
 from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
+from tests.test_stripe import signed, topup
 
 # (PostgreSQL round trips, SQLite statements incl. BEGIN IMMEDIATE) per call
 BUDGET = {
@@ -30,6 +31,10 @@ BUDGET = {
     "CreateTransaction again": (4, 5),  # answered from storage
     "PerformTransaction": (4, 12),  # BEGIN, lock order and transaction, the writes, COMMIT
     "PerformTransaction again": (3, 4),
+    # a provider's signed event (Stripe's): BEGIN, the event claimed with its payment's
+    # lock, the writes (the move, or the record of an event that changes nothing), COMMIT
+    "Stripe event": (4, 13),
+    "Stripe event again": (3, 5),  # a duplicate: claimed before, nothing written
     "create payment": (1, 13),  # payment and audit record as one statement (+ Redis's key)
     # a saved card charged by a deployment's billing job (its payment was written in the
     # claim): BEGIN, lock, the event's claim, the subscription locked with its tariff, the
@@ -98,6 +103,24 @@ async def test_the_payme_cycle_stays_within_its_round_trips(
         assert "result" in body, body
         within_budget(runtime, name, sent)
     paid = await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(payment["user_id"]))
+    assert paid.json()["status"] == "succeeded"
+
+
+async def test_a_providers_event_stays_within_its_round_trips(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    payment, org, user = await topup(client)  # a wallet top-up: its ledger entry too
+    await client.post("/webhooks/stripe", content=b"{}")  # the rotated keys read (cached 5 s)
+    intent = {"id": payment["provider_payment_id"], "object": "payment_intent", "status": "succeeded",
+              "amount": 5_000, "amount_received": 5_000, "currency": "usd", "metadata": {"payment_id": payment["id"]}}
+    payload, header = signed({"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded",
+                              "data": {"object": intent}})
+    for name, outcome in (("Stripe event", "applied"), ("Stripe event again", "duplicate")):
+        with counting(runtime) as sent:
+            answer = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
+        assert answer.status_code == 200 and answer.json()["outcome"] == outcome, answer.text
+        within_budget(runtime, name, sent)
+    paid = await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user, orgs=[org]))
     assert paid.json()["status"] == "succeeded"
 
 

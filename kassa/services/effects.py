@@ -30,7 +30,7 @@ from kassa.db.models import (
 from kassa.domain.states import PaymentStatus
 from kassa.services import billing, outbox, promo_codes
 from kassa.services.schemas import InvoiceOut
-from kassa.services.sql import dialect_insert, insert_ignore
+from kassa.services.sql import dialect_insert
 
 
 async def on_succeeded(
@@ -95,9 +95,11 @@ async def _settle_pending_refunds(session: AsyncSession, payment: Payment) -> No
 async def _wallet_entry(
     session: AsyncSession, payment: Payment, amount: int, kind: str, *, reference: str
 ) -> None:
+    """One ledger entry a move (a payment succeeds once, its refunded total grows once to
+    each value), queued with the move's writes; the unique key (payment, kind, reference)
+    would fail a second one, and with it the whole move."""
     assert payment.organization_id is not None
-    created = await insert_ignore(
-        session,
+    batch_of(session).insert(
         WalletEntry.__table__,  # type: ignore[arg-type]
         {
             "organization_id": payment.organization_id,
@@ -109,18 +111,17 @@ async def _wallet_entry(
             "created_at": utcnow(),
         },
     )
-    if created:
-        outbox.enqueue(
-            session,
-            "wallet.credited" if amount > 0 else "wallet.debited",
-            {
-                "organization_id": payment.organization_id,
-                "payment_id": payment.id,
-                "amount": amount,
-                "currency": payment.currency,
-                "kind": kind,
-            },
-        )
+    outbox.enqueue(
+        session,
+        "wallet.credited" if amount > 0 else "wallet.debited",
+        {
+            "organization_id": payment.organization_id,
+            "payment_id": payment.id,
+            "amount": amount,
+            "currency": payment.currency,
+            "kind": kind,
+        },
+    )
 
 
 async def _next_number(session: AsyncSession, counter: Any, prefix: str, year: int) -> str:

@@ -21,7 +21,7 @@ async def rotated_key(rt: Runtime, provider: str) -> str | None:
     cached = _cache.get((id(rt), provider))
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:  # one read: no BEGIN and COMMIT around it
         key = await _newest(rt, session, provider)
     _cache[(id(rt), provider)] = (time.monotonic(), key)
     return key

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.logging import get_logger
@@ -62,6 +64,39 @@ class UpdateResult:
         return self.outcome is Outcome.APPLIED
 
 
+# The claim of an event and the lock of its payment as one statement (PostgreSQL): the
+# claim names the payment it found, and `claimed` says whether the event was new (a
+# duplicate's claim conflicts and inserts nothing). Its outcome is written with the move.
+_CLAIMING = "claimed"  # the outcome a claim carries until the move's writes name it
+_EVENTS = ProviderEvent.__table__.c
+
+
+def _claim_then_lock(lookup: ColumnElement[bool]) -> Select[Any]:
+    claim = (
+        postgresql.insert(ProviderEvent.__table__)  # type: ignore[arg-type]
+        .from_select(
+            ["provider", "event_id", "payment_id", "outcome", "received_at"],
+            select(
+                bindparam("event_provider", type_=_EVENTS.provider.type),
+                bindparam("event_id", type_=_EVENTS.event_id.type),
+                Payment.__table__.c.id,
+                literal(_CLAIMING, _EVENTS.outcome.type),
+                bindparam("received_at", type_=_EVENTS.received_at.type),
+            ).where(lookup),
+        )
+        .on_conflict_do_nothing()
+        .returning(_EVENTS.id)
+        .cte("claim")
+    )
+    claimed = select(func.count()).select_from(claim).scalar_subquery()
+    return (
+        select(Payment, claimed.label("claimed"))
+        .where(lookup)
+        .with_for_update(of=Payment)
+        .execution_options(populate_existing=True)
+    )
+
+
 async def lock_payment(
     session: AsyncSession,
     *,
@@ -83,11 +118,37 @@ async def lock_payment(
 
 # Built once: building a statement per call costs more Python than running it.
 _LOCKED = select(Payment).with_for_update().execution_options(populate_existing=True)
-_LOCK_BY_ID = _LOCKED.where(Payment.id == bindparam("payment_id"))
-_LOCK_BY_PROVIDER_ID = _LOCKED.where(
+_BY_ID = Payment.id == bindparam("payment_id")
+_BY_PROVIDER_ID = and_(
     Payment.provider == bindparam("provider"),
     Payment.provider_payment_id == bindparam("provider_payment_id"),
 )
+_LOCK_BY_ID = _LOCKED.where(_BY_ID)
+_LOCK_BY_PROVIDER_ID = _LOCKED.where(_BY_PROVIDER_ID)
+_CLAIM_AND_LOCK_BY_ID = _claim_then_lock(_BY_ID)
+_CLAIM_AND_LOCK_BY_PROVIDER_ID = _claim_then_lock(_BY_PROVIDER_ID)
+
+
+async def _claim_and_lock(
+    session: AsyncSession, update: ProviderUpdate
+) -> tuple[Payment | None, bool]:
+    """The update's payment locked and its event claimed, in one round trip; whether the
+    claim was new."""
+    params: dict[str, object] = {
+        "event_provider": update.provider,
+        "event_id": update.event_id,
+        "received_at": utcnow(),
+    }
+    if update.payment_id:
+        statement, params["payment_id"] = _CLAIM_AND_LOCK_BY_ID, update.payment_id
+    else:
+        statement = _CLAIM_AND_LOCK_BY_PROVIDER_ID
+        params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
+    found = (await session.execute(statement, params)).one_or_none()
+    if found is None:
+        return None, False
+    payment, claimed = found
+    return cast(Payment, payment), bool(claimed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +196,18 @@ async def apply_update(
     transaction; otherwise the payment is locked here. `event_is_new`: the caller answered
     repeats of this event from its own storage (the Payme Merchant API does), so its claim
     is queued with the move instead of tried first."""
-    payment = locked or await lock_payment(
-        session,
-        payment_id=update.payment_id,
-        provider=update.provider,
-        provider_payment_id=update.provider_payment_id,
-    )
+    claimed: bool | None = None  # the claim's answer, when it came with the lock
+    if locked is not None:
+        payment: Payment | None = locked
+    elif not event_is_new and session.get_bind().dialect.name == "postgresql":
+        payment, claimed = await _claim_and_lock(session, update)
+    else:
+        payment = await lock_payment(
+            session,
+            payment_id=update.payment_id,
+            provider=update.provider,
+            provider_payment_id=update.provider_payment_id,
+        )
     if payment is None:
         raise NotFound("payment not found")
     previous = PaymentStatus(payment.status)
@@ -165,8 +232,11 @@ async def apply_update(
         # transaction, changing nothing).
         batch_of(session).insert(ProviderEvent.__table__, claim)  # type: ignore[arg-type]
         claimed = True
-    else:
+    elif claimed is None:
         claimed = await insert_ignore(session, ProviderEvent.__table__, claim)  # type: ignore[arg-type]
+    elif claimed:  # claimed with the lock: its outcome leaves with the move's writes
+        key = {"provider": update.provider, "event_id": update.event_id}
+        batch_of(session).set(ProviderEvent.__table__, key, {"outcome": outcome.value})  # type: ignore[arg-type]
     if not claimed:
         return finish(Outcome.DUPLICATE)
     labelled(PAYMENT_UPDATES, update.provider, outcome.value).inc()
