@@ -319,6 +319,22 @@ async def test_concurrent_repeats_of_one_create_answer_alike(client: httpx.Async
     assert await status_of(client, payment) == "processing"
 
 
+async def test_a_transaction_id_of_another_order_is_refused_and_changes_nothing(
+        client: httpx.AsyncClient) -> None:
+    """The other order's transactions are not read with this order's lock: the transaction
+    id's unique key finds it, and the call, carried out again, is refused."""
+    first, second = await order(client), await order(client)
+    tx = new_payme_id()
+    opened = await rpc(client, "CreateTransaction", {"id": tx, "time": now_ms(), "amount": 500_000,
+                                                     "account": account(first)})
+    reused = await rpc(client, "CreateTransaction", {"id": tx, "time": now_ms(), "amount": 500_000,
+                                                     "account": account(second)})
+    assert error_code(reused) == -31008
+    assert await status_of(client, second) == "pending"
+    again = await rpc(client, "CheckTransaction", {"id": tx})
+    assert again["result"]["transaction"] == opened["result"]["transaction"] == first["id"]
+
+
 async def test_an_order_cancelled_in_kassa_cannot_be_performed(client: httpx.AsyncClient) -> None:
     payment = await order(client)
     payme_id = new_payme_id()
