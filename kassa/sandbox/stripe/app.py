@@ -824,8 +824,10 @@ def build(ctx: EmulatorContext) -> FastAPI:
 
     async def pay_intent(intent: dict[str, Any], action: str) -> str:
         """What Stripe.js does on confirmCardPayment with a good or a declined card: the
-        card typed is a new PaymentMethod, never a test card's shared id, so two customers
-        paying on the page never share a saved card."""
+        card details typed become a new PaymentMethod (docs.stripe.com/api/payment_methods/create:
+        PaymentMethods are made from the details Stripe.js collects; the stripe-node SDK's
+        PaymentMethods.create says the same), never a test card's shared id, so two
+        customers paying on the page never share a saved card."""
         pm_id = new_card("pm_card_visa" if action == "pay" else "pm_card_chargeDeclined")["id"]
         events = [event("payment_intent.processing", {**intent, "status": "processing"})]
         ok, more, _ = attempt(intent, pm_id, None)
