@@ -42,8 +42,9 @@ class TxState(IntEnum):
     CANCELLED_AFTER_COMPLETE = -2
 
 
-# the SQL predicate of a live transaction: at most one an order (a unique partial index)
-LIVE_TX_SQL = f"state IN ({TxState.OPEN.value}, {TxState.COMPLETED.value})"
+# a live transaction: open or completed; at most one an order (a unique partial index)
+LIVE_TX_STATES = (TxState.OPEN, TxState.COMPLETED)
+LIVE_TX_SQL = f"state IN ({', '.join(str(state.value) for state in LIVE_TX_STATES)})"
 
 
 class Refusal(StrEnum):

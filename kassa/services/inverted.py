@@ -26,6 +26,7 @@ from kassa.db.batch import assign, batch_of, send
 from kassa.db.models import Payment, ProviderTransaction
 from kassa.domain.fiscal import lines_of
 from kassa.domain.inverted import (
+    LIVE_TX_STATES,
     InvertedCall,
     Outcome,
     Refusal,
@@ -55,7 +56,7 @@ _LIVE_STATE = (  # of the order's transaction still open or completed (completed
     .where(
         _TXS.provider == bindparam("provider"),
         _TXS.payment_id == _PAYMENTS.id,
-        _TXS.state.in_([TxState.OPEN, TxState.COMPLETED]),
+        _TXS.state.in_(LIVE_TX_STATES),
     )
     .scalar_subquery()
 )
@@ -118,7 +119,6 @@ def now_ms() -> int:
 
 
 _ADVICE = frozenset({"check", "read", "statement"})  # calls that only read
-_LIVE = (TxState.OPEN, TxState.COMPLETED)
 
 
 async def execute(
@@ -330,7 +330,8 @@ class _Engine:
             payment = self._checked(rows[0][0] if rows else None)
             joined = [tx for _, tx in rows if tx is not None]
             if not any(
-                tx.provider_tx_id == self.call.provider_tx_id or tx.state in _LIVE for tx in joined
+                tx.provider_tx_id == self.call.provider_tx_id or tx.state in LIVE_TX_STATES
+                for tx in joined
             ):
                 return payment, joined
         return payment, (await self.session.scalars(_TX_OR_ORDERS_TXS, params)).all()
@@ -348,7 +349,7 @@ class _Engine:
                 raise _RefusedAfterCommit(Refusal.EXPIRED)
             return tx
         # the order's other transactions were read with this one, under the order's lock
-        live = [row.state for row in found if row.state in _LIVE]
+        live = [row.state for row in found if row.state in LIVE_TX_STATES]
         self._refuse_unpayable(payment, max(live, default=None))
         values = dict(
             provider=self.call.provider,
@@ -416,6 +417,6 @@ class _Engine:
 
     async def _cancel(self) -> ProviderTransaction:
         payment, tx = await self._transaction()
-        if tx.state in (TxState.OPEN, TxState.COMPLETED):
+        if tx.state in LIVE_TX_STATES:
             await self._close(payment, tx, self.call.reason)
         return tx
