@@ -76,10 +76,15 @@ def counting(rt: Runtime) -> Iterator[list[str]]:
             event.remove(engine, name, hook)
 
 
-def within_budget(runtime: Runtime, call: str, sent: list[str]) -> None:
+def within_budget(runtime: Runtime, call: str, sent: list[str], *, exact: bool = True) -> None:
+    """On PostgreSQL the count is exact unless the call races another (`exact`): statements
+    sent through asyncpg itself (kassa.db.driver) must be counted, not missed."""
     postgres, sqlite = BUDGET[call]
     allowed = sqlite if runtime.db.is_sqlite else postgres
-    assert len(sent) <= allowed, f"{call}: {len(sent)} > {allowed}: {sent}"
+    if runtime.db.is_sqlite or not exact:
+        assert len(sent) <= allowed, f"{call}: {len(sent)} > {allowed}: {sent}"
+    else:
+        assert len(sent) == allowed, f"{call}: {len(sent)} sent, budget {allowed}: {sent}"
 
 
 async def test_the_payme_cycle_stays_within_its_round_trips(
@@ -153,7 +158,8 @@ async def test_a_renewal_charge_stays_within_its_round_trips(
         assert len(claimed) == 1 and claimed[0].token is not None
         with counting(worker) as sent:
             await renewals._carry_out(worker, claimed[0])
-        within_budget(worker, "renewal charge", sent)
+        # fewer when Stripe's webhook, handled meanwhile, moved the payment first
+        within_budget(worker, "renewal charge", sent, exact=False)
     finally:
         await worker.close()
     assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from kassa.api.deps import CurrentPrincipal, RuntimeDep
@@ -79,7 +78,10 @@ class Idempotent:
             result = await handler()
         except KassaError as exc:
             return await kassa_error(self.request, exc)
-        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+        # pydantic's own serialiser writes the JSON JSONResponse would, without the dict
+        return Response(
+            result.model_dump_json(), status_code=status_code, media_type="application/json"
+        )
 
 
 def _media(status: int) -> str:
@@ -94,10 +96,9 @@ async def idempotent(
     x_idempotency_key: Annotated[str | None, Header(alias="X-Idempotency-Key")] = None,
 ) -> Idempotent:
     body: Any = None
-    raw = await request.body()
-    if raw:
+    if await request.body():
         try:
-            body = json.loads(raw)
+            body = await request.json()  # parsed once: FastAPI read the body model from it
         except ValueError:
             body = None
     key = idempotency_key or x_idempotency_key

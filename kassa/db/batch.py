@@ -21,6 +21,7 @@ than the round trips saved.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -46,6 +47,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.sql.util import find_tables
+
+from kassa.db.driver import compiled, driver_of, fetch, mapping
 
 _KEY = "kassa.batch"
 _Shape = tuple[Any, ...]
@@ -245,11 +248,27 @@ def queue_changes(session: AsyncSession, row: Any) -> None:
         assign(session, row, **changed)
 
 
-async def send(session: AsyncSession) -> Row[Any] | None:
-    """Sends the queue now; the row returned by the part queued with `returning`."""
-    if not session.info.get(_KEY):
+async def send(session: AsyncSession) -> Mapping[str, Any] | None:
+    """Sends the queue now; the row returned by the part queued with `returning`. On
+    PostgreSQL the statement goes to asyncpg directly (`kassa.db.driver`) once SQLAlchemy
+    holds the connection in the right state and the ORM has nothing of its own to write."""
+    batch = session.info.get(_KEY)
+    if not batch:
         return None
-    return await session.run_sync(_send)
+    if not (session.new or session.dirty or session.deleted):
+        driver = await driver_of(session)
+        if driver is not None:
+            del session.info[_KEY]
+            statement, params = _one_statement(driver[0].dialect.name, batch)
+            form = compiled(statement, driver[0].dialect)
+            if form is not None:
+                rows = await fetch(*driver, form, params)
+                if batch.returning is None:
+                    return None
+                return mapping(form, rows[0])
+            session.info[_KEY] = batch
+    found = await session.run_sync(_send)
+    return dict(found._mapping) if found is not None else None
 
 
 def _statement(dialect: str, shape: _Shape, build: Any) -> Executable:
@@ -276,13 +295,22 @@ def _send(session: Session) -> Row[Any] | None:
             if index == batch.returning:
                 found = result.one()
         return found
+    statement, params = _one_statement(dialect, batch)
+    result = session.execute(statement, params)
+    return result.one() if batch.returning is not None else None
+
+
+def _one_statement(dialect: str, batch: Batch) -> tuple[Executable, dict[str, Any]]:
+    """PostgreSQL's form of the queue: one statement (its parts as CTEs when several)."""
+    parts = batch.parts
+    if len(parts) == 1:
+        part = parts[0]
+        return _statement(dialect, part.shape, lambda: part.build("b_")), part.params("b_")
     params: dict[str, Any] = {}
     for index, part in enumerate(parts):
         params.update(part.params(f"b{index}_"))
     shape = (tuple(part.shape for part in parts), tuple(batch.names.items()), batch.returning)
-    statement = _statement(dialect, shape, lambda: _together(batch))
-    result = session.execute(statement, params)
-    return result.one() if batch.returning is not None else None
+    return _statement(dialect, shape, lambda: _together(batch)), params
 
 
 def _together(batch: Batch) -> Executable:

@@ -17,11 +17,12 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
+from kassa.db import driver
 from kassa.db.batch import assign, batch_of, send
 from kassa.db.models import Payment, ProviderTransaction
 from kassa.domain.fiscal import lines_of
@@ -56,7 +57,8 @@ _LIVE_STATE = (  # of the order's transaction still open or completed (completed
     .where(
         _TXS.provider == bindparam("provider"),
         _TXS.payment_id == _PAYMENTS.id,
-        _TXS.state.in_(LIVE_TX_STATES),
+        # the states as literals: no list to expand, so asyncpg can run it (kassa.db.driver)
+        _TXS.state.in_([literal_column(str(state.value)) for state in LIVE_TX_STATES]),
     )
     .scalar_subquery()
 )
@@ -158,7 +160,7 @@ async def _carry_out(rt: Runtime, engine: _Engine) -> Outcome:
             return Outcome(refusal=exc.refusal)
         new = await send(session)  # the move's writes; a new transaction's id
         if new is not None and row.id is None:
-            row.id = new.id
+            row.id = new["id"]
         return Outcome(tx=_stored(row))
 
 
@@ -206,7 +208,7 @@ class _Engine:
         kind = self.call.kind
         if kind == "check":
             params = {"provider": self.call.provider, "payment_id": self.call.payment_id or ""}
-            found = (await self.session.execute(_ORDER_AND_LIVE_TX, params)).one_or_none()
+            found = await driver.one_or_none(self.session, _ORDER_AND_LIVE_TX, params)
             payment = self._checked(cast(_Order | None, found))
             self._refuse_unpayable(payment, found.live if found else None)
             return Outcome(
@@ -264,7 +266,7 @@ class _Engine:
         """The provider transaction and its payment, both rows locked, in one statement
         (a transaction's payment never changes)."""
         params = {"provider": self.call.provider, "provider_tx_id": self.call.provider_tx_id}
-        found = (await self.session.execute(_TX_AND_ORDER_LOCKED, params)).one_or_none()
+        found = await driver.one_or_none(self.session, _TX_AND_ORDER_LOCKED, params)
         if found is None:
             raise Refused(Refusal.TX_NOT_FOUND)
         return found[0], found[1]
@@ -326,7 +328,7 @@ class _Engine:
         if self.careful:
             payment = await self._order()
         else:
-            rows = (await self.session.execute(_ORDER_AND_TXS_LOCKED, params)).all()
+            rows = await driver.rows(self.session, _ORDER_AND_TXS_LOCKED, params)
             payment = self._checked(rows[0][0] if rows else None)
             joined = [tx for _, tx in rows if tx is not None]
             if not any(

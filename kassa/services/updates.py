@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.logging import get_logger
 from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES, labelled
+from kassa.db import driver
 from kassa.db.base import utcnow
 from kassa.db.batch import assign, batch_of
 from kassa.db.models import Payment, ProviderEvent
@@ -107,13 +108,14 @@ async def lock_payment(
     """SELECT … FOR UPDATE (PostgreSQL); SQLite transactions already hold the write lock.
     The row is read afresh, after the writes this transaction queued."""
     if payment_id:
-        found = await session.execute(_LOCK_BY_ID, {"payment_id": payment_id})
+        found = await driver.one_or_none(session, _LOCK_BY_ID, {"payment_id": payment_id})
     else:
-        found = await session.execute(
+        found = await driver.one_or_none(
+            session,
             _LOCK_BY_PROVIDER_ID,
             {"provider": provider, "provider_payment_id": provider_payment_id},
         )
-    return found.scalar_one_or_none()
+    return cast(Payment, found[0]) if found is not None else None
 
 
 # Built once: building a statement per call costs more Python than running it.
@@ -144,7 +146,7 @@ async def _claim_and_lock(
     else:
         statement = _CLAIM_AND_LOCK_BY_PROVIDER_ID
         params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
-    found = (await session.execute(statement, params)).one_or_none()
+    found = await driver.one_or_none(session, statement, params)
     if found is None:
         return None, False
     payment, claimed = found
