@@ -271,6 +271,13 @@ async def send(session: AsyncSession) -> Mapping[str, Any] | None:
     return dict(found._mapping) if found is not None else None
 
 
+def take(session: AsyncSession, dialect: str) -> tuple[Executable, dict[str, Any]] | None:
+    """The queue as one statement and its parameters, taken out of the session, for a
+    caller that runs it by itself (PostgreSQL: one statement is atomic)."""
+    found: Batch | None = session.info.pop(_KEY, None)
+    return _one_statement(dialect, found) if found else None
+
+
 def _statement(dialect: str, shape: _Shape, build: Any) -> Executable:
     key = (dialect, shape)
     found = _STATEMENTS.get(key)

@@ -182,11 +182,25 @@ async def rows(
     return (await session.execute(statement, params)).all()
 
 
-async def one_or_none(
-    session: AsyncSession, statement: Executable, params: dict[str, Any]
-) -> Any | None:
-    """The statement's one row, or None; more than one is an error, as in SQLAlchemy."""
-    found = await rows(session, statement, params)
+async def alone(
+    connection: AsyncConnection, statement: Executable, params: dict[str, Any]
+) -> Sequence[Any] | None:
+    """A statement of plain columns run by itself on a connection outside any transaction,
+    through asyncpg (no session, no BEGIN: PostgreSQL commits it on its own); None when
+    SQLAlchemy must run it (not PostgreSQL, entities to make, a list to expand)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    form = compiled(statement, connection.dialect)
+    if form is None or any(isinstance(output, _Entity) for output in form.outputs):
+        return None
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
+    if getattr(adapted, "_transaction", True) is not None:
+        return None  # in a transaction SQLAlchemy began (or an adapter unlike this one)
+    return [_row(None, form, record) for record in await fetch(connection, adapted, form, params)]
+
+
+def one_or_none(found: Sequence[Any]) -> Any | None:
+    """The one row, or None; more than one is an error, as in SQLAlchemy."""
     if len(found) > 1:
         raise MultipleResultsFound("Multiple rows were found when one or none was required")
     return found[0] if found else None

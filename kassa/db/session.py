@@ -9,11 +9,11 @@ through the busy timeout instead of failing at commit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Executable, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from kassa.db import batch
+from kassa.db import batch, driver
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_WAIT_SECONDS = 30.0  # then the request is answered 503
@@ -117,13 +117,16 @@ class Database:
             async with self.transaction() as session:
                 yield session
             return
-        async with self._turn(), self.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            async with self.sessionmaker(bind=autocommit) as session:
-                yield session
-                if session.new or session.dirty or session.deleted:
-                    raise RuntimeError("one_statement: ORM writes would leave one by one")
-                await batch.send(session)
+        async with self.sessionmaker() as session:  # it only queues: no connection yet
+            yield session
+            if session.new or session.dirty or session.deleted or session.in_transaction():
+                raise RuntimeError("one_statement: writes and reads would leave one by one")
+            queued = batch.take(session, self.dialect)
+        if queued is not None:
+            async with self._turn(), self.engine.connect() as connection:
+                if await driver.alone(connection, *queued) is None:
+                    autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                    await autocommit.execute(*queued)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -133,6 +136,17 @@ class Database:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
                 yield session
+
+    async def read(self, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
+        """The rows of a read that needs no transaction (plain columns, no entities): one
+        round trip, and on PostgreSQL no session either (`kassa.db.driver`)."""
+        if not self.is_sqlite:
+            async with self._turn(), self.engine.connect() as connection:
+                found = await driver.alone(connection, statement, params)
+                if found is not None:
+                    return found
+        async with self.reading() as session:
+            return (await session.execute(statement, params)).all()
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -25,6 +25,7 @@ from kassa.core.runtime import Runtime
 from kassa.db import driver
 from kassa.db.batch import assign, batch_of, send
 from kassa.db.models import Payment, ProviderTransaction
+from kassa.db.session import Database
 from kassa.domain.fiscal import lines_of
 from kassa.domain.inverted import (
     LIVE_TX_STATES,
@@ -120,7 +121,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-_ADVICE = frozenset({"check", "read", "statement"})  # calls that only read
+_ADVICE = frozenset({"read", "statement"})  # calls that only read (and "check")
 
 
 async def execute(
@@ -134,6 +135,8 @@ async def execute(
     cancelled, with `timeout_reason`) is committed before it is answered; any other refusal
     changes nothing."""
     try:
+        if call.kind == "check":  # one read: no transaction, no session
+            return await _Engine(call, timeout_ms, timeout_reason).check(rt.db)
         if call.kind in _ADVICE:  # reads only: no transaction, one round trip
             async with rt.db.reading() as session:
                 engine = _Engine(call, timeout_ms, timeout_reason)
@@ -206,19 +209,20 @@ class _Engine:
         """Calls that only read: whether an order could be paid (advice only, so no lock:
         `open` checks again under it), one transaction, the statement."""
         kind = self.call.kind
-        if kind == "check":
-            params = {"provider": self.call.provider, "payment_id": self.call.payment_id or ""}
-            found = await driver.one_or_none(self.session, _ORDER_AND_LIVE_TX, params)
-            payment = self._checked(cast(_Order | None, found))
-            self._refuse_unpayable(payment, found.live if found else None)
-            return Outcome(
-                lines=tuple(lines_of(payment.items, payment.amount, payment.description))
-            )
         if kind == "read":
             return Outcome(tx=_stored(await self._read()))
         if kind == "statement":
             return Outcome(txs=tuple(_stored(row) for row in await self.statement()))
         raise ValueError(f"the engine has no call {kind!r}")
+
+    async def check(self, db: Database) -> Outcome:
+        """Whether the order could be paid: advice only, so no lock (`open` checks again
+        under it)."""
+        params = {"provider": self.call.provider, "payment_id": self.call.payment_id or ""}
+        found = driver.one_or_none(await db.read(_ORDER_AND_LIVE_TX, params))
+        payment = self._checked(cast(_Order | None, found))
+        self._refuse_unpayable(payment, found.live if found else None)
+        return Outcome(lines=tuple(lines_of(payment.items, payment.amount, payment.description)))
 
     async def run(self) -> ProviderTransaction:
         kind = self.call.kind
@@ -266,7 +270,7 @@ class _Engine:
         """The provider transaction and its payment, both rows locked, in one statement
         (a transaction's payment never changes)."""
         params = {"provider": self.call.provider, "provider_tx_id": self.call.provider_tx_id}
-        found = await driver.one_or_none(self.session, _TX_AND_ORDER_LOCKED, params)
+        found = driver.one_or_none(await driver.rows(self.session, _TX_AND_ORDER_LOCKED, params))
         if found is None:
             raise Refused(Refusal.TX_NOT_FOUND)
         return found[0], found[1]

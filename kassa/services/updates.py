@@ -108,13 +108,12 @@ async def lock_payment(
     """SELECT … FOR UPDATE (PostgreSQL); SQLite transactions already hold the write lock.
     The row is read afresh, after the writes this transaction queued."""
     if payment_id:
-        found = await driver.one_or_none(session, _LOCK_BY_ID, {"payment_id": payment_id})
-    else:
-        found = await driver.one_or_none(
-            session,
-            _LOCK_BY_PROVIDER_ID,
-            {"provider": provider, "provider_payment_id": provider_payment_id},
+        found = driver.one_or_none(
+            await driver.rows(session, _LOCK_BY_ID, {"payment_id": payment_id})
         )
+    else:
+        params = {"provider": provider, "provider_payment_id": provider_payment_id}
+        found = driver.one_or_none(await driver.rows(session, _LOCK_BY_PROVIDER_ID, params))
     return cast(Payment, found[0]) if found is not None else None
 
 
@@ -146,7 +145,7 @@ async def _claim_and_lock(
     else:
         statement = _CLAIM_AND_LOCK_BY_PROVIDER_ID
         params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
-    found = await driver.one_or_none(session, statement, params)
+    found = driver.one_or_none(await driver.rows(session, statement, params))
     if found is None:
         return None, False
     payment, claimed = found
