@@ -90,8 +90,8 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled | None:
     if dialect.paramstyle != "numeric_dollar" or form.positiontup is None:
         return None  # not asyncpg's placeholders
     binds = form.binds
-    if any(bind.expanding for bind in binds.values()):
-        return None
+    if any(bind.expanding or bind.callable is not None for bind in binds.values()):
+        return None  # values SQLAlchemy works out at each execution
     names = tuple(form.positiontup)
     processors = form._bind_processors  # exactly what SQLAlchemy applies to each value
     carried = {name: binds[name].value for name in names if not binds[name].required}
@@ -121,6 +121,8 @@ def _outputs(
     gathered: dict[Any, list[tuple[int, str, _Process]]] = {}
     for position, entry in enumerate(result_columns):
         column = next((o for o in entry.objects if isinstance(o, Column)), None)
+        # the column type's processor, as SQLAlchemy applies it (kassa's types do not
+        # depend on the driver's type code, which SQLAlchemy would also pass)
         process = entry.type._cached_result_processor(dialect, None)
         if column is None or column.table not in entities:
             order.append((position, process))
@@ -155,7 +157,7 @@ async def driver_of(session: AsyncSession) -> tuple[AsyncConnection, Any] | None
         return None
     connection = await session.connection()
     adapted: Any = (await connection.get_raw_connection()).dbapi_connection
-    if not all(hasattr(adapted, name) for name in _ADAPTER):
+    if not _usable(adapted):
         return None
     if adapted._transaction is None and not adapted.autocommit:
         # what SQLAlchemy's adapter does before the first statement of a transaction
@@ -164,7 +166,14 @@ async def driver_of(session: AsyncSession) -> tuple[AsyncConnection, Any] | None
     return connection, adapted
 
 
-_ADAPTER = ("_transaction", "autocommit", "_start_transaction", "_execute_mutex")
+_ADAPTER = ("_transaction", "autocommit", "_start_transaction", "_execute_mutex",
+            "_handle_exception", "driver_connection")  # fmt: skip
+
+
+def _usable(adapted: Any) -> bool:
+    """SQLAlchemy's asyncpg adapter as this module knows it; another version's adapter
+    without these leaves every statement to SQLAlchemy."""
+    return all(hasattr(adapted, name) for name in _ADAPTER)
 
 
 async def rows(
@@ -194,8 +203,8 @@ async def alone(
     if form is None or any(isinstance(output, _Entity) for output in form.outputs):
         return None
     adapted: Any = (await connection.get_raw_connection()).dbapi_connection
-    if getattr(adapted, "_transaction", True) is not None:
-        return None  # in a transaction SQLAlchemy began (or an adapter unlike this one)
+    if not _usable(adapted) or adapted._transaction is not None:
+        return None  # in a transaction SQLAlchemy began, or an adapter unlike this one
     return [_row(None, form, record) for record in await fetch(connection, adapted, form, params)]
 
 
@@ -263,7 +272,10 @@ async def fetch(
     try:
         found = await adapted.driver_connection.fetch(form.sql, *arguments)
     except Exception as error:
-        raise await _translated(connection, adapted, form.sql, arguments, error) from error
+        translated = await _translated(connection, adapted, form.sql, arguments, error)
+        if translated is error:
+            raise
+        raise translated from error
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(sync, None, form.sql, arguments, None, False)
     return found  # type: ignore[no-any-return]
