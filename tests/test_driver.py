@@ -62,6 +62,9 @@ async def test_a_unique_key_broken_through_the_driver_is_sqlalchemys_integrity_e
     async with runtime.db.transaction() as session:  # nothing was written, the pool still serves
         again = await lock_payment(session, payment_id=payment["id"])
         assert again is not None and again.amount == payment["amount"]
+        claims = await session.execute(
+            text("SELECT count(*) FROM provider_events WHERE event_id = :id"), {"id": claim["event_id"]})
+        assert claims.scalar_one() == 1
 
 
 async def test_a_connection_lost_mid_transaction_fails_that_transaction_only(
