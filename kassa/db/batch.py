@@ -48,9 +48,9 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.sql.util import find_tables
 
-from kassa.db.driver import compiled, driver_of, fetch, mapping
+from kassa.db.driver import QUEUE_KEY, compiled, driver_of, fetch, mapping
 
-_KEY = "kassa.batch"
+_KEY = QUEUE_KEY
 _Shape = tuple[Any, ...]
 _STATEMENTS: dict[tuple[str, _Shape], Executable] = {}  # (dialect, shape) → statement
 

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-_QUEUE = "kassa.batch"  # kassa.db.batch's key in session.info (a read must not pass it)
+QUEUE_KEY = "kassa.batch"  # where kassa.db.batch queues writes (a read must not pass them)
 _Process = Callable[[Any], Any] | None
 
 
@@ -181,7 +181,7 @@ async def rows(
 ) -> Sequence[Any]:
     """The statement's rows: through asyncpg when it may, else through the session. Each
     row is a tuple whose elements are also named (entities by class, columns by label)."""
-    if not (session.info.get(_QUEUE) or session.new or session.dirty or session.deleted):
+    if not (session.info.get(QUEUE_KEY) or session.new or session.dirty or session.deleted):
         driver = await driver_of(session)
         if driver is not None:
             form = compiled(statement, driver[0].dialect)

@@ -121,7 +121,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-_ADVICE = frozenset({"read", "statement"})  # calls that only read (and "check")
+_ADVICE = frozenset(
+    {"read", "statement"}
+)  # calls that only read, in a session ("check" needs none)
 
 
 async def execute(
@@ -206,8 +208,8 @@ class _Engine:
         self.actor = Actor.provider(call.provider)
 
     async def advise(self) -> Outcome:
-        """Calls that only read: whether an order could be paid (advice only, so no lock:
-        `open` checks again under it), one transaction, the statement."""
+        """Calls that only read, in one session without a transaction: one transaction,
+        the statement."""
         kind = self.call.kind
         if kind == "read":
             return Outcome(tx=_stored(await self._read()))
