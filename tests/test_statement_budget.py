@@ -27,10 +27,12 @@ from tests.test_stripe import signed, topup
 # (PostgreSQL round trips, SQLite statements incl. BEGIN IMMEDIATE) per call
 BUDGET = {
     "CheckPerformTransaction": (1, 1),  # one read, no transaction
-    "CreateTransaction": (4, 9),  # BEGIN, lock the order with its transactions, the writes, COMMIT
-    "CreateTransaction again": (4, 5),  # answered from storage
-    "PerformTransaction": (4, 12),  # BEGIN, lock order and transaction, the writes, COMMIT
-    "PerformTransaction again": (3, 4),
+    # PostgreSQL: a compare-and-set, no transaction: the order read with its transactions,
+    # the writes sent only if it is unchanged (SQLite: BEGIN, the lock, the writes, COMMIT)
+    "CreateTransaction": (2, 9),
+    "CreateTransaction again": (1, 5),  # answered from the one read
+    "PerformTransaction": (2, 12),  # the transaction read with its order, the writes
+    "PerformTransaction again": (1, 4),
     # a provider's signed event (Stripe's): BEGIN, the event claimed with its payment's
     # lock, the writes (the move, or the record of an event that changes nothing), COMMIT
     "Stripe event": (4, 13),

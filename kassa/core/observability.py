@@ -37,6 +37,12 @@ PAYMENT_MOVES = Counter(
 PAYMENT_UPDATES = Counter(
     "kassa_payment_updates_total", "Provider updates by outcome", ["provider", "outcome"]
 )
+UNLOCKED_RETRIED = Counter(
+    "kassa_compare_and_set_retried_total",
+    "Provider calls tried without a lock and carried out again under it, by why: the rows "
+    "changed meanwhile (changed), or the work needed another statement (needs_lock)",
+    ["provider", "reason"],
+)
 WEBHOOK_REJECTED = Counter(
     "kassa_webhook_verifications_failed_total", "Webhooks refused as unauthentic", ["provider"]
 )

@@ -17,6 +17,14 @@ queue is sent first).
 Statements are built once per shape (which tables, which columns, in which order) with
 named parameters and kept: building and compiling a statement per call cost more Python
 than the round trips saved.
+
+Compare-and-set (PostgreSQL): code that read its rows without a lock names them and the
+values it read (`expect_unchanged`), queues its writes, and sends them with
+`send_if_unchanged` as one statement that needs no transaction around it: its first CTE
+locks the rows it names and yields a row only if they still hold those values (PostgreSQL
+re-checks a row that changed while it waited for the lock), and every write is gated on that
+row. Either all of them happen or none does; the caller then carries the work out again
+under the lock. Two round trips, where BEGIN, lock, writes and COMMIT are four.
 """
 
 from __future__ import annotations
@@ -27,14 +35,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ClauseElement,
     ColumnElement,
     Executable,
     Row,
+    Select,
     Table,
     TextClause,
     bindparam,
     event,
+    func,
     insert,
     inspect,
     literal_column,
@@ -48,9 +59,20 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.sql.util import find_tables
 
-from kassa.db.driver import QUEUE_KEY, compiled, driver_of, fetch, mapping
+from kassa.db.driver import (
+    QUEUE_KEY,
+    READS_DONE_KEY,
+    NeedsLock,
+    alone,
+    compiled,
+    driver_of,
+    fetch,
+    mapping,
+)
 
 _KEY = QUEUE_KEY
+UNCHANGED = "unchanged"  # the name of a compare-and-set's guarding CTE, for hand-written SQL
+_APPLIED = "kassa_applied"
 _Shape = tuple[Any, ...]
 _STATEMENTS: dict[tuple[str, _Shape], Executable] = {}  # (dialect, shape) → statement
 
@@ -65,11 +87,16 @@ class _Insert:
     def shape(self) -> _Shape:
         return ("insert", self.table.name, tuple(self.values), self.returning)
 
-    def build(self, prefix: str) -> Insert:
+    def build(self, prefix: str, guard: CTE | None = None) -> Insert:
         columns = self.table.c
-        statement = insert(self.table).values(
-            {name: bindparam(f"{prefix}{name}", type_=columns[name].type) for name in self.values}
-        )
+        binds = {
+            name: bindparam(f"{prefix}{name}", type_=columns[name].type) for name in self.values
+        }
+        if guard is None:
+            statement = insert(self.table).values(binds)
+        else:  # one row from the guard, or none
+            selected = select(*binds.values()).select_from(guard)
+            statement = insert(self.table).from_select(list(binds), selected)
         if self.returning:
             statement = statement.returning(*(columns[name] for name in self.returning))
         return statement
@@ -88,12 +115,14 @@ class _RowUpdate:
     def shape(self) -> _Shape:
         return ("update", self.table.name, tuple(self.key), tuple(self.values))
 
-    def build(self, prefix: str) -> Update:
+    def build(self, prefix: str, guard: CTE | None = None) -> Update:
         columns = self.table.c
-        where = [
+        where: list[ColumnElement[bool]] = [
             columns[name] == bindparam(f"{prefix}key_{name}", type_=columns[name].type)
             for name in self.key
         ]
+        if guard is not None:
+            where.append(select(literal_column("1")).select_from(guard).exists())
         values = {
             name: bindparam(f"{prefix}{name}", type_=columns[name].type) for name in self.values
         }
@@ -107,24 +136,63 @@ class _RowUpdate:
 
 @dataclass
 class _Text:
-    """Hand-written SQL (PostgreSQL only) whose parameters are already unique names."""
+    """Hand-written SQL (PostgreSQL only) whose parameters are already unique names;
+    `guarded` is its form for a compare-and-set, which writes nothing unless the CTE named
+    `UNCHANGED` yields its row (None: it has no such form)."""
 
     sql: str
     returned: tuple[ColumnElement[Any], ...]
     values: dict[str, Any]
+    guarded: str | None = None
 
     @property
     def shape(self) -> _Shape:
-        return ("text", self.sql)
+        return ("text", self.sql, self.guarded)
 
-    def build(self, _prefix: str) -> TextualSelect:
-        return TextClause(self.sql).columns(*self.returned)
+    def build(self, _prefix: str, guard: CTE | None = None) -> TextualSelect:
+        if guard is None:
+            return TextClause(self.sql).columns(*self.returned)
+        if self.guarded is None:
+            raise NeedsLock("hand-written SQL without a guarded form")
+        return TextClause(self.guarded).columns(*self.returned)
 
     def params(self, _prefix: str) -> dict[str, Any]:
         return self.values
 
 
 _Part = _Insert | _RowUpdate | _Text
+
+
+@dataclass
+class _Expected:
+    """A row read without a lock, by its key, and the values of it the writes rely on."""
+
+    table: Table
+    key: dict[str, Any]
+    values: dict[str, Any]
+
+    @property
+    def shape(self) -> _Shape:
+        return ("expected", self.table.name, tuple(self.key), tuple(self.values))
+
+    def conditions(self, prefix: str) -> list[ColumnElement[bool]]:
+        columns = self.table.c
+        found: list[ColumnElement[bool]] = [
+            columns[name] == bindparam(f"{prefix}key_{name}", type_=columns[name].type)
+            for name in self.key
+        ]
+        found.extend(
+            columns[name].is_not_distinct_from(
+                bindparam(f"{prefix}{name}", type_=columns[name].type)
+            )
+            for name in self.values
+        )
+        return found
+
+    def params(self, prefix: str) -> dict[str, Any]:
+        found = {f"{prefix}key_{name}": value for name, value in self.key.items()}
+        found.update({f"{prefix}{name}": value for name, value in self.values.items()})
+        return found
 
 
 def _defaults(table: Table, given: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -155,6 +223,7 @@ class Batch:
     parts: list[_Part] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # parts others refer to by name
     returning: int | None = None  # the index of the one part whose RETURNING is wanted
+    expected: list[_Expected] = field(default_factory=list)  # a compare-and-set's rows
 
     def insert(
         self, table: Table, values: dict[str, Any], *, returning: tuple[str, ...] = ()
@@ -173,11 +242,13 @@ class Batch:
         *,
         name: str,
         returned: tuple[ColumnElement[Any], ...],
+        guarded: str | None = None,
     ) -> None:
-        """A part later parts refer to as `name` (PostgreSQL only)."""
+        """A part later parts refer to as `name` (PostgreSQL only); `guarded`, its form
+        for a compare-and-set (it selects from the CTE named `UNCHANGED`)."""
         assert name not in self.names.values(), name
         self.names[len(self.parts)] = name
-        self.parts.append(_Text(sql, returned, values))
+        self.parts.append(_Text(sql, returned, values, guarded))
 
     def set(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
         for part in self.parts:
@@ -248,6 +319,41 @@ def queue_changes(session: AsyncSession, row: Any) -> None:
         assign(session, row, **changed)
 
 
+def expect_unchanged(
+    session: AsyncSession, table: Table, key: dict[str, Any], values: dict[str, Any]
+) -> None:
+    """Names a row the session read without a lock and the values its queued writes rely
+    on; the session's reads are done (a statement now raises `NeedsLock`), and its writes
+    leave with `send_if_unchanged`."""
+    batch_of(session).expected.append(_Expected(table, dict(key), dict(values)))
+    session.info[READS_DONE_KEY] = True
+
+
+async def send_if_unchanged(session: AsyncSession) -> tuple[bool, Mapping[str, Any] | None]:
+    """Sends the queue as one compare-and-set statement on the session's connection, which
+    is outside any transaction (PostgreSQL): whether the expected rows were unchanged, so
+    that every write happened (else none did), and the row returned by the part queued with
+    `returning`. Nothing queued: (True, None), nothing sent."""
+    session.info.pop(READS_DONE_KEY, None)
+    batch: Batch | None = session.info.pop(_KEY, None)
+    if batch is None or not batch.parts:
+        return True, None
+    assert batch.expected, "a compare-and-set names the rows it read"
+    statement, params = _one_statement("postgresql", batch)
+    connection = session.bind
+    assert connection is not None
+    found = await alone(connection, statement, params)  # type: ignore[arg-type]
+    if found is None:
+        raise NeedsLock("statements go through SQLAlchemy here")
+    if not found or not found[0][0]:
+        return False, None
+    if batch.returning is None:
+        return True, None
+    row = found[0]._asdict()
+    del row[_APPLIED]
+    return True, row
+
+
 async def send(session: AsyncSession) -> Mapping[str, Any] | None:
     """Sends the queue now; the row returned by the part queued with `returning`. On
     PostgreSQL the statement goes to asyncpg directly (`kassa.db.driver`) once SQLAlchemy
@@ -308,8 +414,11 @@ def _send(session: Session) -> Row[Any] | None:
 
 
 def _one_statement(dialect: str, batch: Batch) -> tuple[Executable, dict[str, Any]]:
-    """PostgreSQL's form of the queue: one statement (its parts as CTEs when several)."""
+    """PostgreSQL's form of the queue: one statement (its parts as CTEs when several, and
+    always for a compare-and-set)."""
     parts = batch.parts
+    if batch.expected:
+        return _guarded_statement(dialect, batch)
     if len(parts) == 1:
         part = parts[0]
         return _statement(dialect, part.shape, lambda: part.build("b_")), part.params("b_")
@@ -318,6 +427,21 @@ def _one_statement(dialect: str, batch: Batch) -> tuple[Executable, dict[str, An
         params.update(part.params(f"b{index}_"))
     shape = (tuple(part.shape for part in parts), tuple(batch.names.items()), batch.returning)
     return _statement(dialect, shape, lambda: _together(batch)), params
+
+
+def _guarded_statement(dialect: str, batch: Batch) -> tuple[Executable, dict[str, Any]]:
+    params: dict[str, Any] = {}
+    for index, expected in enumerate(batch.expected):
+        params.update(expected.params(f"g{index}_"))
+    for index, part in enumerate(batch.parts):
+        params.update(part.params(f"b{index}_"))
+    shape = (
+        tuple(expected.shape for expected in batch.expected),
+        tuple(part.shape for part in batch.parts),
+        tuple(batch.names.items()),
+        batch.returning,
+    )
+    return _statement(dialect, shape, lambda: _guarded(batch)), params
 
 
 def _together(batch: Batch) -> Executable:
@@ -333,12 +457,46 @@ def _together(batch: Batch) -> Executable:
     return select(wanted).add_cte(*others)
 
 
+def _guard(expected: list[_Expected]) -> Select[Any]:
+    """The rows read without a lock, locked now: one row if all still hold the values
+    read, none otherwise (a row changed while this waited is checked as it is now)."""
+    tables = [item.table for item in expected]
+    assert len(set(tables)) == len(tables), "one expectation a table"
+    conditions = [c for i, item in enumerate(expected) for c in item.conditions(f"g{i}_")]
+    return (
+        select(literal_column("1").label("held"))
+        .select_from(*tables)
+        .where(*conditions)
+        .with_for_update()
+    )
+
+
+def _guarded(batch: Batch) -> Executable:
+    """The compare-and-set: the guard first (materialised: evaluated, and its locks
+    taken, once), every part writing only with its row, and whether it had one."""
+    guard = _guard(batch.expected).cte(UNCHANGED).prefix_with("MATERIALIZED")
+    ctes = [
+        part.build(f"b{index}_", guard).cte(batch.names.get(index, f"w{index}"))
+        for index, part in enumerate(batch.parts)
+    ]
+    applied = select(func.count()).select_from(guard).scalar_subquery().label(_APPLIED)
+    if batch.returning is None:
+        return select(applied).add_cte(guard, *ctes)
+    wanted = ctes[batch.returning]
+    others = [cte for index, cte in enumerate(ctes) if index != batch.returning]
+    return select(applied, *wanted.c).add_cte(guard, *others)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _before_orm_statement(state: ORMExecuteState) -> None:
     """Whatever the ORM is about to read or change sees the queued writes: the queue is
     sent first (a refund seen before the success reads the invoice that success queued).
     A read of tables the queue does not write cannot see its writes, and waits for them
-    to leave with the rest (a succeeding renewal reads its tariff and its subscription)."""
+    to leave with the rest (a succeeding renewal reads its tariff and its subscription).
+    A session whose unlocked reads are done runs no statement: its writes would not be
+    guarded by them."""
+    if state.session.info.get(READS_DONE_KEY):
+        raise NeedsLock("a statement after the unlocked reads")
     batch = state.session.info.get(_KEY)
     if batch and not _reads_around(state, batch):
         _send(state.session)

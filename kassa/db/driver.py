@@ -33,6 +33,17 @@ from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 QUEUE_KEY = "kassa.batch"  # where kassa.db.batch queues writes (a read must not pass them)
+# set on a session whose reads are done: it only queues writes now (kassa.db.batch's
+# compare-and-set), and a statement it tried to run would not be guarded by the check
+READS_DONE_KEY = "kassa.reads_done"
+
+
+class NeedsLock(Exception):
+    """Raised when code running without a lock (its reads done, its writes queued to be
+    sent only if what it read is unchanged) tries to run a statement: the caller carries
+    the work out again the ordinary way, under the row's lock."""
+
+
 _Process = Callable[[Any], Any] | None
 
 
@@ -181,6 +192,8 @@ async def rows(
 ) -> Sequence[Any]:
     """The statement's rows: through asyncpg when it may, else through the session. Each
     row is a tuple whose elements are also named (entities by class, columns by label)."""
+    if session.info.get(READS_DONE_KEY):
+        raise NeedsLock("a read after the unlocked reads")
     if not (session.info.get(QUEUE_KEY) or session.new or session.dirty or session.deleted):
         driver = await driver_of(session)
         if driver is not None:

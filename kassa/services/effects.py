@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
 from kassa.db.base import utcnow
-from kassa.db.batch import batch_of
+from kassa.db.batch import UNCHANGED, batch_of
 from kassa.db.models import (
     CreditNote,
     CreditNoteCounter,
@@ -168,14 +168,21 @@ async def _credit_note(session: AsyncSession, payment: Payment, amount: int) -> 
 # batch (kassa.db.batch), so they leave with the payment's move in one statement. Every
 # succeeded payment waits for the year's counter row, so the time between taking it and
 # COMMIT is the ceiling on payments a second; here that time is one round trip.
-def _invoice_parts(taken: str, issued: str) -> list[tuple[str, ColumnClause[Any]]]:
-    return [
-        (
-            """INSERT INTO invoice_counters (year, last_number) VALUES (:inv_year, 1)
+# Compare-and-set (kassa.db.batch): the number is taken only with the guard's row; the
+# invoice and its event are made from the number taken, so they follow it.
+_TAKE_NUMBER = """INSERT INTO invoice_counters (year, last_number) VALUES (:inv_year, 1)
 ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number + 1
-RETURNING last_number""",
-            column("last_number", BigInteger),
-        ),
+RETURNING last_number"""
+_TAKE_NUMBER_GUARDED = f"""INSERT INTO invoice_counters (year, last_number)
+SELECT CAST(:inv_year AS INTEGER), 1 FROM {UNCHANGED}
+ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number + 1
+RETURNING last_number"""  # noqa: S608 (the CTE's name is a constant)
+
+
+def _invoice_parts(taken: str, issued: str) -> list[tuple[str, str, ColumnClause[Any]]]:
+    """(SQL, its compare-and-set form, what it returns) of each part."""
+    return [
+        (_TAKE_NUMBER, _TAKE_NUMBER_GUARDED, column("last_number", BigInteger)),
         (
             # the only text put in is the CTEs' names, made here from an integer
             f"""INSERT INTO invoices (id, number, payment_id, user_id, amount, currency, status,
@@ -189,6 +196,7 @@ SELECT CAST(:inv_id AS VARCHAR),
        CAST(:inv_paid_at AS TIMESTAMPTZ)
 FROM {taken}
 RETURNING number""",  # noqa: S608
+            "",  # the same: it follows the number
             column("number", String),
         ),
         (
@@ -198,6 +206,7 @@ SELECT CAST(:inv_event_id AS VARCHAR), 'invoice.paid',
        CAST(:inv_created_at AS TIMESTAMPTZ)
 FROM {issued}
 RETURNING id""",  # noqa: S608
+            "",
             column("id", String),
         ),
     ]
@@ -234,9 +243,10 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
             f"inv{n}_created_at": utcnow(),
         }
         names = (f"invoice_number_{n}", f"invoice_{n}", f"invoice_event_{n}")
-        for name, (sql, returned) in zip(names, _invoice_parts(*names[:2]), strict=True):
+        for name, (sql, guarded, returned) in zip(names, _invoice_parts(*names[:2]), strict=True):
             sql = sql.replace(":inv_", f":inv{n}_")
-            queue.text(sql, _binds(sql, values), name=name, returned=(returned,))
+            guarded = guarded.replace(":inv_", f":inv{n}_") or sql
+            queue.text(sql, _binds(sql, values), name=name, returned=(returned,), guarded=guarded)
         return
     invoice.number = await _next_invoice_number(session, paid_at.year)
     session.add(Invoice(**invoice.model_dump()))

@@ -9,6 +9,15 @@ serialised; the provider's transaction id is unique per provider; every move of 
 goes through `apply_update`, handed the row already locked; and a repeated call is answered
 from the stored transaction, so repeats answer identically. A transaction still open after
 the provider's timeout is cancelled when it is next touched.
+
+On PostgreSQL, opening, completing and cancelling are first tried without a transaction:
+the rows are read in one statement without a lock, the same code decides and queues the
+same writes, and they leave as one compare-and-set statement (`kassa.db.batch`) that writes
+only if the payment and the provider's transaction are still as read. A repeat, or a call
+refused, is answered from that one read; a move costs two round trips instead of four.
+Anything the attempt cannot do that way (a row changed meanwhile, an effect that reads,
+like a tariff's subscription) makes it write nothing, and the call is carried out again
+the ordinary way, under the lock.
 """
 
 from __future__ import annotations
@@ -21,9 +30,12 @@ from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.core.observability import UNLOCKED_RETRIED
 from kassa.core.runtime import Runtime
 from kassa.db import driver
-from kassa.db.batch import assign, batch_of, send
+from kassa.db.after_commit import committed, discarded
+from kassa.db.batch import assign, batch_of, expect_unchanged, send, send_if_unchanged
+from kassa.db.driver import NeedsLock
 from kassa.db.models import Payment, ProviderTransaction
 from kassa.db.session import Database
 from kassa.domain.fiscal import lines_of
@@ -44,13 +56,14 @@ from kassa.services.updates import apply_update, lock_payment
 # Built once, with named parameters: building a statement per call costs more Python than
 # running it.
 _PROVIDER = ProviderTransaction.provider == bindparam("provider")
-_TX_AND_ORDER_LOCKED = (
+_TX_AND_ORDER = (
     select(Payment, ProviderTransaction)
     .join(ProviderTransaction, ProviderTransaction.payment_id == Payment.id)
     .where(_PROVIDER, ProviderTransaction.provider_tx_id == bindparam("provider_tx_id"))
+)
+_TX_AND_ORDER_LOCKED = (
     # both rows: waiting for the lock, PostgreSQL re-reads only the rows it locks
-    .with_for_update()
-    .execution_options(populate_existing=True)
+    _TX_AND_ORDER.with_for_update().execution_options(populate_existing=True)
 )
 _PAYMENTS, _TXS = Payment.__table__.c, ProviderTransaction.__table__.c
 _LIVE_STATE = (  # of the order's transaction still open or completed (completed wins)
@@ -77,12 +90,13 @@ _ORDER_AND_LIVE_TX = select(
 # lock, PostgreSQL re-reads the order but not the joined rows: they may predate the wait, so
 # they are trusted only to decide that a new transaction may open, which the unique keys
 # check again (the call's id, one live transaction an order), failing the transaction.
-_ORDER_AND_TXS_LOCKED = (
+_ORDER_AND_TXS = (
     select(Payment, ProviderTransaction)
     .outerjoin(ProviderTransaction, and_(ProviderTransaction.payment_id == Payment.id, _PROVIDER))
     .where(Payment.id == bindparam("payment_id"))
-    .with_for_update(of=Payment)
-    .execution_options(populate_existing=True)
+)
+_ORDER_AND_TXS_LOCKED = _ORDER_AND_TXS.with_for_update(of=Payment).execution_options(
+    populate_existing=True
 )
 _TX_OR_ORDERS_TXS = (
     select(ProviderTransaction)
@@ -124,6 +138,7 @@ def now_ms() -> int:
 _ADVICE = frozenset(
     {"read", "statement"}
 )  # calls that only read, in a session ("check" needs none)
+_UNLOCKED_FIRST = frozenset({"open", "complete", "cancel"})  # tried as a compare-and-set
 
 
 async def execute(
@@ -144,6 +159,10 @@ async def execute(
                 engine = _Engine(call, timeout_ms, timeout_reason)
                 engine.session = session
                 return await engine.advise()
+        if call.kind in _UNLOCKED_FIRST and not rt.db.is_sqlite:
+            done = await _unlocked(rt, _Engine(call, timeout_ms, timeout_reason, unlocked=True))
+            if done is not None:
+                return done
         try:
             return await _carry_out(rt, _Engine(call, timeout_ms, timeout_reason))
         except IntegrityError:
@@ -154,6 +173,42 @@ async def execute(
             return await _carry_out(rt, _Engine(call, timeout_ms, timeout_reason, careful=True))
     except Refused as exc:
         return Outcome(refusal=exc.refusal)
+
+
+async def _unlocked(rt: Runtime, engine: _Engine) -> Outcome | None:
+    """The call as a compare-and-set (PostgreSQL): its rows read without a lock, its
+    writes sent in one statement that applies them only if those rows are unchanged. None
+    when nothing was written and the call must be carried out under the lock."""
+    async with rt.db.reading() as session:
+        engine.session = session
+        refusal: Refusal | None = None
+        try:
+            try:
+                row = await engine.run()
+            except _RefusedAfterCommit as exc:  # its writes (a transaction expired) first
+                refusal, row = exc.refusal, None
+            if session.new or session.dirty or session.deleted:
+                raise NeedsLock("ORM writes")
+            applied, new = await send_if_unchanged(session)
+        except (NeedsLock, IntegrityError) as exc:
+            discarded(session)
+            reason = "needs_lock" if isinstance(exc, NeedsLock) else "changed"
+            UNLOCKED_RETRIED.labels(engine.call.provider, reason).inc()
+            return None
+        except BaseException:
+            discarded(session)
+            raise
+        if not applied:
+            discarded(session)
+            UNLOCKED_RETRIED.labels(engine.call.provider, "changed").inc()
+            return None
+        committed(session)
+    if refusal is not None:
+        return Outcome(refusal=refusal)
+    assert row is not None
+    if new is not None and row.id is None:
+        row.id = new["id"]
+    return Outcome(tx=_stored(row))
 
 
 async def _carry_out(rt: Runtime, engine: _Engine) -> Outcome:
@@ -199,10 +254,13 @@ class _Engine:
         timeout_reason: int | None,
         *,
         careful: bool = False,
+        unlocked: bool = False,
     ) -> None:
-        """`careful`: read the order's transactions after its lock, never with it."""
+        """`careful`: read the order's transactions after its lock, never with it.
+        `unlocked`: read without a lock, and name what was read (a compare-and-set)."""
         self.call = call
         self.careful = careful
+        self.unlocked = unlocked
         self.timeout_ms = timeout_ms
         self.timeout_reason = timeout_reason
         self.actor = Actor.provider(call.provider)
@@ -272,10 +330,31 @@ class _Engine:
         """The provider transaction and its payment, both rows locked, in one statement
         (a transaction's payment never changes)."""
         params = {"provider": self.call.provider, "provider_tx_id": self.call.provider_tx_id}
-        found = driver.one_or_none(await driver.rows(self.session, _TX_AND_ORDER_LOCKED, params))
+        statement = _TX_AND_ORDER if self.unlocked else _TX_AND_ORDER_LOCKED
+        found = driver.one_or_none(await driver.rows(self.session, statement, params))
         if found is None:
             raise Refused(Refusal.TX_NOT_FOUND)
-        return found[0], found[1]
+        payment, tx = found
+        if self.unlocked:
+            self._expect(payment, tx)
+        return payment, tx
+
+    def _expect(self, payment: Payment, tx: ProviderTransaction | None = None) -> None:
+        """The rows read without a lock, and what of them the writes rely on: the payment
+        as it was (every write of it sets `updated_at`), the transaction's state."""
+        expect_unchanged(
+            self.session,
+            Payment.__table__,  # type: ignore[arg-type]
+            {"id": payment.id},
+            {"status": payment.status, "updated_at": payment.updated_at},
+        )
+        if tx is not None:
+            expect_unchanged(
+                self.session,
+                ProviderTransaction.__table__,  # type: ignore[arg-type]
+                {"id": tx.id},
+                {"state": tx.state},
+            )
 
     def _expired(self, tx: ProviderTransaction) -> bool:
         """Open longer than the provider allows, counted from the provider's own time."""
@@ -331,6 +410,17 @@ class _Engine:
             "provider_tx_id": self.call.provider_tx_id,
             "payment_id": self.call.payment_id or "",
         }
+        if self.unlocked:  # one snapshot: the joined rows are as the order's
+            rows = await driver.rows(self.session, _ORDER_AND_TXS, params)
+            payment = self._checked(rows[0][0] if rows else None)
+            joined = [tx for _, tx in rows if tx is not None]
+            if any(
+                tx.state in LIVE_TX_STATES and tx.provider_tx_id != self.call.provider_tx_id
+                for tx in joined
+            ):
+                raise NeedsLock("another live transaction: is the call's id another order's?")
+            self._expect(payment)
+            return payment, joined
         if self.careful:
             payment = await self._order()
         else:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kassa.core.logging import get_logger
 from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES, labelled
 from kassa.db import driver
+from kassa.db.after_commit import after_commit
 from kassa.db.base import utcnow
 from kassa.db.batch import assign, batch_of
 from kassa.db.models import Payment, ProviderEvent
@@ -240,7 +241,8 @@ async def apply_update(
         batch_of(session).set(ProviderEvent.__table__, key, {"outcome": outcome.value})  # type: ignore[arg-type]
     if not claimed:
         return finish(Outcome.DUPLICATE)
-    labelled(PAYMENT_UPDATES, update.provider, outcome.value).inc()
+    counted = labelled(PAYMENT_UPDATES, update.provider, outcome.value)
+    after_commit(session, counted.inc)
     if outcome is Outcome.IGNORED:
         await _keep_late_method(session, payment, update)
     if outcome is not Outcome.APPLIED:
@@ -253,13 +255,9 @@ async def apply_update(
             error_message=f"{outcome.value}: {reason}",
             details={"provider_status": update.status.value, "event_id": update.event_id},
         )
-        log.info(
-            "payment.update_not_applied",
-            payment_id=payment.id,
-            outcome=outcome.value,
-            reason=reason,
-            event_id=update.event_id,
-        )
+        said = {"payment_id": payment.id, "outcome": outcome.value, "reason": reason,
+                "event_id": update.event_id}  # fmt: skip
+        after_commit(session, lambda: log.info("payment.update_not_applied", **said))
         return finish(outcome, reason)
 
     if decision.through_success:
@@ -383,11 +381,12 @@ async def _move(
     elif target in UNPAID and PaymentStatus(previous) not in UNPAID:
         # once: a failed payment later cancelled (Stripe's intent closed) is not unpaid twice
         await effects.on_unpaid(session, payment)
-    labelled(PAYMENT_MOVES, payment.provider, target.value).inc()
-    log.info(
-        "payment.moved",
-        payment_id=payment.id,
-        status=target.value,
-        event_id=update.event_id,
-        operation=operation,
-    )
+    moved = labelled(PAYMENT_MOVES, payment.provider, target.value)
+    said = {"payment_id": payment.id, "status": target.value, "event_id": update.event_id,
+            "operation": operation}  # fmt: skip
+
+    def report() -> None:
+        moved.inc()
+        log.info("payment.moved", **said)
+
+    after_commit(session, report)

@@ -1,0 +1,126 @@
+"""A provider's call carried out as a compare-and-set (PostgreSQL, kassa.db.batch) writes only
+if the rows it read without a lock are unchanged. When another writer changes them in between,
+it writes nothing — not even an invoice number — and the call is carried out again under the
+row's lock, answering as the rows are then. SQLite has no such path (its transactions hold
+the database's write lock from their start)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kassa.core.runtime import Runtime
+from tests.conftest import bearer
+from tests.test_payme_merchant_api import account, error_code, new_payme_id, now_ms, order, rpc
+
+
+@pytest.fixture(autouse=True)
+def _postgres(runtime: Runtime) -> None:
+    if runtime.db.is_sqlite:
+        pytest.skip("SQLite carries every call out under its write lock: no compare-and-set")
+
+
+def retried() -> float:
+    sample = {"provider": "payme", "reason": "changed"}
+    return REGISTRY.get_sample_value("kassa_compare_and_set_retried_total", sample) or 0.0
+
+
+@asynccontextmanager
+async def holding(runtime: Runtime, payment_id: str) -> AsyncIterator[AsyncConnection]:
+    """Another writer holding the payment's row lock until it commits."""
+    async with runtime.db.engine.connect() as other:
+        await other.execute(text("SELECT id FROM payments WHERE id = :id FOR UPDATE"),
+                            {"id": payment_id})
+        yield other
+
+
+async def until_waiting_for_a_lock(runtime: Runtime) -> None:
+    async with runtime.db.engine.connect() as watcher:
+        for _ in range(500):
+            waiting = await watcher.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+            if waiting:
+                return
+            await asyncio.sleep(0.01)
+    raise AssertionError("the call never waited for the row's lock")
+
+
+async def opened(client: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
+    payment = await order(client)
+    payme_id = new_payme_id()
+    body = await rpc(client, "CreateTransaction", {"id": payme_id, "time": now_ms(),
+                                                   "amount": payment["amount"], "account": account(payment)})
+    assert body["result"]["state"] == 1, body
+    return payment, payme_id
+
+
+async def counted(runtime: Runtime, sql: str, **params: object) -> Any:
+    async with runtime.db.engine.connect() as connection:
+        return await connection.scalar(text(sql), params)
+
+
+async def test_a_perform_whose_payment_changed_meanwhile_is_carried_out_once_as_it_is_now(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    payment, payme_id = await opened(client)
+    before = retried()
+    async with holding(runtime, payment["id"]) as other:
+        perform = asyncio.create_task(rpc(client, "PerformTransaction", {"id": payme_id}))
+        await until_waiting_for_a_lock(runtime)  # read without a lock; its write waits
+        await other.execute(text("UPDATE payments SET description = 'changed meanwhile', "
+                                 "updated_at = :now WHERE id = :id"),
+                            {"now": datetime.now(UTC), "id": payment["id"]})
+        await other.commit()
+    answer = await perform
+    assert answer["result"]["state"] == 2, answer
+    assert retried() == before + 1  # its first write found the row changed and wrote nothing
+    paid = (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(payment["user_id"]))).json()
+    assert paid["status"] == "succeeded" and paid["description"] == "changed meanwhile"
+    # one success, its event built from the payment as it is now; one invoice
+    events = await counted(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'payment.succeeded' "
+                                    "AND data->>'id' = :id AND data->>'description' = 'changed meanwhile'",
+                           id=payment["id"])
+    invoices = await counted(runtime, "SELECT count(*) FROM invoices WHERE payment_id = :id", id=payment["id"])
+    assert (events, invoices) == (1, 1)
+    again = await rpc(client, "PerformTransaction", {"id": payme_id})
+    assert again["result"] == answer["result"]
+
+
+async def test_a_perform_overtaken_by_a_cancel_writes_nothing_and_takes_no_invoice_number(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    payment, payme_id = await opened(client)
+    year = datetime.now(UTC).year
+    numbers = "SELECT coalesce(max(last_number), 0) FROM invoice_counters WHERE year = :year"
+    taken = await counted(runtime, numbers, year=year)
+    before = retried()
+    async with holding(runtime, payment["id"]) as other:
+        perform = asyncio.create_task(rpc(client, "PerformTransaction", {"id": payme_id}))
+        await until_waiting_for_a_lock(runtime)
+        # as CancelTransaction writes it, committed while the perform waits
+        await other.execute(text("UPDATE provider_transactions SET state = -1, reason = 3, cancel_time = :ms "
+                                 "WHERE provider = 'payme' AND provider_tx_id = :tx"),
+                            {"ms": now_ms(), "tx": payme_id})
+        await other.execute(text("UPDATE payments SET status = 'cancelled', updated_at = :now WHERE id = :id"),
+                            {"now": datetime.now(UTC), "id": payment["id"]})
+        await other.commit()
+    answer = await perform
+    assert error_code(answer) == -31008  # the transaction is cancelled: it cannot be performed
+    assert retried() == before + 1
+    assert await counted(runtime, numbers, year=year) == taken  # numbering stays gap-free
+    invoices = await counted(runtime, "SELECT count(*) FROM invoices WHERE payment_id = :id", id=payment["id"])
+    audited = await counted(runtime, "SELECT count(*) FROM audit_records WHERE payment_id = :id "
+                                     "AND status = 'succeeded'", id=payment["id"])
+    assert (invoices, audited) == (0, 0)
+    state = (await rpc(client, "CheckTransaction", {"id": payme_id}))["result"]
+    assert state["state"] == -1 and state["perform_time"] == 0
