@@ -8,9 +8,10 @@ moved by a third between runs and hid a fifth of CPU saved. Alternated, every pa
 
     .venv/bin/python -m bench.ab /tmp/base            # 4 rounds of 4 s cells
     BENCH_AB_ROUNDS=6 .venv/bin/python -m bench.ab /tmp/base
+    BENCH_AB_SCENARIO=cycle .venv/bin/python -m bench.ab /tmp/base  # create + Payme, repeats
 
 Prints each cell and, per version and client count, the medians of payments a second,
-server CPU per call and p99.
+server CPU per call and p99; a cycle cell also counts payments lost or paid twice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bench import run as bench
 from kassa.core.security import mint_token
 
 ROUNDS = int(os.environ.get("BENCH_AB_ROUNDS", "4"))
+SCENARIO = os.environ.get("BENCH_AB_SCENARIO", "payme")  # or "cycle"
 CLIENTS = (16, 64)
 HERE = Path(__file__).resolve().parent.parent
 
@@ -51,6 +53,16 @@ def serve(tree: Path, name: str, redis_db: int, workdir: Path) -> tuple[str, str
     return url, address, proc
 
 
+def measure(url: str, address: str, proc: subprocess.Popen[bytes], clients: int, token: str) -> dict[str, Any]:
+    """One cell of the scenario; a cycle's payments are then checked as `make bench` does."""
+    if SCENARIO == "cycle":
+        cell = bench.run_cell(address, "cycle", clients, proc, token=token)
+        cell.update(asyncio.run(bench.verify_cycle(url, cell.pop("paid"))))
+        return cell
+    orders = asyncio.run(bench.pending_payme_orders(url))
+    return bench.run_cell(address, "payme", clients, proc, token=token, orders=orders)
+
+
 def main(other: Path) -> None:
     token = mint_token(bench.SECRET, "bench-user", expires_in=timedelta(hours=2))
     with tempfile.TemporaryDirectory() as workdir:
@@ -67,11 +79,11 @@ def main(other: Path) -> None:
                 for clients in CLIENTS:
                     for name in ("this", "other") if round_ % 2 == 0 else ("other", "this"):
                         url, address, proc = sides[name]
-                        orders = asyncio.run(bench.pending_payme_orders(url))
-                        cell = bench.run_cell(address, "payme", clients, proc, token=token, orders=orders)
+                        cell = measure(url, address, proc, clients, token)
                         cells.setdefault((name, clients), []).append(cell)
-                        print(f"{name} payme {clients}: {cell['units_per_s']}/s, {cell['cpu_ms']} ms CPU a call, "
-                              f"p99 {cell['p99_ms']} ms", flush=True)  # fmt: skip
+                        checked = f", {cell['lost']} lost, {cell['doubled']} doubled" if "lost" in cell else ""
+                        print(f"{name} {SCENARIO} {clients}: {cell['units_per_s']}/s, {cell['cpu_ms']} ms CPU a call, "
+                              f"p99 {cell['p99_ms']} ms{checked}", flush=True)  # fmt: skip
         finally:
             for _, _, proc in sides.values():
                 proc.terminate()

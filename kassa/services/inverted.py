@@ -86,10 +86,11 @@ _ORDER_AND_LIVE_TX = select(
     _PAYMENTS.description,
     _LIVE_STATE.label("live"),
 ).where(_PAYMENTS.id == bindparam("payment_id"))
-# The order locked with its transactions of the provider, in one statement. Waiting for the
-# lock, PostgreSQL re-reads the order but not the joined rows: they may predate the wait, so
-# they are trusted only to decide that a new transaction may open, which the unique keys
-# check again (the call's id, one live transaction an order), failing the transaction.
+# The order with its transactions of the provider, in one statement (one snapshot). Locked:
+# waiting for the lock, PostgreSQL re-reads the order but not the joined rows: they may
+# predate the wait, so they are trusted only to decide that a new transaction may open,
+# which the unique keys check again (the call's id, one live transaction an order), failing
+# the transaction.
 _ORDER_AND_TXS = (
     select(Payment, ProviderTransaction)
     .outerjoin(ProviderTransaction, and_(ProviderTransaction.payment_id == Payment.id, _PROVIDER))
