@@ -2,11 +2,12 @@
 if the rows it read without a lock are unchanged. When another writer changes them in between,
 it writes nothing — not even an invoice number — and the call is carried out again under the
 row's lock, answering as the rows are then. SQLite has no such path (its transactions hold
-the database's write lock from their start)."""
+the database's write lock from their start); the storm of racing calls runs on both."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -23,8 +24,7 @@ from tests.conftest import bearer
 from tests.test_payme_merchant_api import account, error_code, new_payme_id, now_ms, order, rpc
 
 
-@pytest.fixture(autouse=True)
-def _postgres(runtime: Runtime) -> None:
+def postgres_only(runtime: Runtime) -> None:
     if runtime.db.is_sqlite:
         pytest.skip("SQLite carries every call out under its write lock: no compare-and-set")
 
@@ -72,6 +72,7 @@ async def counted(runtime: Runtime, sql: str, **params: object) -> Any:
 async def test_a_perform_whose_payment_changed_meanwhile_is_carried_out_once_as_it_is_now(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
+    postgres_only(runtime)
     payment, payme_id = await opened(client)
     before = retried()
     async with holding(runtime, payment["id"]) as other:
@@ -99,6 +100,7 @@ async def test_a_perform_whose_payment_changed_meanwhile_is_carried_out_once_as_
 async def test_a_perform_overtaken_by_a_cancel_writes_nothing_and_takes_no_invoice_number(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
+    postgres_only(runtime)
     payment, payme_id = await opened(client)
     year = datetime.now(UTC).year
     numbers = "SELECT coalesce(max(last_number), 0) FROM invoice_counters WHERE year = :year"
@@ -124,3 +126,44 @@ async def test_a_perform_overtaken_by_a_cancel_writes_nothing_and_takes_no_invoi
     assert (invoices, audited) == (0, 0)
     state = (await rpc(client, "CheckTransaction", {"id": payme_id}))["result"]
     assert state["state"] == -1 and state["perform_time"] == 0
+
+
+async def test_a_storm_of_racing_calls_pays_each_order_once_and_numbers_invoices_without_gaps(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Performs, repeated creates and a cancel for a dozen orders, all at once and shuffled:
+    whichever wins an order's race, its answers agree with where it ended."""
+    orders = [await opened(client) for _ in range(12)]
+    calls: list[tuple[str, str, Any]] = []
+    for payment, payme_id in orders:
+        calls += [(payme_id, "PerformTransaction", {"id": payme_id})] * 3
+        calls += [(payme_id, "CreateTransaction", {"id": payme_id, "time": now_ms(), "amount": payment["amount"],
+                                                   "account": account(payment)})] * 2
+        calls.append((payme_id, "CancelTransaction", {"id": payme_id, "reason": 3}))
+    random.Random(7).shuffle(calls)
+    answers = await asyncio.gather(*(rpc(client, method, params) for _, method, params in calls))
+    for payment, payme_id in orders:
+        mine = [(method, answer) for (tx, method, _), answer in zip(calls, answers, strict=True) if tx == payme_id]
+        final = (await rpc(client, "CheckTransaction", {"id": payme_id}))["result"]
+        performed = final["state"] in (2, -2)  # paid, and maybe refunded by the cancel after
+        status = (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(payment["user_id"]))).json()
+        assert status["status"] == {2: "succeeded", -1: "cancelled", -2: "refunded"}[final["state"]]
+        performs = [a for m, a in mine if m == "PerformTransaction"]
+        if performed:  # every perform that succeeded answered the one stored time
+            assert {a["result"]["perform_time"] for a in performs if "result" in a} == {final["perform_time"]}
+        else:
+            assert all(error_code(a) == -31008 for a in performs)
+        for m, a in mine:
+            if m == "CreateTransaction" and "result" in a:  # a repeat while still open
+                assert a["result"]["state"] == 1 and a["result"]["create_time"] == final["create_time"]
+            elif m == "CreateTransaction":
+                assert error_code(a) == -31008  # performed or cancelled by then
+        invoices = await counted(runtime, "SELECT count(*) FROM invoices WHERE payment_id = :id", id=payment["id"])
+        succeeded = await counted(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'payment.succeeded' "
+                                           "AND data->>'id' = :id", id=payment["id"])
+        assert (invoices, succeeded) == ((1, 1) if performed else (0, 0)), payment["id"]
+    year = datetime.now(UTC).year
+    last = await counted(runtime, "SELECT last_number FROM invoice_counters WHERE year = :year", year=year)
+    issued = await counted(runtime, "SELECT count(*) FROM invoices WHERE number LIKE :prefix",
+                           prefix=f"INV-{year}-%")
+    assert last == issued  # every number taken is an invoice: none lost to a write that did not happen
