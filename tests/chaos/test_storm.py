@@ -322,8 +322,11 @@ async def test_storm(cluster: Cluster, receiver: Receiver) -> None:
                     " + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')")
                 if left == 0:
                     break
-                await conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now() "
-                                   "WHERE status = 'pending' AND next_attempt_at > now() + interval '2 seconds'")
+                # rows a worker's relay holds are skipped, not waited for: waiting on them while
+                # holding others deadlocked against the relay's own updates
+                await conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id IN ("
+                                   "SELECT id FROM webhook_deliveries WHERE status = 'pending' "
+                                   "AND next_attempt_at > now() + interval '2 seconds' FOR UPDATE SKIP LOCKED)")
                 await asyncio.sleep(0.5)
             assert left == 0, f"{left} events still undelivered"
             event_ids = {r["id"] for r in await conn.fetch("SELECT id FROM outbox_events")}
