@@ -167,9 +167,10 @@ async def _credit_note(session: AsyncSession, payment: Payment, amount: int) -> 
 # PostgreSQL: the counter, the invoice and its event as three parts of the transaction's
 # batch (kassa.db.batch), so they leave with the payment's move in one statement. Every
 # succeeded payment waits for the year's counter row, so the time between taking it and
-# COMMIT is the ceiling on payments a second; here that time is one round trip.
-# Compare-and-set (kassa.db.batch): the number is taken only with the guard's row; the
-# invoice and its event are made from the number taken, so they follow it.
+# COMMIT is the ceiling on payments a second; here that time is one round trip (none in a
+# compare-and-set, whose one statement commits by itself). There (kassa.db.batch) the
+# number is taken only with the guard's row; the invoice and its event are made from the
+# number taken, so they follow it unchanged.
 _TAKE_NUMBER = """INSERT INTO invoice_counters (year, last_number) VALUES (:inv_year, 1)
 ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number + 1
 RETURNING last_number"""
@@ -179,8 +180,8 @@ ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number + 1
 RETURNING last_number"""  # noqa: S608 (the CTE's name is a constant)
 
 
-def _invoice_parts(taken: str, issued: str) -> list[tuple[str, str, ColumnClause[Any]]]:
-    """(SQL, its compare-and-set form, what it returns) of each part."""
+def _invoice_parts(taken: str, issued: str) -> list[tuple[str, str | None, ColumnClause[Any]]]:
+    """(SQL, its compare-and-set form when another, what it returns) of each part."""
     return [
         (_TAKE_NUMBER, _TAKE_NUMBER_GUARDED, column("last_number", BigInteger)),
         (
@@ -196,7 +197,7 @@ SELECT CAST(:inv_id AS VARCHAR),
        CAST(:inv_paid_at AS TIMESTAMPTZ)
 FROM {taken}
 RETURNING number""",  # noqa: S608
-            "",  # the same: it follows the number
+            None,  # it follows the number
             column("number", String),
         ),
         (
@@ -206,7 +207,7 @@ SELECT CAST(:inv_event_id AS VARCHAR), 'invoice.paid',
        CAST(:inv_created_at AS TIMESTAMPTZ)
 FROM {issued}
 RETURNING id""",  # noqa: S608
-            "",
+            None,
             column("id", String),
         ),
     ]
@@ -245,7 +246,7 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
         names = (f"invoice_number_{n}", f"invoice_{n}", f"invoice_event_{n}")
         for name, (sql, guarded, returned) in zip(names, _invoice_parts(*names[:2]), strict=True):
             sql = sql.replace(":inv_", f":inv{n}_")
-            guarded = guarded.replace(":inv_", f":inv{n}_") or sql
+            guarded = guarded.replace(":inv_", f":inv{n}_") if guarded else sql
             queue.text(sql, _binds(sql, values), name=name, returned=(returned,), guarded=guarded)
         return
     invoice.number = await _next_invoice_number(session, paid_at.year)

@@ -328,8 +328,8 @@ class _Engine:
             raise Refused(Refusal.ORDER_BUSY)
 
     async def _transaction(self) -> tuple[Payment, ProviderTransaction]:
-        """The provider transaction and its payment, both rows locked, in one statement
-        (a transaction's payment never changes)."""
+        """The provider transaction and its payment in one statement (a transaction's
+        payment never changes): both rows locked, or read and named for a compare-and-set."""
         params = {"provider": self.call.provider, "provider_tx_id": self.call.provider_tx_id}
         statement = _TX_AND_ORDER if self.unlocked else _TX_AND_ORDER_LOCKED
         found = driver.one_or_none(await driver.rows(self.session, statement, params))
@@ -419,7 +419,9 @@ class _Engine:
                 tx.state in LIVE_TX_STATES and tx.provider_tx_id != self.call.provider_tx_id
                 for tx in joined
             ):
-                raise NeedsLock("another live transaction: is the call's id another order's?")
+                # which refusal applies (busy, or the call's id another order's) is read
+                # under the lock
+                raise NeedsLock("the order has another live transaction")
             self._expect(payment)
             return payment, joined
         if self.careful:
