@@ -40,7 +40,7 @@ from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
-from kassa.services.updates import UpdateResult, apply_update, lock_payment
+from kassa.services.updates import UpdateResult, apply_update, lock_claiming, lock_payment
 
 log = get_logger(__name__)
 FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
@@ -307,13 +307,21 @@ async def submit(
         "client_secret": created.client_secret,
     }
     async with rt.db.transaction() as session:
-        row = await lock_payment(session, payment_id=payment.id)
+        if created.initial is not None:  # its event claimed with the lock: one round trip
+            row, claimed = await lock_claiming(session, payment.id, created.initial)
+        else:
+            row, claimed = await lock_payment(session, payment_id=payment.id), None
         assert row is not None
         for name, value in made.items():
             set_committed_value(row, name, value)  # what the update's events describe
         if created.initial is not None:
             await apply_update(
-                session, created.initial, actor=actor, operation="create", locked=row
+                session,
+                created.initial,
+                actor=actor,
+                operation="create",
+                locked=row,
+                claimed=claimed,
             )
         assign(session, row, **made)  # queued after the event's claim: sent with the move
         return row

@@ -131,18 +131,30 @@ _CLAIM_AND_LOCK_BY_ID = _claim_then_lock(_BY_ID)
 _CLAIM_AND_LOCK_BY_PROVIDER_ID = _claim_then_lock(_BY_PROVIDER_ID)
 
 
+async def lock_claiming(
+    session: AsyncSession, payment_id: str, update: ProviderUpdate
+) -> tuple[Payment | None, bool | None]:
+    """The payment locked by its id and, on PostgreSQL, the update's event claimed in the
+    same round trip (whether the claim was new: hand it to `apply_update` as `claimed`);
+    on SQLite only locked (None: `apply_update` claims it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await lock_payment(session, payment_id=payment_id), None
+    return await _claim_and_lock(session, update, payment_id)
+
+
 async def _claim_and_lock(
-    session: AsyncSession, update: ProviderUpdate
+    session: AsyncSession, update: ProviderUpdate, payment_id: str | None = None
 ) -> tuple[Payment | None, bool]:
-    """The update's payment locked and its event claimed, in one round trip; whether the
-    claim was new."""
+    """The update's payment (or the one named) locked and the update's event claimed, in
+    one round trip; whether the claim was new."""
     params: dict[str, object] = {
         "event_provider": update.provider,
         "event_id": update.event_id,
         "received_at": utcnow(),
     }
-    if update.payment_id:
-        statement, params["payment_id"] = _CLAIM_AND_LOCK_BY_ID, update.payment_id
+    payment_id = payment_id or update.payment_id
+    if payment_id:
+        statement, params["payment_id"] = _CLAIM_AND_LOCK_BY_ID, payment_id
     else:
         statement = _CLAIM_AND_LOCK_BY_PROVIDER_ID
         params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
@@ -193,12 +205,15 @@ async def apply_update(
     operation: str = "webhook",
     locked: Payment | None = None,
     event_is_new: bool = False,
+    claimed: bool | None = None,
 ) -> UpdateResult:
     """`locked` is the update's payment when the caller already holds its row lock in this
     transaction; otherwise the payment is locked here. `event_is_new`: the caller answered
     repeats of this event from its own storage (the Payme Merchant API does), so its claim
-    is queued with the move instead of tried first."""
-    claimed: bool | None = None  # the claim's answer, when it came with the lock
+    is queued with the move instead of tried first. `claimed`: the caller claimed the
+    event with the lock (`lock_claiming`), and this was the claim's answer."""
+    if locked is None:
+        claimed = None  # the claim's answer, when it comes with the lock here
     if locked is not None:
         payment: Payment | None = locked
     elif not event_is_new and session.get_bind().dialect.name == "postgresql":
