@@ -106,32 +106,42 @@ class _Insert:
 
 
 @dataclass
-class _RowUpdate:
+class _Keyed:
+    """A row by its key, and values of some of its columns: its parameters are named
+    `{prefix}key_{column}` and `{prefix}{column}`."""
+
     table: Table
     key: dict[str, Any]
     values: dict[str, Any]
 
+    def by_key(self, prefix: str) -> list[ColumnElement[bool]]:
+        columns = self.table.c
+        return [
+            columns[name] == bindparam(f"{prefix}key_{name}", type_=columns[name].type)
+            for name in self.key
+        ]
+
+    def params(self, prefix: str) -> dict[str, Any]:
+        found = {f"{prefix}key_{name}": value for name, value in self.key.items()}
+        found.update({f"{prefix}{name}": value for name, value in self.values.items()})
+        return found
+
+
+@dataclass
+class _RowUpdate(_Keyed):
     @property
     def shape(self) -> _Shape:
         return ("update", self.table.name, tuple(self.key), tuple(self.values))
 
     def build(self, prefix: str, guard: CTE | None = None) -> Update:
         columns = self.table.c
-        where: list[ColumnElement[bool]] = [
-            columns[name] == bindparam(f"{prefix}key_{name}", type_=columns[name].type)
-            for name in self.key
-        ]
+        where = self.by_key(prefix)
         if guard is not None:
             where.append(select(literal_column("1")).select_from(guard).exists())
         values = {
             name: bindparam(f"{prefix}{name}", type_=columns[name].type) for name in self.values
         }
         return update(self.table).where(*where).values(values)
-
-    def params(self, prefix: str) -> dict[str, Any]:
-        found = {f"{prefix}key_{name}": value for name, value in self.key.items()}
-        found.update({f"{prefix}{name}": value for name, value in self.values.items()})
-        return found
 
 
 @dataclass
@@ -164,12 +174,8 @@ _Part = _Insert | _RowUpdate | _Text
 
 
 @dataclass
-class _Expected:
+class _Expected(_Keyed):
     """A row read without a lock, by its key, and the values of it the writes rely on."""
-
-    table: Table
-    key: dict[str, Any]
-    values: dict[str, Any]
 
     @property
     def shape(self) -> _Shape:
@@ -177,21 +183,13 @@ class _Expected:
 
     def conditions(self, prefix: str) -> list[ColumnElement[bool]]:
         columns = self.table.c
-        found: list[ColumnElement[bool]] = [
-            columns[name] == bindparam(f"{prefix}key_{name}", type_=columns[name].type)
-            for name in self.key
-        ]
+        found = self.by_key(prefix)
         found.extend(
             columns[name].is_not_distinct_from(
                 bindparam(f"{prefix}{name}", type_=columns[name].type)
             )
             for name in self.values
         )
-        return found
-
-    def params(self, prefix: str) -> dict[str, Any]:
-        found = {f"{prefix}key_{name}": value for name, value in self.key.items()}
-        found.update({f"{prefix}{name}": value for name, value in self.values.items()})
         return found
 
 
