@@ -34,9 +34,11 @@ class EmulatorContext:
     # Callbacks in flight at once, for all emulators of a process. Unbounded, a burst of
     # callbacks queues hundreds of requests in httpx's connection pool, whose assignment
     # of queued requests to connections is quadratic (encode/httpcore#1035): the process
-    # then spends its time there. The bound changes only how fast callbacks leave, not
-    # which, how often or in what order (none of which Stripe or YooKassa promise anyway).
-    callbacks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
+    # then spends its time there; and each request polls every connection the pool keeps,
+    # so fewer at once cost less: 8 instead of 32 took the renewal backlog's API process
+    # from 4.6 to 4.1 ms of CPU a renewal. The bound changes only how fast callbacks leave,
+    # not which, how often or in what order (none of which Stripe or YooKassa promise).
+    callbacks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
 
 
 @dataclass

@@ -167,7 +167,16 @@ async def on_tariff_paid(
     tariff bought again) or changes tariff within the group, and the period it bought is
     recorded against the payment."""
     tariff, sub = await _tariff_and_subscription(session, payment)
-    now = await clock.billing_now(session)
+    read_at: datetime | None = None
+
+    async def now() -> datetime:
+        """Billing time, read only by the branches that use it: in sandbox mode it is a
+        read of the clock's offset, and a renewal of the same tariff needs none."""
+        nonlocal read_at
+        if read_at is None:
+            read_at = await clock.billing_now(session)
+        return read_at
+
     policy = billing_policy(session)
     if sub is not None and not is_live(sub):
         sub = None  # paid after it ended (a late renewal): the customer starts afresh
@@ -183,15 +192,16 @@ async def on_tariff_paid(
             organization_id=payment.organization_id,
             tariff=tariff,
             status=S.ACTIVE,
-            now=now,
-            ends=now,
+            now=await now(),
+            ends=await now(),
         )
         opened = sub is not None
         if sub is None:  # another payment opened it a moment ago: this one extends it
             sub = await live_in_group(session, owner, group_key(tariff))
         assert sub is not None
     if opened:
-        start, end = now, now + timedelta(days=tariff.duration_days)
+        start = await now()
+        end = start + timedelta(days=tariff.duration_days)
     elif sub.tariff_id == tariff.id:
         # a renewal continues from the period's end even when paid late (the customer kept
         # the service while it was past due); a purchase never starts in the past
@@ -200,7 +210,7 @@ async def on_tariff_paid(
             end = start + timedelta(days=tariff.duration_days)
         else:
             bought = paid_period(
-                now=now,
+                now=await now(),
                 duration_days=tariff.duration_days,
                 current_end=sub.current_period_end,
                 renewing=True,
@@ -209,8 +219,10 @@ async def on_tariff_paid(
     else:
         previous = await session.get(Tariff, sub.tariff_id)
         assert previous is not None
-        carried = converted_time(sub.current_period_end - now, price_of(previous), price_of(tariff))
-        start, end = now, now + timedelta(days=tariff.duration_days) + carried
+        start = await now()
+        left = sub.current_period_end - start
+        carried = converted_time(left, price_of(previous), price_of(tariff))
+        end = start + timedelta(days=tariff.duration_days) + carried
         kind = "change"
         sub.tariff_id = tariff.id
 
@@ -219,7 +231,7 @@ async def on_tariff_paid(
     sub.status = S.ACTIVE.value
     # the current period is the one the latest payment bought; another purchase of the same
     # tariff while it runs only lengthens it
-    if first or kind != "purchase" or start <= now:
+    if first or kind != "purchase" or start <= await now():
         sub.current_period_start = start
     sub.current_period_end = end
     sub.renewal_attempts = 0

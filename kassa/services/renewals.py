@@ -50,7 +50,9 @@ ACTOR = Actor.system("billing")
 LEASE = timedelta(minutes=5)  # a claimed renewal's time to finish before another takes over
 RECHECK = timedelta(hours=1)  # how often a renewal waiting for its payment is looked at
 BATCH = 50
-PARALLEL = 16  # charges in flight at once: each waits on its provider, not on the database
+# charges in flight at once: each waits on its provider, not on the database; 8 keep the
+# provider client's connection pool (whose every request polls each kept connection) small
+PARALLEL = 8
 OPEN = (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value)
 
 
