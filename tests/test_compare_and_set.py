@@ -1,4 +1,4 @@
-"""A provider's call carried out as a compare-and-set (PostgreSQL, kassa.db.batch) writes only
+"""A provider's call or event carried out as a compare-and-set (PostgreSQL, kassa.db.batch) writes only
 if the rows it read without a lock are unchanged. When another writer changes them in between,
 it writes nothing — not even an invoice number — and the call is carried out again under the
 row's lock, answering as the rows are then. SQLite has no such path (its transactions hold
@@ -7,6 +7,7 @@ the database's write lock from their start); the storm of racing calls runs on b
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,8 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.runtime import Runtime
-from tests.conftest import bearer
+from tests.conftest import bearer, unique
 from tests.test_payme_merchant_api import account, error_code, new_payme_id, now_ms, order, rpc
+from tests.test_stripe import signed, topup, wallet
 
 
 def postgres_only(runtime: Runtime) -> None:
@@ -167,3 +169,78 @@ async def test_a_storm_of_racing_calls_pays_each_order_once_and_numbers_invoices
     issued = await counted(runtime, "SELECT count(*) FROM invoices WHERE number LIKE :prefix",
                            prefix=f"INV-{year}-%")
     assert last == issued  # every number taken is an invoice: none lost to a write that did not happen
+
+
+# Pushed events (a Stripe webhook): the same compare-and-set, the payment read with whether
+# the event was seen before.
+
+def stripe_retried() -> float:
+    sample = {"provider": "stripe", "reason": "changed"}
+    return REGISTRY.get_sample_value("kassa_compare_and_set_retried_total", sample) or 0.0
+
+
+def stripe_event(payment: dict[str, Any]) -> tuple[bytes, str]:
+    intent = {"id": payment["provider_payment_id"], "object": "payment_intent", "status": "succeeded",
+              "amount": payment["amount"], "amount_received": payment["amount"], "currency": "usd",
+              "metadata": {"payment_id": payment["id"]}}
+    return signed({"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded",
+                   "data": {"object": intent}})
+
+
+async def webhook(client: httpx.AsyncClient, event: tuple[bytes, str]) -> str:
+    answer = await client.post("/webhooks/stripe", content=event[0], headers={"Stripe-Signature": event[1]})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["outcome"])
+
+
+async def test_a_stripe_event_whose_payment_changed_meanwhile_is_applied_once_as_it_is_now(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    postgres_only(runtime)
+    payment, org, user = await topup(client)
+    before = stripe_retried()
+    async with holding(runtime, payment["id"]) as other:
+        delivered = asyncio.create_task(webhook(client, stripe_event(payment)))
+        await until_waiting_for_a_lock(runtime)  # read without a lock; its write waits
+        await other.execute(text("UPDATE payments SET description = 'changed meanwhile', "
+                                 "updated_at = :now WHERE id = :id"),
+                            {"now": datetime.now(UTC), "id": payment["id"]})
+        await other.commit()
+    assert await delivered == "applied"
+    assert stripe_retried() == before + 1  # its first write found the row changed and wrote nothing
+    paid = (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user, orgs=[org]))).json()
+    assert paid["status"] == "succeeded" and paid["description"] == "changed meanwhile"
+    events = await counted(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'payment.succeeded' "
+                                    "AND data->>'id' = :id AND data->>'description' = 'changed meanwhile'",
+                           id=payment["id"])
+    invoices = await counted(runtime, "SELECT count(*) FROM invoices WHERE payment_id = :id", id=payment["id"])
+    claims = await counted(runtime, "SELECT count(*) FROM provider_events WHERE payment_id = :id", id=payment["id"])
+    assert (events, invoices, claims) == (1, 1, 1)
+    assert await wallet(client, org, user) == [{"currency": "USD", "amount": payment["amount"]}]
+
+
+async def test_racing_stripe_events_and_their_copies_credit_each_wallet_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Three different success events of each of eight top-ups, each delivered twice, all at
+    once and shuffled: one applies, the other events are ignored, every copy is a duplicate."""
+    topups = [await topup(client) for _ in range(8)]
+    sends: list[tuple[str, str, tuple[bytes, str]]] = []
+    for payment, _, _ in topups:
+        for _ in range(3):
+            event = stripe_event(payment)
+            sends += [(payment["id"], json.loads(event[0])["id"], event)] * 2
+    random.Random(11).shuffle(sends)
+    outcomes = await asyncio.gather(*(webhook(client, event) for _, _, event in sends))
+    for payment, org, user in topups:
+        mine = [(evt, o) for (pid, evt, _), o in zip(sends, outcomes, strict=True) if pid == payment["id"]]
+        assert sorted(o for _, o in mine).count("applied") == 1, mine
+        for evt in {e for e, _ in mine}:  # each event: one copy decided, the other a duplicate
+            assert [o for e, o in mine if e == evt].count("duplicate") == 1, mine
+        assert await wallet(client, org, user) == [{"currency": "USD", "amount": payment["amount"]}]
+        invoices = await counted(runtime, "SELECT count(*) FROM invoices WHERE payment_id = :id", id=payment["id"])
+        succeeded = await counted(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'payment.succeeded' "
+                                           "AND data->>'id' = :id", id=payment["id"])
+        claims = await counted(runtime, "SELECT count(*) FROM provider_events WHERE payment_id = :id",
+                               id=payment["id"])
+        assert (invoices, succeeded, claims) == (1, 1, 3)

@@ -33,10 +33,15 @@ BUDGET = {
     "CreateTransaction again": (1, 5),  # answered from the one read
     "PerformTransaction": (2, 12),  # the transaction read with its order, the writes
     "PerformTransaction again": (1, 4),
-    # a provider's signed event (Stripe's): BEGIN, the event claimed with its payment's
-    # lock, the writes (the move, or the record of an event that changes nothing), COMMIT
-    "Stripe event": (4, 13),
-    "Stripe event again": (3, 5),  # a duplicate: claimed before, nothing written
+    # a provider's signed event (Stripe's), PostgreSQL: a compare-and-set, no transaction:
+    # the payment read with whether the event was seen, the writes (the move and its
+    # effects, the event's claim) sent only if the payment is unchanged (SQLite: BEGIN, the
+    # lock, the claim, the writes, COMMIT)
+    "Stripe event": (2, 13),
+    "Stripe event again": (1, 5),  # a duplicate: answered from the one read
+    # another event of the payment already paid (a renewal's charge was applied from
+    # Stripe's answer before its event came): the read, the claim and its audit record
+    "Stripe event, already paid": (2, 6),
     "create payment": (1, 13),  # payment and audit record as one statement (+ Redis's key)
     # a saved card charged by a deployment's billing job (its payment was written in the
     # claim): BEGIN, the payment locked with the charge's event claimed, the subscription
@@ -122,9 +127,13 @@ async def test_a_providers_event_stays_within_its_round_trips(
               "amount": 5_000, "amount_received": 5_000, "currency": "usd", "metadata": {"payment_id": payment["id"]}}
     payload, header = signed({"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded",
                               "data": {"object": intent}})
-    for name, outcome in (("Stripe event", "applied"), ("Stripe event again", "duplicate")):
+    later, later_header = signed({"id": unique("evt"), "object": "event", "type": "payment_intent.succeeded",
+                                  "data": {"object": intent}})
+    for name, outcome, body, signature in (("Stripe event", "applied", payload, header),
+                                           ("Stripe event again", "duplicate", payload, header),
+                                           ("Stripe event, already paid", "ignored", later, later_header)):
         with counting(runtime) as sent:
-            answer = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
+            answer = await client.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": signature})
         assert answer.status_code == 200 and answer.json()["outcome"] == outcome, answer.text
         within_budget(runtime, name, sent)
     paid = await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user, orgs=[org]))

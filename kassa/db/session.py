@@ -94,6 +94,7 @@ class Database:
         self.engine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        self.info = dict(info or {})
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @property
@@ -134,7 +135,9 @@ class Database:
         BEGIN and COMMIT round trips; on SQLite no write lock)."""
         async with self._turn(), self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            async with AsyncSession(bind=autocommit, expire_on_commit=False) as session:
+            # the same `info` as a transaction's: a compare-and-set's writes are decided here
+            session = AsyncSession(bind=autocommit, expire_on_commit=False, info=self.info)
+            async with session:
                 yield session
 
     async def read(self, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:

@@ -26,6 +26,7 @@ from kassa.providers.base import (
 )
 from kassa.services import inverted, payments, provider_keys
 from kassa.services.context import Actor
+from kassa.services.pushed_updates import apply_unlocked
 from kassa.services.updates import apply_update
 
 log = get_logger(__name__)
@@ -81,8 +82,12 @@ async def _pushed(rt: Runtime, provider: str, signal: ProviderUpdate | Reread) -
     actor = Actor.provider(provider)
     if isinstance(signal, ProviderUpdate):
         try:
-            async with rt.db.transaction() as session:
-                result = await apply_update(session, signal, actor=actor, operation="webhook")
+            result = None
+            if not rt.db.is_sqlite:  # a compare-and-set first; under the lock when it cannot
+                result = await apply_unlocked(rt.db, signal, actor=actor, operation="webhook")
+            if result is None:
+                async with rt.db.transaction() as session:
+                    result = await apply_update(session, signal, actor=actor, operation="webhook")
         except NotFound:
             return Reply(body={"received": True, "ignored": "unknown payment"})
         return Reply(body={"received": True, "outcome": result.outcome.value})
