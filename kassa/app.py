@@ -32,6 +32,7 @@ from kassa.api import (
 )
 from kassa.api.json_guard import JsonBodyGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
+from kassa.core.collector import freeze_what_start_up_made
 from kassa.core.logging import configure_logging, get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
@@ -51,7 +52,10 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     run_jobs_inline: bool = False,
+    freeze_at_start: bool = False,
 ) -> FastAPI:
+    """`freeze_at_start`: the process serves this app until it ends (`kassa serve`), so what
+    start-up made is frozen for the garbage collector (`kassa.core.collector`)."""
     settings = settings or (runtime.settings if runtime else Settings())
     configure_logging(
         settings.log_level, json=settings.log_json, secrets=plugins.log_secrets(settings)
@@ -62,6 +66,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         jobs = asyncio.create_task(run_jobs(rt, stop)) if run_jobs_inline else None
+        if freeze_at_start:
+            freeze_what_start_up_made()
         log.info(
             "kassa.started",
             database=rt.db.dialect,
@@ -165,4 +171,8 @@ def serve_app() -> FastAPI:
     """The factory `kassa serve` hands to uvicorn (one call per worker process)."""
     import os
 
-    return create_app(Settings(), run_jobs_inline=os.environ.get("KASSA_SERVE_JOBS") == "1")
+    return create_app(
+        Settings(),
+        run_jobs_inline=os.environ.get("KASSA_SERVE_JOBS") == "1",
+        freeze_at_start=True,
+    )

@@ -80,6 +80,7 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the background jobs until interrupted."""
+    from kassa.core.collector import freeze_what_start_up_made
     from kassa.core.logging import configure_logging
     from kassa.core.runtime import Runtime
     from kassa.jobs.runner import run_jobs
@@ -92,6 +93,7 @@ def worker() -> None:
 
     async def main() -> None:
         rt = Runtime.build(settings)
+        freeze_what_start_up_made()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
