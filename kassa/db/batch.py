@@ -327,6 +327,15 @@ def expect_unchanged(
     session.info[READS_DONE_KEY] = True
 
 
+def orm_writes(session: AsyncSession) -> bool:
+    """Whether the ORM has writes of its own to flush, which a compare-and-set cannot carry:
+    an object set attribute by attribute and then queued (`queue_changes`) counts as dirty
+    to `session.dirty`, though nothing of it is left to write."""
+    return bool(
+        session.new or session.deleted or any(session.is_modified(row) for row in session.dirty)
+    )
+
+
 async def send_if_unchanged(session: AsyncSession) -> tuple[bool, Mapping[str, Any] | None]:
     """Sends the queue as one compare-and-set statement on the session's connection, which
     is outside any transaction (PostgreSQL): whether the expected rows were unchanged, so

@@ -90,11 +90,30 @@ _SUBSCRIPTION_AND_TARIFF = (
 )
 
 
+_READ_AHEAD = "kassa.billing.read_ahead"
+
+
+def read_ahead(
+    session: AsyncSession, payment: Payment, tariff: Tariff | None, sub: Subscription | None
+) -> None:
+    """The tariff and subscription a payment names, read by the caller with the payment and
+    held as the payment is (locked with it, or expected unchanged by a compare-and-set):
+    its success's effects then need no statement of their own to read them."""
+    session.info.setdefault(_READ_AHEAD, {})[payment.id] = (tariff, sub)
+
+
 async def _tariff_and_subscription(
     session: AsyncSession, payment: Payment
 ) -> tuple[Tariff, Subscription | None]:
     """The tariff a payment bought, and the subscription it names, locked."""
     assert payment.tariff_id is not None
+    ahead_tariff, ahead_sub = session.info.get(_READ_AHEAD, {}).get(payment.id, (None, None))
+    if (
+        ahead_tariff is not None
+        and ahead_sub is not None
+        and (ahead_tariff.id, ahead_sub.id) == (payment.tariff_id, payment.subscription_id)
+    ):
+        return ahead_tariff, ahead_sub
     if payment.subscription_id:
         params = {"subscription_id": payment.subscription_id, "tariff_id": payment.tariff_id}
         found = (await session.execute(_SUBSCRIPTION_AND_TARIFF, params)).one_or_none()

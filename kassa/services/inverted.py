@@ -34,7 +34,14 @@ from kassa.core.observability import UNLOCKED_RETRIED
 from kassa.core.runtime import Runtime
 from kassa.db import driver
 from kassa.db.after_commit import committed, discarded
-from kassa.db.batch import assign, batch_of, expect_unchanged, send, send_if_unchanged
+from kassa.db.batch import (
+    assign,
+    batch_of,
+    expect_unchanged,
+    orm_writes,
+    send,
+    send_if_unchanged,
+)
 from kassa.db.driver import NeedsLock
 from kassa.db.models import Payment, ProviderTransaction
 from kassa.db.session import Database
@@ -188,7 +195,7 @@ async def _unlocked(rt: Runtime, engine: _Engine) -> Outcome | None:
                 row = await engine.run()
             except _RefusedAfterCommit as exc:  # its writes (a transaction expired) first
                 refusal, row = exc.refusal, None
-            if session.new or session.dirty or session.deleted:
+            if orm_writes(session):
                 raise NeedsLock("ORM writes")
             applied, new = await send_if_unchanged(session)
         except (NeedsLock, IntegrityError) as exc:

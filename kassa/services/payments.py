@@ -40,6 +40,7 @@ from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
+from kassa.services.pushed_updates import apply_unlocked
 from kassa.services.updates import UpdateResult, apply_update, lock_claiming, lock_payment
 
 log = get_logger(__name__)
@@ -306,6 +307,14 @@ async def submit(
         "checkout_url": created.checkout_url,
         "client_secret": created.client_secret,
     }
+    if created.initial is not None and not rt.db.is_sqlite:
+        # answered at once (a saved card): a compare-and-set first, as a webhook is
+        done = await apply_unlocked(
+            rt.db, created.initial, actor=actor, operation="create", payment_id=payment.id,
+            answered=made,
+        )  # fmt: skip
+        if done is not None:
+            return done.payment
     async with rt.db.transaction() as session:
         if created.initial is not None:  # its event claimed with the lock: one round trip
             row, claimed = await lock_claiming(session, payment.id, created.initial)
