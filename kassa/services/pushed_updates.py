@@ -1,5 +1,6 @@
-"""A pushed provider event (a Stripe, YooKassa or Kaspi webhook) applied as a compare-and-set
-on PostgreSQL, as Payme's and Click's calls are (`kassa.services.inverted`).
+"""An event a provider pushes (a Stripe webhook), or a charge's answer that carries the
+update itself, applied as a compare-and-set on PostgreSQL, as Payme's and Click's calls are
+(`kassa.services.inverted`).
 
 The payment and whether the event was seen before are read in one statement, without a
 lock and without BEGIN; `apply_update` decides on that row and queues its writes (the
@@ -7,9 +8,10 @@ event's claim among them); they leave as one statement that locks the payment an
 only if its `status` and `updated_at` are still what was read (every write of a payment
 sets `updated_at`). A repeat of an event is answered from the read alone. When the row
 changed meanwhile, when the event was claimed by a racing copy (its unique key breaks),
-or when the move needs another statement (a tariff's subscription, a wallet's balance),
-nothing was written and None tells the caller to apply the event the ordinary way, under
-the lock: the same `apply_update`, the same decision, on the row as it is then.
+or when the move needs another statement (a first purchase looking for a live subscription
+in its group, a promo code's terms), nothing was written and None tells the caller to
+apply the event the ordinary way, under the lock: the same `apply_update`, the same
+decision, on the row as it is then.
 
 A tariff's payment is read with its subscription and tariff, and the subscription is
 expected unchanged too (`billing.read_ahead`): its renewal or purchase needs no read of its
