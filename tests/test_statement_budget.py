@@ -17,8 +17,8 @@ from sqlalchemy import event
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.db.models import Subscription
-from kassa.services import clock, provider_keys, renewals
 from kassa.sandbox.stripe.app import ENABLED_EVENTS
+from kassa.services import clock, provider_keys, renewals
 from kassa.services.session_info import DEFAULT_POLICY
 from tests.conftest import bearer, make_tariff, unique
 from tests.test_billing import renewal_payments, stripe_subscriber, until_due
