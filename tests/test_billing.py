@@ -5,6 +5,8 @@ a customer without a saved card asked to pay; refunds taking back exactly their 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.db.models import OutboxEvent, Payment, PaymentMethod, ProviderCustomer, Subscription
+from kassa.sandbox.stripe.app import ENABLED_EVENTS
 from kassa.services import clock, payment_methods, renewals
 from kassa.services.session_info import DEFAULT_POLICY
 from tests.conftest import bearer, make_tariff, unique
@@ -77,6 +80,29 @@ async def stripe_subscriber(client: httpx.AsyncClient, tariff: dict[str, Any]) -
     paid = await settle(client, payment["id"], user)
     sub = await subscription(client, paid["subscription_id"], user)
     return user, paid, sub
+
+
+@asynccontextmanager
+async def claimed_on_a_worker(client: httpx.AsyncClient, settings: Settings,
+                              sub: dict[str, Any]) -> AsyncIterator[tuple[Runtime, renewals.Renewal]]:
+    """The subscription's renewal claimed by a deployment's worker (sandbox mode off, Stripe
+    still the emulator) within the renewal's lead, before the API's own job would, with
+    Stripe's events held back (the endpoint's events, as the Dashboard sets them): racing the
+    charge's answer, they would move the payment first."""
+    await until_due(client, sub, timedelta(hours=30))
+    worker = Runtime.build(settings.model_copy(update={"sandbox": False}))
+    try:
+        async with worker.db.transaction() as session:
+            row = await session.get(Subscription, sub["id"], with_for_update=True)
+            assert row is not None
+            due = await clock.billing_now(session) + timedelta(hours=7)
+            claimed = await renewals.claim(worker, session, [row], due, DEFAULT_POLICY)
+        assert len(claimed) == 1 and claimed[0].token is not None
+        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": ["charge.refunded"]})
+        yield worker, claimed[0]
+    finally:
+        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": sorted(ENABLED_EVENTS)})
+        await worker.close()
 
 
 async def test_billing_time_is_the_wall_clock_outside_sandbox_mode(

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,12 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
-from kassa.db.models import Subscription
-from kassa.sandbox.stripe.app import ENABLED_EVENTS
-from kassa.services import clock, renewals
-from kassa.services.session_info import DEFAULT_POLICY
+from kassa.services import renewals
 from tests.conftest import bearer, make_tariff, unique
-from tests.test_billing import renewal_payments, stripe_subscriber, subscription, until_due
+from tests.test_billing import (
+    claimed_on_a_worker,
+    renewal_payments,
+    stripe_subscriber,
+    subscription,
+)
 from tests.test_payme_merchant_api import account, error_code, new_payme_id, now_ms, order, rpc
 from tests.test_stripe import signed, topup, wallet
 
@@ -262,28 +264,16 @@ async def test_a_renewal_charge_whose_subscription_changed_meanwhile_renews_it_a
     postgres_only(runtime)
     tariff = await make_tariff(client, amount=3_000, currency="USD", duration_days=30, recurring=True)
     user, _, sub = await stripe_subscriber(client, tariff)
-    await until_due(client, sub, timedelta(hours=30))  # not yet due for the API's own job
-    worker = Runtime.build(settings.model_copy(update={"sandbox": False}))
     before = stripe_retried()
-    try:
-        async with worker.db.transaction() as session:
-            row = await session.get(Subscription, sub["id"], with_for_update=True)
-            assert row is not None
-            due = await clock.billing_now(session) + timedelta(hours=7)  # within the lead
-            claimed = await renewals.claim(worker, session, [row], due, DEFAULT_POLICY)
-        # Stripe's event of the charge held back: only the charge's answer moves the payment
-        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": ["charge.refunded"]})
+    async with claimed_on_a_worker(client, settings, sub) as (worker, renewal):
         async with runtime.db.engine.connect() as other:
             await other.execute(text("SELECT id FROM subscriptions WHERE id = :id FOR UPDATE"), {"id": sub["id"]})
-            charge = asyncio.create_task(renewals._carry_out(worker, claimed[0]))
+            charge = asyncio.create_task(renewals._carry_out(worker, renewal))
             await until_waiting_for_a_lock(runtime)  # read without a lock; its write waits
             await other.execute(text("UPDATE subscriptions SET cancel_at_period_end = true, updated_at = :now "
                                      "WHERE id = :id"), {"now": datetime.now(UTC), "id": sub["id"]})
             await other.commit()
         await charge
-    finally:
-        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": sorted(ENABLED_EVENTS)})
-        await worker.close()
     assert stripe_retried() == before + 1  # its first write found the subscription changed
     assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]
     renewed = await subscription(client, sub["id"], user)

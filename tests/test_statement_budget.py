@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,12 +15,9 @@ from sqlalchemy import event
 
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
-from kassa.db.models import Subscription
-from kassa.sandbox.stripe.app import ENABLED_EVENTS
-from kassa.services import clock, provider_keys, renewals
-from kassa.services.session_info import DEFAULT_POLICY
+from kassa.services import provider_keys, renewals
 from tests.conftest import bearer, make_tariff, unique
-from tests.test_billing import renewal_payments, stripe_subscriber, until_due
+from tests.test_billing import claimed_on_a_worker, renewal_payments, stripe_subscriber
 from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
 from tests.test_stripe import signed, topup
 
@@ -160,22 +156,8 @@ async def test_a_renewal_charge_stays_within_its_round_trips(
     webhook, which the API handles meanwhile, is not the charge's cost."""
     tariff = await make_tariff(client, amount=3_000, currency="USD", duration_days=30, recurring=True)
     user, _, sub = await stripe_subscriber(client, tariff)
-    await until_due(client, sub, timedelta(hours=30))  # not yet due for the API's own job
-    worker = Runtime.build(settings.model_copy(update={"sandbox": False}))
-    try:
-        async with worker.db.transaction() as session:
-            row = await session.get(Subscription, sub["id"], with_for_update=True)
-            assert row is not None
-            due = await clock.billing_now(session) + timedelta(hours=7)  # within the lead
-            claimed = await renewals.claim(worker, session, [row], due, DEFAULT_POLICY)
-        assert len(claimed) == 1 and claimed[0].token is not None
-        # Stripe's event of the charge held back (the endpoint's events, as the Dashboard
-        # sets them): racing the charge's answer, it would move the payment first
-        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": ["charge.refunded"]})
+    async with claimed_on_a_worker(client, settings, sub) as (worker, renewal):
         with counting(worker) as sent:
-            await renewals._carry_out(worker, claimed[0])
+            await renewals._carry_out(worker, renewal)
         within_budget(worker, "renewal charge", sent)
-    finally:
-        await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": sorted(ENABLED_EVENTS)})
-        await worker.close()
     assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]

@@ -30,18 +30,9 @@ from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kassa.core.observability import UNLOCKED_RETRIED
 from kassa.core.runtime import Runtime
 from kassa.db import driver
-from kassa.db.after_commit import committed, discarded
-from kassa.db.batch import (
-    assign,
-    batch_of,
-    expect_unchanged,
-    orm_writes,
-    send,
-    send_if_unchanged,
-)
+from kassa.db.batch import assign, batch_of, expect_unchanged, send
 from kassa.db.driver import NeedsLock
 from kassa.db.models import Payment, ProviderTransaction
 from kassa.db.session import Database
@@ -57,6 +48,7 @@ from kassa.domain.inverted import (
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.plugins import state_graph
+from kassa.services.compare_and_set import compare_and_set
 from kassa.services.context import Actor
 from kassa.services.updates import apply_update, lock_payment
 
@@ -189,33 +181,22 @@ async def _unlocked(rt: Runtime, engine: _Engine) -> Outcome | None:
     when nothing was written and the call must be carried out under the lock."""
     async with rt.db.reading() as session:
         engine.session = session
-        refusal: Refusal | None = None
-        try:
+
+        async def decide() -> tuple[ProviderTransaction | None, Refusal | None]:
             try:
-                row = await engine.run()
+                return await engine.run(), None
             except _RefusedAfterCommit as exc:  # its writes (a transaction expired) first
-                refusal, row = exc.refusal, None
-            if orm_writes(session):
-                raise NeedsLock("ORM writes")
-            applied, new = await send_if_unchanged(session)
-        except (NeedsLock, IntegrityError) as exc:
-            discarded(session)
-            reason = "needs_lock" if isinstance(exc, NeedsLock) else "changed"
-            UNLOCKED_RETRIED.labels(engine.call.provider, reason).inc()
-            return None
-        except BaseException:
-            discarded(session)
-            raise
-        if not applied:
-            discarded(session)
-            UNLOCKED_RETRIED.labels(engine.call.provider, "changed").inc()
-            return None
-        committed(session)
+                return None, exc.refusal
+
+        written = await compare_and_set(session, engine.call.provider, decide)
+    if written is None:
+        return None
+    row, refusal = written.decided
     if refusal is not None:
         return Outcome(refusal=refusal)
     assert row is not None
-    if new is not None and row.id is None:
-        row.id = new["id"]
+    if written.returned is not None and row.id is None:
+        row.id = written.returned["id"]
     return Outcome(tx=_stored(row))
 
 

@@ -26,21 +26,18 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kassa.core.observability import UNLOCKED_RETRIED
 from kassa.db import driver
-from kassa.db.after_commit import committed, discarded
-from kassa.db.batch import assign, expect_unchanged, orm_writes, send_if_unchanged
-from kassa.db.driver import NeedsLock
+from kassa.db.batch import assign, expect_unchanged
 from kassa.db.models import Payment, ProviderEvent, Subscription, Tariff
 from kassa.db.session import Database
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.services import billing
+from kassa.services.compare_and_set import compare_and_set
 from kassa.services.context import Actor
-from kassa.services.updates import Outcome, UpdateResult, apply_update
+from kassa.services.updates import Outcome, UpdateResult, apply_update, event_and_payment
 
 _EVENTS = ProviderEvent.__table__.c
 
@@ -104,13 +101,8 @@ async def apply_unlocked(
     update does not; `answered`: what the provider's answer to the payment's creation says
     of it (its id there, a checkout URL), written with the update and seen by its events."""
     assert not db.is_sqlite
-    params: dict[str, object] = {"event_provider": update.provider, "event_id": update.event_id}
-    payment_id = payment_id or update.payment_id
-    if payment_id:
-        statement, params["payment_id"] = _READ_BY_ID, payment_id
-    else:
-        statement = _READ_BY_PROVIDER_ID
-        params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
+    by_id, params = event_and_payment(update, payment_id)
+    statement = _READ_BY_ID if by_id else _READ_BY_PROVIDER_ID
     async with db.reading() as session:
         found = driver.one_or_none(await driver.rows(session, statement, params))
         if found is None:
@@ -137,27 +129,15 @@ async def apply_unlocked(
             billing.read_ahead(session, payment, tariff, sub)
         for name, value in (answered or {}).items():
             set_committed_value(payment, name, value)  # what the update's events describe
-        try:
+
+        async def decide() -> UpdateResult:
             result = await apply_update(
                 session, update, actor=actor, operation=operation, locked=payment,
                 event_is_new=True,
             )  # fmt: skip
             if answered:
                 assign(session, payment, **answered)
-            if orm_writes(session):
-                raise NeedsLock("ORM writes")
-            applied, _ = await send_if_unchanged(session)
-        except (NeedsLock, IntegrityError) as exc:
-            discarded(session)
-            reason = "needs_lock" if isinstance(exc, NeedsLock) else "changed"
-            UNLOCKED_RETRIED.labels(update.provider, reason).inc()
-            return None
-        except BaseException:
-            discarded(session)
-            raise
-        if not applied:
-            discarded(session)
-            UNLOCKED_RETRIED.labels(update.provider, "changed").inc()
-            return None
-        committed(session)
-    return result
+            return result
+
+        written = await compare_and_set(session, update.provider, decide)
+    return written.decided if written is not None else None

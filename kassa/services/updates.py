@@ -142,22 +142,28 @@ async def lock_claiming(
     return await _claim_and_lock(session, update, payment_id)
 
 
+def event_and_payment(
+    update: ProviderUpdate, payment_id: str | None = None
+) -> tuple[bool, dict[str, object]]:
+    """The parameters naming the update's event and its payment (the one named, else the
+    update's: by kassa's id when it has one, True, else by the provider's)."""
+    params: dict[str, object] = {"event_provider": update.provider, "event_id": update.event_id}
+    payment_id = payment_id or update.payment_id
+    if payment_id:
+        params["payment_id"] = payment_id
+        return True, params
+    params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
+    return False, params
+
+
 async def _claim_and_lock(
     session: AsyncSession, update: ProviderUpdate, payment_id: str | None = None
 ) -> tuple[Payment | None, bool]:
     """The update's payment (or the one named) locked and the update's event claimed, in
     one round trip; whether the claim was new."""
-    params: dict[str, object] = {
-        "event_provider": update.provider,
-        "event_id": update.event_id,
-        "received_at": utcnow(),
-    }
-    payment_id = payment_id or update.payment_id
-    if payment_id:
-        statement, params["payment_id"] = _CLAIM_AND_LOCK_BY_ID, payment_id
-    else:
-        statement = _CLAIM_AND_LOCK_BY_PROVIDER_ID
-        params.update(provider=update.provider, provider_payment_id=update.provider_payment_id)
+    by_id, params = event_and_payment(update, payment_id)
+    params["received_at"] = utcnow()
+    statement = _CLAIM_AND_LOCK_BY_ID if by_id else _CLAIM_AND_LOCK_BY_PROVIDER_ID
     found = driver.one_or_none(await driver.rows(session, statement, params))
     if found is None:
         return None, False
