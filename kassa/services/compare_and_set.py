@@ -35,6 +35,7 @@ class Written(Generic[T]):
 async def compare_and_set(
     session: AsyncSession, provider: str, decide: Callable[[], Awaitable[T]]
 ) -> Written[T] | None:
+    """What `decide` returned once its writes are committed; None when nothing was written."""
     try:
         decided = await decide()
         if orm_writes(session):
