@@ -215,7 +215,9 @@ async def test_a_stripe_event_whose_payment_changed_meanwhile_is_applied_once_as
                             {"now": datetime.now(UTC), "id": payment["id"]})
         await other.commit()
     assert await delivered == "applied"
-    assert stripe_retried() == before + 1  # its first write found the row changed and wrote nothing
+    # its first write found the row changed and wrote nothing (at least: another test's late
+    # Stripe event may race its own payment meanwhile, in this process)
+    assert stripe_retried() >= before + 1
     paid = (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user, orgs=[org]))).json()
     assert paid["status"] == "succeeded" and paid["description"] == "changed meanwhile"
     events = await counted(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'payment.succeeded' "
@@ -274,7 +276,9 @@ async def test_a_renewal_charge_whose_subscription_changed_meanwhile_renews_it_a
                                      "WHERE id = :id"), {"now": datetime.now(UTC), "id": sub["id"]})
             await other.commit()
         await charge
-    assert stripe_retried() == before + 1  # its first write found the subscription changed
+    # its first write found the subscription changed (at least: a late event of the purchase
+    # may race its own payment meanwhile, in this process)
+    assert stripe_retried() >= before + 1
     assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]
     renewed = await subscription(client, sub["id"], user)
     assert renewed["cancel_at_period_end"] is True
