@@ -81,12 +81,12 @@ def counting(rt: Runtime) -> Iterator[list[str]]:
             event.remove(engine, name, hook)
 
 
-def within_budget(runtime: Runtime, call: str, sent: list[str], *, exact: bool = True) -> None:
-    """On PostgreSQL the count is exact unless the call races another (`exact`): statements
-    sent through asyncpg itself (kassa.db.driver) must be counted, not missed."""
+def within_budget(runtime: Runtime, call: str, sent: list[str]) -> None:
+    """On PostgreSQL the count is exact: statements sent through asyncpg itself
+    (kassa.db.driver) must be counted, not missed."""
     postgres, sqlite = BUDGET[call]
     allowed = sqlite if runtime.db.is_sqlite else postgres
-    if runtime.db.is_sqlite or not exact:
+    if runtime.db.is_sqlite:
         assert len(sent) <= allowed, f"{call}: {len(sent)} > {allowed}: {sent}"
     else:
         assert len(sent) == allowed, f"{call}: {len(sent)} sent, budget {allowed}: {sent}"
