@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kassa.db import driver
@@ -37,7 +37,14 @@ from kassa.domain.updates import ProviderUpdate
 from kassa.services import billing
 from kassa.services.compare_and_set import compare_and_set
 from kassa.services.context import Actor
-from kassa.services.updates import Outcome, UpdateResult, apply_update, event_and_payment
+from kassa.services.updates import (
+    PAYMENT_BY_ID,
+    PAYMENT_BY_PROVIDER_ID,
+    Outcome,
+    UpdateResult,
+    apply_update,
+    event_and_payment,
+)
 
 _EVENTS = ProviderEvent.__table__.c
 
@@ -78,13 +85,8 @@ _SUBSCRIPTION_READ = (
 )
 
 
-_READ_BY_ID = _read_with_seen(Payment.id == bindparam("payment_id"))
-_READ_BY_PROVIDER_ID = _read_with_seen(
-    and_(
-        Payment.provider == bindparam("provider"),
-        Payment.provider_payment_id == bindparam("provider_payment_id"),
-    )
-)
+_READ_BY_ID = _read_with_seen(PAYMENT_BY_ID)
+_READ_BY_PROVIDER_ID = _read_with_seen(PAYMENT_BY_PROVIDER_ID)
 
 
 async def apply_unlocked(

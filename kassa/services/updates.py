@@ -120,15 +120,16 @@ async def lock_payment(
 
 # Built once: building a statement per call costs more Python than running it.
 _LOCKED = select(Payment).with_for_update().execution_options(populate_existing=True)
-_BY_ID = Payment.id == bindparam("payment_id")
-_BY_PROVIDER_ID = and_(
+# How a payment is named: the conditions `event_and_payment`'s parameters fill.
+PAYMENT_BY_ID = Payment.id == bindparam("payment_id")
+PAYMENT_BY_PROVIDER_ID = and_(
     Payment.provider == bindparam("provider"),
     Payment.provider_payment_id == bindparam("provider_payment_id"),
 )
-_LOCK_BY_ID = _LOCKED.where(_BY_ID)
-_LOCK_BY_PROVIDER_ID = _LOCKED.where(_BY_PROVIDER_ID)
-_CLAIM_AND_LOCK_BY_ID = _claim_then_lock(_BY_ID)
-_CLAIM_AND_LOCK_BY_PROVIDER_ID = _claim_then_lock(_BY_PROVIDER_ID)
+_LOCK_BY_ID = _LOCKED.where(PAYMENT_BY_ID)
+_LOCK_BY_PROVIDER_ID = _LOCKED.where(PAYMENT_BY_PROVIDER_ID)
+_CLAIM_AND_LOCK_BY_ID = _claim_then_lock(PAYMENT_BY_ID)
+_CLAIM_AND_LOCK_BY_PROVIDER_ID = _claim_then_lock(PAYMENT_BY_PROVIDER_ID)
 
 
 async def lock_claiming(
