@@ -105,3 +105,27 @@ async def test_a_flood_of_new_names_does_not_reset_a_busy_counter(monkeypatch: p
             refused.append((await limiter.hit("login:203.0.113.7", 3)).allowed)
     assert refused and not any(refused)
     assert len(limiter._memory) <= 50
+
+
+async def test_processes_sharing_redis_let_exactly_the_limit_through(runtime: Runtime) -> None:
+    """Each process reserves hits in blocks; however the calls fall between two processes,
+    one window lets the limit through, no more, and everyone is refused after it."""
+    import random
+
+    if runtime.redis is None:
+        pytest.skip("the shared budget lives in Redis (the PostgreSQL run has it)")
+    first, second = RateLimiter(runtime.redis), RateLimiter(runtime.redis)
+    key, limit = unique("spread"), 700
+    shuffle = random.Random(7)
+    verdicts = [await shuffle.choice((first, second)).hit(key, limit) for _ in range(3 * limit)]
+    assert sum(v.allowed for v in verdicts) == limit
+    assert not any(v.allowed for v in verdicts[-limit:])
+    assert not (await first.hit(key, limit)).allowed and not (await second.hit(key, limit)).allowed
+
+
+async def test_one_process_spends_exactly_its_callers_budget(runtime: Runtime) -> None:
+    if runtime.redis is None:
+        pytest.skip("the shared budget lives in Redis (the PostgreSQL run has it)")
+    limiter, key = RateLimiter(runtime.redis), unique("steady")
+    verdicts = [await limiter.hit(key, 1200) for _ in range(1300)]
+    assert [v.allowed for v in verdicts] == [True] * 1200 + [False] * 100

@@ -102,7 +102,7 @@ async def create_merchant(
         fields, present = _fields(body)
         return _out(await merchants.create_merchant(rt, admin, body.shop_id, fields, present))
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, admin, 201, handler)
 
 
 @router.get("/merchants/{shop_id}", response_model=MerchantOut)

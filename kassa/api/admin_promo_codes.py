@@ -64,4 +64,4 @@ async def create_promo_code(
         promo = await promo_codes.create(rt, principal, body.model_dump())
         return PromoCodeOut.model_validate(promo)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)

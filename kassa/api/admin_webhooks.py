@@ -61,7 +61,7 @@ async def list_endpoints(rt: RuntimeDep, _admin: CurrentAdmin, paging: Paging) -
 
 @router.post("/webhook-endpoints", status_code=201, response_model=EndpointCreated)
 async def create_endpoint(
-    body: EndpointCreate, rt: RuntimeDep, _admin: CurrentAdmin, idem: IdempotentDep
+    body: EndpointCreate, rt: RuntimeDep, admin: CurrentAdmin, idem: IdempotentDep
 ) -> Response:
     async def handler() -> EndpointCreated:
         created = await webhook_endpoints.create_endpoint(rt, str(body.url), body.events)
@@ -73,7 +73,7 @@ async def create_endpoint(
             secret=created.secret,
         )
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, admin, 201, handler)
 
 
 @router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)

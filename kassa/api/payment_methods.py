@@ -49,7 +49,7 @@ async def attach(
         )
         return PaymentMethodOut.model_validate(method)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)
 
 
 @router.post("/{method_id}/set-default", response_model=PaymentMethodOut)

@@ -112,7 +112,7 @@ async def create_payment(
         )
         return PaymentOut.model_validate(payment)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)
 
 
 @router.get("", response_model=Page[PaymentOut])
@@ -178,7 +178,7 @@ async def create_refund(
         refund = await refunds.create_refund(rt, principal, payment_id, body.amount, body.reason)
         return RefundOut.model_validate(refund)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)
 
 
 @router.get("/{payment_id}/refunds", response_model=Page[RefundOut])

@@ -39,4 +39,4 @@ async def create_portal_session(
         url, expires = portal.link(rt, principal, body.user_id, back, body.language)
         return PortalSessionOut(url=url, expires_at=expires)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)

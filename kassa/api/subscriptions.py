@@ -73,7 +73,7 @@ async def start_trial(
             payment_method_id=body.payment_method_id,
         )
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionOut)

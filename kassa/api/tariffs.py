@@ -101,7 +101,7 @@ async def create_tariff(
         tariff = await tariffs.create_tariff(rt, principal, body.model_dump())
         return TariffOut.model_validate(tariff)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)
 
 
 @router.patch("/{tariff_id}", response_model=TariffOut)
@@ -160,4 +160,4 @@ async def purchase(
         )
         return PaymentOut.model_validate(payment)
 
-    return await idem.run(201, handler)
+    return await idem.run(rt, principal, 201, handler)
