@@ -56,11 +56,11 @@ def serve(tree: Path, name: str, redis_db: int, workdir: Path) -> tuple[str, str
 def measure(url: str, address: str, proc: subprocess.Popen[bytes], clients: int, token: str) -> dict[str, Any]:
     """One cell of the scenario; a cycle's payments are then checked as `make bench` does."""
     if SCENARIO == "cycle":
-        cell = bench.run_cell(address, "cycle", clients, proc, token=token)
+        cell = bench.run_cell(address, "cycle", clients, proc, database=url, token=token)
         cell.update(asyncio.run(bench.verify_cycle(url, cell.pop("paid"))))
         return cell
     orders = asyncio.run(bench.pending_payme_orders(url))
-    return bench.run_cell(address, "payme", clients, proc, token=token, orders=orders)
+    return bench.run_cell(address, "payme", clients, proc, database=url, token=token, orders=orders)
 
 
 def main(other: Path) -> None:
@@ -71,8 +71,8 @@ def main(other: Path) -> None:
         try:
             cells: dict[tuple[str, int], list[dict[str, Any]]] = {}
             bench.SECONDS = 12  # orders for every Payme cell to come
-            for name, (_, address, proc) in sides.items():
-                made = bench.run_cell(address, "create", 16, proc, token=token)
+            for name, (url, address, proc) in sides.items():
+                made = bench.run_cell(address, "create", 16, proc, database=url, token=token)
                 print(f"{name} create 16: {made['units_per_s']}/s", flush=True)
             bench.SECONDS = 4
             for round_ in range(ROUNDS):

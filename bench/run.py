@@ -171,9 +171,26 @@ async def verify_cycle(url: str, paid: list[str]) -> dict[str, int]:
     return {"lost": lost, "doubled": doubled}
 
 
-def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[bytes], **extra: Any) -> dict[str, Any]:
-    """One cell against a running server: the load, then the server's memory and CPU time
-    per request, then a pause."""
+async def analyze(url: str) -> None:
+    """Statistics for every table, as autovacuum keeps them in a service that has run a minute.
+    A cell comes seconds after its database was made: without this, its first plans are made
+    for empty tables, and a server that keeps prepared statements (kassa, per connection)
+    keeps them (PostgreSQL chose the (provider, provider_time) index over the unique
+    (provider, provider_tx_id) one for Payme's transaction lookup, and scanned every row)."""
+    if url.startswith("sqlite"):
+        return
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgres"))
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[bytes], *, database: str,
+             **extra: Any) -> dict[str, Any]:
+    """One cell against a running server: fresh statistics for its database, the load, then
+    the server's memory and CPU time per request, then a pause."""
+    asyncio.run(analyze(database))
     before = cpu_seconds(proc.pid)
     result = drive(base, scenario, clients, SECONDS, payme_auth=PAYME_AUTH, **extra)
     used = cpu_seconds(proc.pid) - before  # read at once: queued requests still finishing count
@@ -222,7 +239,7 @@ def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
                 if scenario == "read":
                     read_id = read_id or asyncio.run(pending_payme_orders(url))[0]
                     extra["read_id"] = read_id
-                result = run_cell(base, scenario, clients, proc, token=token, **extra)
+                result = run_cell(base, scenario, clients, proc, database=url, token=token, **extra)
                 if scenario == "cycle":
                     result.update(asyncio.run(verify_cycle(url, result["paid"])))
                 keep(result, results, target="kassa", database=kind, workers=workers)
@@ -243,7 +260,7 @@ def bench_floor(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/")
         for clients in CLIENTS:
-            keep(run_cell(base, "floor", clients, proc), results, target="floor", database=kind, workers=workers)
+            keep(run_cell(base, "floor", clients, proc, database=url), results, target="floor", database=kind, workers=workers)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -282,7 +299,7 @@ def bench_peer(workers: int) -> list[dict[str, Any]]:
     if python is None:
         return []
     name = f"peer_bench_{workers}"
-    asyncio.run(fresh_postgres(name))
+    peer_url = asyncio.run(fresh_postgres(name))
     env = {**os.environ, "PEER_DB": name, "PEER_PAYME_KEY": PAYME_KEY, "DJANGO_SETTINGS_MODULE": "peer.settings",
            "PYTHONPATH": str(ROOT / "bench")}
     subprocess.run([str(python), "-m", "django", "migrate", "--run-syncdb", "-v", "0"], env=env,
@@ -295,7 +312,8 @@ def bench_peer(workers: int) -> list[dict[str, Any]]:
         wait_ready(f"http://127.0.0.1:{port}/payme/update/")
         for clients in CLIENTS:
             orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
-            result = run_cell(f"http://127.0.0.1:{port}", "payme", clients, proc, payme_path="/payme/update/",
+            result = run_cell(f"http://127.0.0.1:{port}", "payme", clients, proc, database=peer_url,
+                              payme_path="/payme/update/",
                               orders=orders)
             keep(result, results, target="peer", database="postgresql", workers=workers)
     finally:
