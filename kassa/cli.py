@@ -14,7 +14,13 @@ import typer
 from kassa.core.security import mint_token
 from kassa.core.settings import Settings
 
-app = typer.Typer(help="kassa: self-hosted payments", no_args_is_help=True, add_completion=False)
+# Plain tracebacks: Typer's pretty ones need rich, which kassa.core.logging keeps out.
+app = typer.Typer(
+    help="kassa: self-hosted payments",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 api_key_app = typer.Typer(help="service API keys", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
 admin_app = typer.Typer(help="operator logins for the admin UI", no_args_is_help=True)
