@@ -60,7 +60,8 @@ class RateLimiter:
         slot = now // window
         retry_after = (slot + 1) * window - now
         name = f"kassa:rl:{key}:{slot}"
-        if self.redis is None:
+        redis = self.redis
+        if redis is None:
             return Verdict(self._count_in_memory(name, window) <= limit, retry_after)
         lease = self._leases.get(key)
         seen = None
@@ -72,7 +73,7 @@ class RateLimiter:
                 return Verdict(False, retry_after)
             seen = lease.seen
         wanted = lease_size(limit, seen)
-        count = await self._reserve(name, window, wanted)
+        count = await _reserve(redis, name, window, wanted)
         if count is None:  # Redis is down: let the request through rather than refuse all
             return Verdict(True, retry_after)
         granted = max(0, min(wanted, limit - (count - wanted)))
@@ -92,17 +93,6 @@ class RateLimiter:
         while len(self._leases) > MAX_MEMORY_COUNTERS:
             self._leases.popitem(last=False)
 
-    async def _reserve(self, name: str, window: int, hits: int) -> int | None:
-        """The window's count after adding `hits`; None when Redis does not answer."""
-        try:
-            count = int(await self.redis.incrby(name, hits))
-            if count == hits:  # the window's first reservation sets its end
-                await self.redis.expire(name, window + 1)
-            return count
-        except Exception as exc:
-            log.warning("rate_limit.redis_unavailable", error=type(exc).__name__)
-            return None
-
     def _count_in_memory(self, name: str, window: int) -> int:
         count, _ = self._memory.get(name, (0, 0))
         self._memory[name] = (count + 1, window)
@@ -112,3 +102,15 @@ class RateLimiter:
             # counters, never the busy ones it is trying to reset
             self._memory.popitem(last=False)
         return count + 1
+
+
+async def _reserve(redis: Any, name: str, window: int, hits: int) -> int | None:
+    """The window's count after adding `hits`; None when Redis does not answer."""
+    try:
+        count = int(await redis.incrby(name, hits))
+        if count == hits:  # the window's first reservation sets its end
+            await redis.expire(name, window + 1)
+        return count
+    except Exception as exc:
+        log.warning("rate_limit.redis_unavailable", error=type(exc).__name__)
+        return None
