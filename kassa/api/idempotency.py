@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -13,11 +14,13 @@ from pydantic import BaseModel
 from kassa.api.errors import kassa_error
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
-from kassa.domain.errors import KassaError
+from kassa.domain.errors import IdempotencyConflict, IdempotencyKeyReused, KassaError
 from kassa.services.idempotency import (
     DatabaseStore,
     IdempotencyStore,
+    KeptAnswer,
     RedisStore,
+    Replayed,
     StoredResponse,
     check_key,
     fingerprint,
@@ -57,12 +60,7 @@ class Idempotent:
         fp = fingerprint(self.request.method, self.request.url.path, self.body)
         replay = await store.claim(principal.key, self.key, fp)
         if replay is not None:
-            return Response(
-                replay.body,
-                status_code=replay.status,
-                headers={"Idempotent-Replayed": "true"},
-                media_type=_media(replay.status),
-            )
+            return _replay(replay)
         try:
             response = await self._respond(status_code, handler)
         except BaseException:
@@ -76,6 +74,58 @@ class Idempotent:
         )
         return response
 
+    async def run_kept(
+        self,
+        rt: Runtime,
+        principal: Principal,
+        status_code: int,
+        handler: Callable[[KeptAnswer | None], Awaitable[Any]],
+        render: Callable[[Any], str],
+    ) -> Response:
+        """`run` for a create that may write its key's answer with its own statement
+        (`KeptAnswer`): then nothing is claimed or stored around it. `render` is the body of
+        the answer to what the handler created."""
+        if self.key is None:
+            try:
+                created = await handler(None)
+            except KassaError as exc:
+                return await kassa_error(self.request, exc)
+            return Response(render(created), status_code=status_code, media_type=_JSON)
+        store = store_for(rt)
+        fp = fingerprint(self.request.method, self.request.url.path, self.body)
+        ttl = timedelta(seconds=rt.settings.idempotency_key_ttl)
+        keeper = KeptAnswer(rt.db, store, principal.key, self.key, fp, ttl, status_code, render)
+        try:
+            created = await handler(keeper)
+        except Replayed as repeat:
+            return _replay(repeat.stored)
+        except (IdempotencyKeyReused, IdempotencyConflict):
+            raise  # about the key, not an answer to keep under it
+        except KassaError as exc:
+            refusal = await kassa_error(self.request, exc)
+            answer = StoredResponse(refusal.status_code, bytes(refusal.body).decode())
+            if keeper.claimed:
+                await store.complete(principal.key, self.key, answer)
+                return refusal
+            kept = await keeper.keep_late(answer)
+            return refusal if kept is answer else _replay(kept)
+        except BaseException:
+            if keeper.claimed:
+                with contextlib.suppress(Exception):  # if it fails too, the lock runs out
+                    await store.release(principal.key, self.key)
+            raise
+        if keeper.answer is not None:  # written with the create
+            return Response(keeper.answer.body, status_code=status_code, media_type=_JSON)
+        body = render(created)
+        if not keeper.claimed:
+            # Neither written with the create nor claimed: a payment found already made
+            # under the key (its answer in the store, from before it was kept with them).
+            replay = await store.claim(principal.key, self.key, fp)
+            if replay is not None:
+                return _replay(replay)
+        await store.complete(principal.key, self.key, StoredResponse(status_code, body))
+        return Response(body, status_code=status_code, media_type=_JSON)
+
     async def _respond(
         self, status_code: int, handler: Callable[[], Awaitable[BaseModel]]
     ) -> Response:
@@ -84,13 +134,20 @@ class Idempotent:
         except KassaError as exc:
             return await kassa_error(self.request, exc)
         # pydantic's own serialiser writes the JSON JSONResponse would, without the dict
-        return Response(
-            result.model_dump_json(), status_code=status_code, media_type="application/json"
-        )
+        return Response(result.model_dump_json(), status_code=status_code, media_type=_JSON)
 
 
-def _media(status: int) -> str:
-    return "application/json" if status < 400 else "application/problem+json"
+_JSON = "application/json"
+
+
+def _replay(stored: StoredResponse) -> Response:
+    media = _JSON if stored.status < 400 else "application/problem+json"
+    return Response(
+        stored.body,
+        status_code=stored.status,
+        headers={"Idempotent-Replayed": "true"},
+        media_type=media,
+    )
 
 
 async def idempotent(

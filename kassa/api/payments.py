@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
@@ -12,6 +12,7 @@ from kassa.api.idempotency import IdempotentDep
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.states import PaymentStatus
 from kassa.services import fiscal_receipts, payments, refunds
+from kassa.services.idempotency import KeptAnswer
 from kassa.services.payments import NewPayment, PaymentFilters
 from kassa.services.schemas import (
     AmountField,
@@ -27,6 +28,9 @@ from kassa.services.schemas import (
     RefundOut,
     ShopIdField,
 )
+
+if TYPE_CHECKING:
+    from kassa.db.models import Payment
 
 router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
 PaymentId = Annotated[str, Path(max_length=64)]
@@ -78,8 +82,8 @@ class RefundCreate(BaseModel):
 async def create_payment(
     body: PaymentCreate, rt: RuntimeDep, principal: CurrentPrincipal, idem: IdempotentDep
 ) -> Response:
-    async def handler() -> PaymentOut:
-        payment = await payments.create_payment(
+    async def handler(keeper: KeptAnswer | None) -> Payment:
+        return await payments.create_payment(
             rt,
             principal,
             NewPayment(
@@ -109,10 +113,14 @@ async def create_payment(
                 else None,
                 email=body.email,
             ),
+            keeper,
         )
-        return PaymentOut.model_validate(payment)
 
-    return await idem.run(rt, principal, 201, handler)
+    return await idem.run_kept(rt, principal, 201, handler, _payment_json)
+
+
+def _payment_json(payment: Payment) -> str:
+    return PaymentOut.model_validate(payment).model_dump_json()
 
 
 @router.get("", response_model=Page[PaymentOut])

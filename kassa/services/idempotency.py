@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -213,6 +214,123 @@ class RedisStore:
             await self.redis.delete(self._name(principal, key))
         except Exception as exc:  # the claim expires with its lock
             log.warning("idempotency.redis_unavailable", error=type(exc).__name__)
+
+
+class Replayed(Exception):
+    """A repeat of a keyed request: its first answer, to be sent again."""
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("replayed")
+        self.stored = stored
+
+
+async def kept_answer(db: Database, principal: str, key: str, fp: str) -> StoredResponse | None:
+    """The answer the database keeps under the key (unexpired), decided against this
+    request's fingerprint: another body is refused (422), a claim with no answer yet is in
+    progress (409)."""
+    async with db.reading() as session:
+        row = (
+            await session.execute(
+                select(
+                    IdempotencyRecord.fingerprint,
+                    IdempotencyRecord.response_status,
+                    IdempotencyRecord.response_body,
+                ).where(
+                    IdempotencyRecord.principal == principal,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.expires_at > utcnow(),
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    return _decide(row.fingerprint, fp, row.response_status, row.response_body)
+
+
+class KeptAnswer:
+    """The Idempotency-Key of a create that may be a single statement (a payment whose
+    checkout link needs no call to its provider). Written with that statement, the key's
+    record is its claim and holds its answer from the moment the payment exists: no round
+    trip to the store before or after (two of a create's three, with Redis). A repeat
+    breaks the record's unique key and is answered from it. A create that calls out instead
+    claims the key in the store (`claim`) before its first effect, as every other create
+    does; answers given before either (a refusal) are kept here too (`keep_late`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: IdempotencyStore,
+        principal: str,
+        key: str,
+        fp: str,
+        ttl: timedelta,
+        status: int,
+        render: Callable[[Any], str],
+    ) -> None:
+        self.db, self.store = db, store
+        self.principal, self.key, self.fp, self.ttl = principal, key, fp, ttl
+        self.status, self.render = status, render
+        self.claimed = False  # in the store: its answer goes there
+        self.answer: StoredResponse | None = None  # written with the create's statement
+
+    def record(self, created: Any) -> dict[str, Any]:
+        """The key's record, the answer to the create included, for its statement."""
+        self.answer = StoredResponse(self.status, self.render(created))
+        return self._values(self.answer)
+
+    async def claim(self) -> None:
+        """Before a create's first effect outside the database: the store's claim, after a
+        look for an answer kept here. Raises Replayed with an answer found in either."""
+        kept = await kept_answer(self.db, self.principal, self.key, self.fp)
+        if kept is not None:
+            raise Replayed(kept)
+        replay = await self.store.claim(self.principal, self.key, self.fp)
+        if replay is not None:
+            raise Replayed(replay)
+        self.claimed = True
+
+    async def after_conflict(self) -> bool:
+        """The create's statement broke a unique key: raises Replayed with the answer kept
+        by the request that wrote first. True when the key's record had expired and is now
+        gone (the statement may run again); False when no record stood in the way."""
+        self.answer = None
+        kept = await kept_answer(self.db, self.principal, self.key, self.fp)
+        if kept is not None:
+            raise Replayed(kept)
+        async with self.db.transaction() as session:
+            expired = await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.principal == self.principal,
+                    IdempotencyRecord.key == self.key,
+                    IdempotencyRecord.expires_at <= utcnow(),
+                )
+            )
+        return bool(getattr(expired, "rowcount", 0))
+
+    async def keep_late(self, answer: StoredResponse) -> StoredResponse:
+        """Keeps an answer given before the key was claimed or written (a refusal); the
+        answer already kept under the key wins if there is one."""
+        async with self.db.transaction() as session:
+            kept = await insert_ignore(
+                session,
+                IdempotencyRecord.__table__,  # type: ignore[arg-type]
+                self._values(answer),
+            )
+        if kept:
+            return answer
+        return await kept_answer(self.db, self.principal, self.key, self.fp) or answer
+
+    def _values(self, answer: StoredResponse) -> dict[str, Any]:
+        now = utcnow()
+        return {
+            "principal": self.principal,
+            "key": self.key,
+            "fingerprint": self.fp,
+            "response_status": answer.status,
+            "response_body": answer.body,
+            "created_at": now,
+            "expires_at": now + self.ttl,
+        }
 
 
 async def purge_expired(db: Database) -> int:

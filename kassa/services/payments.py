@@ -15,9 +15,15 @@ from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.base import utcnow
-from kassa.db.batch import add_new, assign
-from kassa.db.models import AuditRecord, Payment, Tariff, new_id
-from kassa.domain.errors import InvalidState, NotFound, ProviderError, ValidationFailed
+from kassa.db.batch import add_new, assign, batch_of
+from kassa.db.models import AuditRecord, IdempotencyRecord, Payment, Tariff, new_id
+from kassa.domain.errors import (
+    IdempotencyConflict,
+    InvalidState,
+    NotFound,
+    ProviderError,
+    ValidationFailed,
+)
 from kassa.domain.fiscal import as_items, lines_of, tariff_lines
 from kassa.domain.money import MoneyError, check_amount, normalise_currency
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
@@ -39,6 +45,7 @@ from kassa.providers.base import (
 from kassa.providers.plugins import state_graph
 from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
+from kassa.services.idempotency import KeptAnswer
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.pushed_updates import apply_unlocked
 from kassa.services.updates import UpdateResult, apply_update, lock_claiming, lock_payment
@@ -174,9 +181,12 @@ async def _check_purpose(
     return new.items
 
 
-async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> Payment:
+async def create_payment(
+    rt: Runtime, principal: Principal, new: NewPayment, keeper: KeptAnswer | None = None
+) -> Payment:
     """Record the payment as pending, then ask the provider for it, never inside a
-    transaction: a slow provider must not hold database locks."""
+    transaction: a slow provider must not hold database locks. `keeper`: the request's
+    Idempotency-Key, written with the payment when nothing is asked of the provider."""
     try:
         currency = normalise_currency(new.currency)
         check_amount(new.amount)
@@ -255,21 +265,46 @@ async def create_payment(rt: Runtime, principal: Principal, new: NewPayment) -> 
         payment.provider_payment_id = made.provider_payment_id
         payment.checkout_url = made.checkout_url
         payment.client_secret = made.client_secret
-    try:
-        async with rt.db.one_statement() as session:
-            add_new(session, payment)  # with its audit record: one round trip, no BEGIN
-            audit.record(session, actor=actor, operation="create", payment=payment)
-    except IntegrityError:
-        # The idempotency store lost its record (a Redis outage or flush); the unique key
-        # on the payment still refuses to create a second one.
-        existing = await _by_idempotency_key(rt, payment.idempotency_key)
-        if existing is None:
-            raise
+    written_at_once = payment.checkout_url is not None
+    if keeper is not None and not written_at_once:
+        await keeper.claim()  # the provider is called after the write
+    existing = await _record_new(
+        rt, payment, actor, None if keeper is None or keeper.claimed else keeper
+    )
+    if existing is not None:
         return existing
-    if payment.checkout_url is not None:
+    if written_at_once:
         return payment
     key = _provider_idempotency_key(principal, new.idempotency_key, payment.id)
     return await submit(rt, payment, provider, key=key, method_token=method_token, actor=actor)
+
+
+async def _record_new(
+    rt: Runtime, payment: Payment, actor: Actor, keeper: KeptAnswer | None
+) -> Payment | None:
+    """Writes the new payment with its audit record (and the key's answer) in one round
+    trip, no BEGIN. None when written; the payment already made under its idempotency key
+    when that key's unique index refused it."""
+    for _ in range(2):  # again once after an expired record of the key is cleared
+        try:
+            async with rt.db.one_statement() as session:
+                add_new(session, payment)
+                audit.record(session, actor=actor, operation="create", payment=payment)
+                if keeper is not None:
+                    keys: Any = IdempotencyRecord.__table__
+                    batch_of(session).insert(keys, keeper.record(payment))
+            return None
+        except IntegrityError:
+            # a repeat: after_conflict raises Replayed with the first answer
+            if keeper is not None and await keeper.after_conflict():
+                continue  # the key's record had expired and is gone: write again
+            # The idempotency store lost its record (a Redis outage or flush); the unique
+            # key on the payment still refuses to create a second one.
+            existing = await _by_idempotency_key(rt, payment.idempotency_key)
+            if existing is None:
+                raise
+            return existing
+    raise IdempotencyConflict("the request with this key is in progress")
 
 
 async def submit(
