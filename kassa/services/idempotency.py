@@ -5,6 +5,8 @@ SET NX in Redis); its answer is stored and replayed with the same status for rep
 the same body. Another body under the key: 422; a repeat while the first still runs: 409.
 Redis is the fast store when configured; if it fails, the database store takes over, and
 payments also carry the key in a unique column, so no outage can create a duplicate.
+A payment written at once needs no store: its key's record and answer are written with it
+(`KeptAnswer`), whether Redis is configured or not.
 """
 
 from __future__ import annotations
