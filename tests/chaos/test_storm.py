@@ -243,11 +243,14 @@ async def one_payment(driver: Driver, i: int, tariff: dict[str, Any], rng: rando
     # Out of order: the final call overtaking its Create, alongside three Creates.
     overtaking = ("PerformTransaction", {"id": payme_id}) if pay else \
         ("CancelTransaction", {"id": payme_id, "reason": 2})
-    _, *creates = await asyncio.gather(
+    overtook, *creates = await asyncio.gather(
         driver.payme(*overtaking),
         *(driver.payme("CreateTransaction", {"id": payme_id, "time": started, "amount": payment["amount"],
                                              "account": account}) for _ in range(3)))
-    assert any("result" in c for c in creates), creates
+    # A Create whose answer a killed process lost is sent again (the driver retries as Payme
+    # does); if the overtaking call finished the transaction meanwhile, that repeat is -31008
+    # by Payme's rule, and so may every Create be. The transaction existed if either answered.
+    assert any("result" in c for c in creates) or "result" in overtook, (overtook, creates)
     if pay:
         finals = await driver.three_times("PerformTransaction", {"id": payme_id})
         status = "succeeded"
