@@ -15,7 +15,7 @@ from sqlalchemy import update
 from kassa.core.runtime import Runtime
 from kassa.db.base import utcnow
 from kassa.db.models import IdempotencyRecord
-from tests.conftest import bearer, unique
+from tests.conftest import bearer, make_tariff, unique
 from tests.test_api_payments import create
 from tests.test_payme_merchant_api import account, new_payme_id, now_ms, rpc
 
@@ -103,3 +103,50 @@ async def test_a_create_that_calls_its_provider_claims_the_key_first(client: htt
     assert other.status_code == 422
     listed = await client.get(f"/api/v1/payments?user_id={user}", headers=bearer(user, orgs=[org]))
     assert listed.json()["total"] == 1
+
+
+async def test_a_tariff_bought_through_payme_keeps_its_key_with_its_payment(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tariff = await make_tariff(client, amount=200_000, duration_days=30)
+    user = unique("u")
+    headers = {**bearer(user), "Idempotency-Key": unique("key")}
+
+    async def buy() -> httpx.Response:
+        return await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={"provider": "payme"},
+                                 headers=headers)
+
+    answers = await asyncio.gather(*(buy() for _ in range(6)))
+    assert [a.status_code for a in answers] == [201] * 6 and len({a.text for a in answers}) == 1
+    if runtime.redis is not None:
+        await runtime.redis.flushdb()
+    again = await buy()
+    assert again.json() == answers[0].json() and again.headers.get("idempotent-replayed") == "true"
+    assert (await client.get("/api/v1/payments", headers=bearer(user))).json()["total"] == 1
+
+
+async def test_a_purchase_with_a_promo_code_claims_its_key_before_reserving(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """The redemption is written before the payment: the key is claimed first, so repeats
+    racing the first reserve nothing and are answered with its answer or told to wait."""
+    tariff = await make_tariff(client, amount=100_000, duration_days=30)
+    code = unique("TENOFF").upper()
+    made = await client.post("/api/v1/admin/promo-codes", json={
+        "code": code, "percent_off": 10, "max_redemptions": 5, "tariff_ids": [tariff["id"]]}, headers=admin)
+    assert made.status_code == 201, made.text
+    user = unique("u")
+    headers = {**bearer(user), "Idempotency-Key": unique("key")}
+
+    async def buy() -> httpx.Response:
+        return await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase",
+                                 json={"provider": "payme", "promo_code": code}, headers=headers)
+
+    answers = await asyncio.gather(*(buy() for _ in range(6)))
+    assert {a.status_code for a in answers} <= {201, 409} and 201 in {a.status_code for a in answers}
+    assert len({a.json()["id"] for a in answers if a.status_code == 201}) == 1
+    again = await buy()
+    assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
+    assert again.json()["discount_amount"] == 10_000
+    listed = (await client.get("/api/v1/admin/promo-codes", headers=admin)).json()["items"]
+    assert [c["redeemed"] for c in listed if c["code"] == code] == [1]

@@ -116,10 +116,11 @@ async def create_payment(
             keeper,
         )
 
-    return await idem.run_kept(rt, principal, 201, handler, _payment_json)
+    return await idem.run_kept(rt, principal, 201, handler, payment_json)
 
 
-def _payment_json(payment: Payment) -> str:
+def payment_json(payment: Payment) -> str:
+    """The answer to a create, as its Idempotency-Key keeps it."""
     return PaymentOut.model_validate(payment).model_dump_json()
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
 from kassa.api.idempotency import IdempotentDep
+from kassa.api.payments import payment_json
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.services import purchases, tariffs
+from kassa.services.idempotency import KeptAnswer
 from kassa.services.schemas import (
     AmountField,
     CurrencyField,
@@ -22,6 +24,9 @@ from kassa.services.schemas import (
     ShopIdField,
     TariffOut,
 )
+
+if TYPE_CHECKING:
+    from kassa.db.models import Payment
 
 router = APIRouter(prefix="/tariffs", tags=["tariffs"], responses=PROBLEM_RESPONSES)
 TariffId = Annotated[str, Path(max_length=64)]
@@ -139,8 +144,8 @@ async def purchase(
     principal: CurrentPrincipal,
     idem: IdempotentDep,
 ) -> Response:
-    async def handler() -> PaymentOut:
-        payment = await purchases.purchase(
+    async def handler(keeper: KeptAnswer | None) -> Payment:
+        return await purchases.purchase(
             rt,
             principal,
             tariff_id,
@@ -157,7 +162,7 @@ async def purchase(
                 email=body.email,
                 idempotency_key=idem.key,
             ),
+            keeper,
         )
-        return PaymentOut.model_validate(payment)
 
-    return await idem.run(rt, principal, 201, handler)
+    return await idem.run_kept(rt, principal, 201, handler, payment_json)

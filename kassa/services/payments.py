@@ -266,7 +266,7 @@ async def create_payment(
         payment.checkout_url = made.checkout_url
         payment.client_secret = made.client_secret
     written_at_once = payment.checkout_url is not None
-    if keeper is not None and not written_at_once:
+    if keeper is not None and not keeper.claimed and not written_at_once:
         await keeper.claim()  # the provider is called after the write
     existing = await _record_new(
         rt, payment, actor, None if keeper is None or keeper.claimed else keeper

@@ -9,6 +9,7 @@ from kassa.core.security import Principal
 from kassa.db.models import Payment
 from kassa.domain.errors import Forbidden, NotFound, ValidationFailed
 from kassa.services import clock, promo_codes, tariffs
+from kassa.services.idempotency import KeptAnswer
 from kassa.services.payments import NewPayment, create_payment
 
 
@@ -28,13 +29,21 @@ class PurchaseRequest:
 
 
 async def purchase(
-    rt: Runtime, principal: Principal, tariff_id: str, request: PurchaseRequest
+    rt: Runtime,
+    principal: Principal,
+    tariff_id: str,
+    request: PurchaseRequest,
+    keeper: KeptAnswer | None = None,
 ) -> Payment:
     """A promo code's redemption is reserved first and given back if the payment is never
-    made (refused before it is recorded, or failed or cancelled later: see `effects`)."""
+    made (refused before it is recorded, or failed or cancelled later: see `effects`).
+    `keeper`: the request's Idempotency-Key (`create_payment`), claimed before a
+    redemption is reserved: that is written before the payment."""
     tariff = await tariffs.get_tariff(rt, principal, tariff_id)
     applied = None
     if request.promo_code:
+        if keeper is not None:
+            await keeper.claim()
         async with rt.db.transaction() as session:
             now = await clock.billing_now(session)
         applied = await promo_codes.reserve(
@@ -64,6 +73,7 @@ async def purchase(
                 discount_amount=discount,
                 email=request.email,
             ),
+            keeper,
         )
     except (ValidationFailed, NotFound, Forbidden):
         # refused before any payment was written: the redemption was never used
