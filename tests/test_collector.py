@@ -30,7 +30,7 @@ def collections_while_alive(objects: int) -> int:
     gc.collect()
     gc.callbacks.append(count)
     try:
-        alive = [[] for _ in range(objects)]  # what requests in flight hold
+        alive: list[list[int]] = [[] for _ in range(objects)]  # what requests in flight hold
         del alive
     finally:
         gc.callbacks.remove(count)
