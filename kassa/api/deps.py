@@ -29,25 +29,32 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+ApiKey = Annotated[str | None, Depends(api_key_header)]
+
+
+# The caller is solved on every authenticated request: one dependency over the two security
+# schemes (which the OpenAPI document lists), the runtime taken from the app rather than
+# from another dependency. Each level FastAPI solves costs as much as a small dependency's
+# work (it looks for path, query, header and cookie parameters at every level).
 async def optional_principal(
-    request: Request,
-    rt: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    api_key: Annotated[str | None, Depends(api_key_header)],
+    request: Request, credentials: BearerCredentials, api_key: ApiKey
 ) -> Principal | None:
     verified = request.scope.get(VERIFIED_PRINCIPAL)  # the rate limiter read it already
     if api_key:
         if isinstance(verified, Principal) and verified.role is Role.SERVICE:
             return verified
-        principal = await principal_for_key(rt.db, api_key[:200])
+        runtime: Runtime = request.app.state.runtime
+        principal = await principal_for_key(runtime.db, api_key[:200])
         if principal is None:
             raise Unauthorized("invalid API key")
         return principal
     if credentials is not None:
         if isinstance(verified, Principal):
             return verified
+        runtime = request.app.state.runtime
         try:
-            return read_token(rt.settings.signing_key, credentials.credentials)
+            return read_token(runtime.settings.signing_key, credentials.credentials)
         except InvalidToken as exc:
             raise Unauthorized("invalid or expired access token") from exc
     return None
@@ -56,7 +63,10 @@ async def optional_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-async def current_principal(principal: OptionalPrincipal) -> Principal:
+async def current_principal(
+    request: Request, credentials: BearerCredentials, api_key: ApiKey
+) -> Principal:
+    principal = await optional_principal(request, credentials, api_key)
     if principal is None:
         raise Unauthorized("send a bearer token or an X-API-Key")
     return principal
