@@ -118,11 +118,19 @@ class Database:
             async with self.transaction() as session:
                 yield session
             return
-        async with self.sessionmaker() as session:  # it only queues: no connection yet
+        # It only queues: no connection, nothing to close (closing it was a greenlet's
+        # round trip through SQLAlchemy's sync session on every create) unless a read
+        # took one, which is refused below.
+        session = self.sessionmaker()
+        read = False
+        try:
             yield session
-            if session.new or session.dirty or session.deleted or session.in_transaction():
-                raise RuntimeError("one_statement: writes and reads would leave one by one")
-            queued = batch.take(session, self.dialect)
+        finally:
+            if read := session.in_transaction():
+                await session.close()
+        if read or session.new or session.dirty or session.deleted:
+            raise RuntimeError("one_statement: writes and reads would leave one by one")
+        queued = batch.take(session, self.dialect)
         if queued is not None:
             async with self._turn(), self.engine.connect() as connection:
                 if await driver.alone(connection, *queued) is None:
