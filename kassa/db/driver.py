@@ -71,15 +71,13 @@ class _Compiled:
     populate_existing: bool
 
     def arguments(self, params: dict[str, Any]) -> list[Any]:
+        # one loop, no generator: a create's statement has 53 parameters, each a resumption
         carried = self.carried
-        return [
-            value if process is None else process(value)
-            for value, process in zip(
-                (params[name] if name in params else carried[name] for name in self.names),
-                self.processors,
-                strict=True,
-            )
-        ]
+        found: list[Any] = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            value = params[name] if name in params else carried[name]
+            found.append(value if process is None else process(value))
+        return found
 
 
 _COMPILED: dict[tuple[str, int], _Compiled | None] = {}  # by id of a kept statement
