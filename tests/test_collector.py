@@ -14,6 +14,7 @@ from kassa.core.collector import YOUNG_THRESHOLD, freeze_what_start_up_made
 @pytest.fixture
 def collector_restored() -> Iterator[None]:
     thresholds = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's own, whatever ran before in this process
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
