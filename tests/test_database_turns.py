@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import event, text
 
 from kassa.core.runtime import Runtime
@@ -53,3 +54,27 @@ async def test_waiting_transactions_are_served_in_arrival_order(
     finally:
         await db.dispose()
     assert served == ["first", "second", "third", "fourth", "newcomer"]
+
+
+async def test_one_statement_refuses_a_read_and_gives_its_connection_back(
+    settings: Settings,
+) -> None:
+    """`one_statement` only queues writes, which PostgreSQL gets as one statement with no
+    transaction around it: a read inside would not be part of it, so it is refused, and the
+    connection the read took goes back to the pool. SQLite runs the block as a transaction,
+    where a read belongs."""
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        if db.is_sqlite:
+            async with db.one_statement() as session:
+                assert (await session.execute(text("SELECT 1"))).scalar() == 1
+        else:
+            with pytest.raises(RuntimeError, match="one by one"):
+                async with db.one_statement() as session:
+                    await session.execute(text("SELECT 1"))
+            async with db.one_statement():  # nothing queued: nothing sent
+                pass
+        async with db.transaction() as session:  # the pool's one connection is free
+            assert (await session.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await db.dispose()

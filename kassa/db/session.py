@@ -122,11 +122,11 @@ class Database:
         # round trip through SQLAlchemy's sync session on every create) unless a read
         # took one, which is refused below.
         session = self.sessionmaker()
-        read = False
         try:
             yield session
         finally:
-            if read := session.in_transaction():
+            read = session.in_transaction()
+            if read:
                 await session.close()
         if read or session.new or session.dirty or session.deleted:
             raise RuntimeError("one_statement: writes and reads would leave one by one")
