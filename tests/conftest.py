@@ -200,3 +200,23 @@ async def receiver() -> AsyncIterator[Receiver]:
     yield app
     srv.should_exit = True
     await task
+
+
+@pytest.fixture(autouse=True)
+def _lock_order(request: pytest.FixtureRequest) -> Any:
+    """On PostgreSQL every test's transactions keep the lock order (tests/lock_order.py):
+    a test that breaks it fails, naming the statement."""
+    on_purpose = request.node.get_closest_marker("breaks_lock_order") is not None
+    if not os.environ.get("KASSA_TEST_DATABASE_URL") or on_purpose:
+        yield
+        return
+    from tests.lock_order import LockOrder
+
+    watch = LockOrder()
+    watch.watch()
+    try:
+        yield
+    finally:
+        watch.stop()
+    if watch.broken:
+        pytest.fail("lock order broken (docs/architecture.md):\n" + "\n".join(watch.broken))
