@@ -56,8 +56,7 @@ class LockOrder:
     broken: list[str] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)  # every lock, in order
 
-    def _take(self, key: int, tables: list[str], statement: str) -> None:
-        held = self.held.setdefault(key, [])
+    def _take(self, held: list[str], tables: list[str], statement: str) -> None:
         self.seen.extend(tables)
         for table in tables:
             if table in held:
@@ -73,11 +72,9 @@ class LockOrder:
         tables = locked_tables(statement)
         if not tables:
             return
-        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            self._take(-id(conn), tables, statement)
-            self.held.pop(-id(conn), None)
-            return
-        self._take(id(conn), tables, statement)
+        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        held = [] if autocommit else self.held.setdefault(id(conn), [])
+        self._take(held, tables, statement)
 
     def on_end(self, conn: Any, *_rest: Any) -> None:
         self.held.pop(id(conn), None)
