@@ -322,3 +322,49 @@ async def test_a_provider_without_its_key_is_refused_clearly_not_a_500(settings:
         cards = await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
                                   headers=bearer(user))
         assert cards.status_code == 422
+
+
+def _variant(settings: Any, runtime: Runtime, **changes: Any) -> Runtime:
+    """The test runtime's parts with other settings and a registry (and SDK clients) of its own."""
+    from kassa.providers.registry import build_registry
+
+    changed = settings.model_copy(update=changes)
+    return Runtime(settings=changed, db=runtime.db, http=runtime.http,
+                   providers=build_registry(changed, runtime.http), box=runtime.box,
+                   redis=runtime.redis, limiter=runtime.limiter)
+
+
+async def test_a_stripe_call_slower_than_the_provider_timeout_is_given_up(
+        client: httpx.AsyncClient, settings: Any, runtime: Runtime) -> None:
+    """PROVIDER_TIMEOUT_SECONDS bounds every Stripe call (the SDK tries three times with the
+    same idempotency key); the payment is left pending for reconciliation, not failed."""
+    from kassa.app import create_app
+
+    rt = _variant(settings, runtime, provider_timeout_seconds=0.3)
+    user = unique("u")
+    await client.put("/sandbox/stripe/_faults", json={"delay_ms": 4_000})
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(rt.settings, runtime=rt)),
+                                     base_url="http://kassa") as slow:
+            # three attempts of 4 s each (12 s), were they not given up at 0.3 s
+            response = await asyncio.wait_for(slow.post("/api/v1/payments", json={
+                "provider": "stripe", "amount": 700, "currency": "USD"}, headers=bearer(user)), timeout=8)
+    finally:
+        await client.put("/sandbox/stripe/_faults", json={})
+        await rt.providers.aclose()
+    assert response.status_code == 502 and response.json()["code"] == "provider_error", response.text
+    items = (await client.get("/api/v1/payments", headers=bearer(user))).json()["items"]
+    assert [i["status"] for i in items] == ["pending"]
+
+
+async def test_the_runtime_closes_the_stripe_sdks_connections(settings: Any, runtime: Runtime) -> None:
+    """A stopping worker or API process leaves no open session behind (aiohttp reports one it
+    finds unclosed as an error when the process exits)."""
+    rt = _variant(settings, runtime)
+    provider = rt.providers.get("stripe")
+    assert (await provider.create_customer(unique("org:c"))).startswith("cus_")  # type: ignore[attr-defined]
+    sdk_http = provider.client._requestor._client  # type: ignore[attr-defined]
+    assert rt.providers.get("stripe").client is provider.client  # type: ignore[attr-defined]  # kept, reused
+    assert not sdk_http._session.closed
+    await rt.providers.aclose()
+    assert sdk_http._session.closed

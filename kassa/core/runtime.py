@@ -69,6 +69,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        await self.providers.aclose()
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()

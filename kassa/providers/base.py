@@ -6,7 +6,7 @@ Providers receive `PaymentRequest` values (never ORM rows) and answer with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeGuard, TypeVar, cast, runtime_checkable
 
@@ -222,6 +222,37 @@ class PaymentProvider(Protocol):
     ) -> ProviderRefund: ...
 
 
+_Client = TypeVar("_Client")
+
+
+class KeptClients:
+    """The clients providers keep for the life of the runtime that built them (an SDK's
+    client with its connection pool, made once per key and address), closed with it: a
+    provider is built for every call, its connections are not."""
+
+    def __init__(self) -> None:
+        self._clients: dict[Hashable, Any] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def get(
+        self,
+        key: Hashable,
+        make: Callable[[], _Client],
+        close: Callable[[_Client], Awaitable[None]],
+    ) -> _Client:
+        if key not in self._clients:
+            client = make()
+            self._clients[key] = client
+            self._closers.append(lambda: close(client))
+        return cast(_Client, self._clients[key])
+
+    async def aclose(self) -> None:
+        closers, self._closers = self._closers, []
+        self._clients.clear()
+        for close in closers:
+            await close()
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderContext:
     """What a provider factory is built from."""
@@ -229,6 +260,9 @@ class ProviderContext:
     settings: Settings
     credentials: Credentials
     http: httpx.AsyncClient
+    # the runtime's registry passes its own; a context made without one (a test building a
+    # provider) keeps its clients in a fresh one, closed by whoever closes it
+    kept: KeptClients = field(default_factory=KeptClients)
 
 
 ProviderFactory = Callable[[ProviderContext], PaymentProvider]

@@ -8,6 +8,7 @@ from kassa.core.settings import Settings
 from kassa.providers import plugins
 from kassa.providers.base import (
     Credentials,
+    KeptClients,
     NotConfigured,
     PaymentProvider,
     ProviderContext,
@@ -21,6 +22,7 @@ class ProviderRegistry:
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.settings = settings
         self.http = http
+        self.kept = KeptClients()  # the providers' SDK clients, closed with the runtime
         self._plugins: dict[str, ProviderPlugin] = {}
 
     def register(self, plugin: ProviderPlugin) -> None:
@@ -40,9 +42,12 @@ class ProviderRegistry:
         plugin = self._plugins[name]
         creds = credentials or plugin.default_credentials(self.settings)
         try:
-            return plugin.factory(ProviderContext(self.settings, creds, self.http))
+            return plugin.factory(ProviderContext(self.settings, creds, self.http, self.kept))
         except NotConfigured as exc:
             raise NotConfigured(f"{name} is not configured on this kassa: {exc.message}") from exc
+
+    async def aclose(self) -> None:
+        await self.kept.aclose()
 
     def unconfigured(self) -> list[str]:
         """Providers unusable with the settings alone (a shop's configuration may still

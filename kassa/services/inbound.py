@@ -53,7 +53,9 @@ async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
         rotated, unavailable = None, True
     if rotated is not None:
         credentials = replace(credentials, values={**credentials.values, "secret_key": rotated})
-    side = _factory(found.inbound)(ProviderContext(rt.settings, credentials, rt.http))
+    side = _factory(found.inbound)(
+        ProviderContext(rt.settings, credentials, rt.http, rt.providers.kept)
+    )
     call = side.read(request)
     if isinstance(call, Reply):
         return call

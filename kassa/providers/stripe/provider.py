@@ -1,10 +1,11 @@
 """The Stripe provider: every call through the official `stripe` SDK (StripeClient, async
-over httpx), each POST with an idempotency key derived from kassa's own."""
+over the SDK's aiohttp client), each POST with an idempotency key derived from kassa's own."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import stripe
 
 from kassa.domain.updates import ProviderUpdate
@@ -19,20 +20,31 @@ from kassa.providers.base import (
 from kassa.providers.stripe.amounts import amount_problem
 from kassa.providers.stripe.mapping import intent_update, session_update
 
-_CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
 
+def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
+    """One SDK client per key and address for the runtime's life, so connections are
+    reused; closed with the runtime. Its HTTP is the SDK's aiohttp client: a renewal's
+    charge costs ~0.25 ms of CPU in it against ~0.9-1.2 ms in the SDK's httpx client (whose
+    pool polls every kept connection on every request, encode/httpcore#1035), measured
+    with the same SDK calls (docs/benchmarks.md, tenth round). A call that takes longer than
+    PROVIDER_TIMEOUT_SECONDS is given up (the SDK retries it with the same idempotency key)."""
+    api_base = ctx.settings.stripe_api_base
+    timeout = ctx.settings.provider_timeout_seconds
 
-def stripe_client(key: str, api_base: str | None) -> stripe.StripeClient:
-    """One SDK client per key and address, so connections are reused."""
-    cache_key = (key, api_base or "")
-    if cache_key not in _CLIENTS:
-        _CLIENTS[cache_key] = stripe.StripeClient(
+    def make() -> tuple[stripe.StripeClient, stripe.AIOHTTPClient]:
+        http = stripe.AIOHTTPClient(timeout=aiohttp.ClientTimeout(total=timeout))
+        client = stripe.StripeClient(
             key,
             base_addresses={"api": api_base} if api_base else None,
-            http_client=stripe.HTTPXClient(),
+            http_client=http,
             max_network_retries=2,
         )
-    return _CLIENTS[cache_key]
+        return client, http
+
+    async def close(made: tuple[stripe.StripeClient, stripe.AIOHTTPClient]) -> None:
+        await made[1].close_async()  # type: ignore[no-untyped-call]  # its aiohttp session
+
+    return ctx.kept.get(("stripe", key, api_base or ""), make, close)[0]
 
 
 def _failure(exc: stripe.StripeError, action: str) -> ProviderFailure:
@@ -66,7 +78,7 @@ class StripeProvider:
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        self.client = stripe_client(ctx.credentials.get("secret_key"), settings.stripe_api_base)
+        self.client = stripe_client(ctx, ctx.credentials.get("secret_key"))
         self.checkout = ctx.credentials.values.get("checkout") or settings.stripe_checkout
 
     def _elements_page(self, intent_id: str) -> str | None:
