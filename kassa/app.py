@@ -39,6 +39,7 @@ from kassa.core.settings import Settings
 from kassa.jobs.runner import run_jobs
 from kassa.portal import views as portal_views
 from kassa.providers import plugins
+from kassa.sandbox.base import EmulatorContext
 from kassa.sandbox.mount import mount_sandboxes
 from kassa.services.schemas import Problem
 from kassa.webhooks import router as webhooks_router
@@ -61,6 +62,7 @@ def create_app(
         settings.log_level, json=settings.log_json, secrets=plugins.log_secrets(settings)
     )
     rt = runtime or Runtime.build(settings)
+    sandboxes: list[EmulatorContext] = []  # the emulators' connections, closed at the end
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +85,8 @@ def create_app(
             if jobs is not None:
                 with contextlib.suppress(Exception):
                     await jobs
+            for sandbox in sandboxes:
+                await sandbox.aclose()
             if runtime is None:
                 await rt.close()
 
@@ -104,7 +108,7 @@ def create_app(
         # when they are on: a Stripe call matched after every other route costs ~0.2 ms
         app.include_router(sandbox_clock.router)
         emulators = {p.name: p.emulator for p in plugins.all_plugins() if p.emulator}
-        mount_sandboxes(app, settings, rt.http, emulators)
+        sandboxes.append(mount_sandboxes(app, settings, emulators))
     for router in (
         payments.router,
         tariffs.router,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
-import httpx
 from fastapi import FastAPI
 
 from kassa.core.settings import Settings
@@ -13,11 +12,12 @@ from kassa.sandbox.base import EmulatorContext
 
 
 def mount_sandboxes(
-    app: FastAPI, settings: Settings, http: httpx.AsyncClient, modules: Mapping[str, str]
-) -> list[str]:
+    app: FastAPI, settings: Settings, modules: Mapping[str, str]
+) -> EmulatorContext:
     """`modules` names each provider's emulator module (its plug-in says which); each has a
-    `build(ctx)` making an ASGI sub-app with its own state. Returns the mounted names."""
-    ctx = EmulatorContext(settings, http)
+    `build(ctx)` making an ASGI sub-app with its own state. Returns what they share, to
+    close when the app stops."""
+    ctx = EmulatorContext(settings)
     for name, module in modules.items():
         app.mount(f"/sandbox/{name}", importlib.import_module(module).build(ctx))
-    return list(modules)
+    return ctx

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -54,15 +55,16 @@ class MerchantApiClient:
 
     async def _post(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         await self.state.faults.delay()
-        response = await self.ctx.http.post(
+        call = {
+            "jsonrpc": "2.0",
+            "id": secrets.randbelow(10**6),
+            "method": method,
+            "params": params,
+        }
+        response = await self.ctx.call_kassa(
             self.url,
-            json={
-                "jsonrpc": "2.0",
-                "id": secrets.randbelow(10**6),
-                "method": method,
-                "params": params,
-            },
-            headers={"Authorization": self.auth},
+            body=json.dumps(call).encode(),
+            headers={"Authorization": self.auth, "Content-Type": "application/json"},
         )
         answer: dict[str, Any] = response.json()
         self.state.log(method, params, answer)

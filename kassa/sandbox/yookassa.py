@@ -184,7 +184,11 @@ def build(ctx: EmulatorContext) -> FastAPI:
         copies = 2 if state.faults.duplicate_callbacks else 1
         for _ in range(copies):
             async with ctx.callbacks:
-                await ctx.http.post(notify_url, json=body)
+                await ctx.call_kassa(
+                    notify_url,
+                    body=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
 
     def money(value: Any) -> tuple[Decimal, str] | None:
         try:

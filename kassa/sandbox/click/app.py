@@ -71,11 +71,11 @@ def build(ctx: EmulatorContext) -> FastAPI:
     async def call_shop(fields: dict[str, str]) -> dict[str, Any]:
         await state.faults.delay()
         fields["sign_string"] = _sign(fields, secret)
-        response = await ctx.http.post(shop_api, data=fields)
+        response = await ctx.call_kassa(shop_api, body=fields, headers={})
         try:
             answer: dict[str, Any] = response.json()
         except ValueError:
-            answer = {"error": -1000, "error_note": f"HTTP {response.status_code}"}
+            answer = {"error": -1000, "error_note": f"HTTP {response.status}"}
         state.calls.append({"request": fields, "answer": answer})
         del state.calls[:-1000]
         return answer

@@ -196,12 +196,12 @@ def build(ctx: EmulatorContext) -> FastAPI:
         ).hexdigest()
         await state.faults.delay()
         async with ctx.callbacks:
-            response = await ctx.http.post(
+            response = await ctx.call_kassa(
                 webhook_url,
-                content=payload,
+                body=payload,
                 headers={"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"},
             )
-        return response.status_code
+        return response.status
 
     def subscribed(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The events the webhook endpoint is set up to receive."""
