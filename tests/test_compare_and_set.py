@@ -289,3 +289,32 @@ async def test_a_renewal_charge_whose_subscription_changed_meanwhile_renews_it_a
             "WHERE subscription_id = :id) AS periods FROM subscriptions WHERE id = :id"), {"id": sub["id"]})).one()
     assert found.next_attempt_at == found.current_period_end  # it ends then: no renewal before
     assert found.periods == 2  # the purchase's and the renewal's, once
+
+
+async def test_a_renewal_charge_after_its_subscription_changed_since_the_claim_renews_it_as_it_is_now(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    """The charge's answer is decided on the payment and subscription as the claim wrote them,
+    not read again; the customer asks to stop at the period's end between the claim and the
+    answer. Its write finds the subscription changed and writes nothing; the renewal then
+    happens under the lock on the subscription as it is, and the customer's choice stays."""
+    postgres_only(runtime)
+    tariff = await make_tariff(client, amount=3_000, currency="USD", duration_days=30, recurring=True)
+    user, _, sub = await stripe_subscriber(client, tariff)
+    async with claimed_on_a_worker(client, settings, sub) as (worker, renewal):
+        async with runtime.db.engine.begin() as other:
+            await other.execute(text("UPDATE subscriptions SET cancel_at_period_end = true, updated_at = :now "
+                                     "WHERE id = :id"), {"now": datetime.now(UTC), "id": sub["id"]})
+        before = stripe_retried()
+        await renewals._carry_out(worker, renewal)
+        assert stripe_retried() >= before + 1  # the claim's rows were not trusted as they were
+    assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]
+    renewed = await subscription(client, sub["id"], user)
+    assert renewed["cancel_at_period_end"] is True
+    assert renewed["current_period_end"] > sub["current_period_end"]
+    async with runtime.db.engine.connect() as connection:
+        found = (await connection.execute(text(
+            "SELECT next_attempt_at, current_period_end, (SELECT count(*) FROM subscription_periods "
+            "WHERE subscription_id = :id) AS periods FROM subscriptions WHERE id = :id"), {"id": sub["id"]})).one()
+    assert found.next_attempt_at == found.current_period_end
+    assert found.periods == 2

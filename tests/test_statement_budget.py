@@ -44,11 +44,11 @@ BUDGET = {
     # transaction): the key's record is its claim, so Redis is not asked at all
     "create payment": (1, 6),
     # a saved card charged by a deployment's billing job (its payment was written in the
-    # claim), PostgreSQL: a compare-and-set, no transaction: the payment read with its
-    # subscription and tariff, the writes (the move, the period, the invoice) sent only if
-    # both rows are unchanged (billing time is the wall clock: the sandbox clock is read in
-    # sandbox mode only)
-    "renewal charge": (2, 16),
+    # claim), PostgreSQL: a compare-and-set, no transaction and no read: the payment, its
+    # subscription and tariff as the claim wrote them, the writes (the move, the period,
+    # the invoice) sent only if both rows are still so (billing time is the wall clock: the
+    # sandbox clock is read in sandbox mode only)
+    "renewal charge": (1, 16),
 }
 
 

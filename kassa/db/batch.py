@@ -53,7 +53,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
@@ -290,6 +290,34 @@ def add_new(session: AsyncSession, row: Any) -> None:
     for name, value in defaults.items():
         setattr(row, mapper.get_property_by_column(table.c[name]).key, value)
     batch_of(session).insert(table, {**given, **defaults})
+
+
+def adopt(session: AsyncSession, row: Any) -> Any | None:
+    """A copy of a row the caller itself wrote in an earlier transaction (one `add_new`
+    wrote, or one it loaded and changed), persistent in this session as if just loaded, no
+    statement sent: what a compare-and-set decides on instead of reading the row again
+    (`expect_unchanged` with these values then checks it still is so). None when the copy
+    cannot be told without a read: a loaded row with a column not loaded, or a new one
+    without a value the database gives it (a server default)."""
+    state = inspect(row)
+    mapper = state.mapper
+    values = {}
+    for prop in mapper.column_attrs:
+        if prop.key in row.__dict__:
+            values[prop.key] = row.__dict__[prop.key]
+            continue
+        column = prop.columns[0]
+        if not state.transient or column.server_default is not None or column.primary_key:
+            return None
+        values[prop.key] = None  # left out of its INSERT: NULL
+    sync = session.sync_session
+    made = mapper.class_manager.new_instance()
+    made.__dict__.update(values)
+    make_transient_to_detached(made)  # as loaded: no history, its identity key set
+    if sync.identity_map.get(inspect(made).key) is not None:
+        return None  # the session holds the row already (as it read it)
+    sync.add(made)
+    return made
 
 
 def assign(session: AsyncSession, row: Any, **values: Any) -> None:

@@ -12,15 +12,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from kassa.core.settings import Settings
+
+if TYPE_CHECKING:
+    import aiohttp
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -46,6 +48,8 @@ class EmulatorContext:
         and share the process with the kassa they call, so what their calls cost is kept
         small: ~0.15 ms of CPU a call against ~0.5 through httpx, whose pool polls every
         kept connection on every request (docs/benchmarks.md, tenth round)."""
+        import aiohttp  # here: a kassa without its sandboxes never loads it (~4 MB a process)
+
         session = self._session
         if session is None or session.closed:
             timeout = aiohttp.ClientTimeout(total=self.settings.provider_timeout_seconds)

@@ -47,7 +47,7 @@ from kassa.services import access, audit, customers, merchants, payment_methods
 from kassa.services.context import Actor
 from kassa.services.idempotency import KeptAnswer
 from kassa.services.pagination import PageParams, paginate
-from kassa.services.pushed_updates import apply_unlocked
+from kassa.services.pushed_updates import AsWritten, apply_unlocked
 from kassa.services.updates import UpdateResult, apply_update, lock_claiming, lock_payment
 
 log = get_logger(__name__)
@@ -317,11 +317,14 @@ async def submit(
     actor: Actor,
     resumed: bool = False,
     customer_ref: str | None = None,
+    as_written: AsWritten | None = None,
 ) -> Payment:
     """Ask the provider for a payment already recorded as pending, and record its answer.
     `key` is the provider's idempotency key: the same for every attempt at this payment, so
     an attempt repeated after a crash makes nothing twice (`resumed` says it may be one).
-    `customer_ref`: the payer's customer at the provider when the caller has read it."""
+    `customer_ref`: the payer's customer at the provider when the caller has read it;
+    `as_written`: the payment (with its subscription and tariff) as the caller wrote it,
+    so an answer that carries the update is applied without reading them again."""
     try:
         customer = customer_ref
         if customer is None:
@@ -346,7 +349,7 @@ async def submit(
         # answered at once (a saved card): a compare-and-set first, as a webhook is
         done = await apply_unlocked(
             rt.db, created.initial, actor=actor, operation="create", payment_id=payment.id,
-            answered=made,
+            answered=made, as_written=None if resumed else as_written,
         )  # fmt: skip
         if done is not None:
             return done.payment

@@ -16,20 +16,23 @@ decision, on the row as it is then.
 A tariff's payment is read with its subscription and tariff, and the subscription is
 expected unchanged too (`billing.read_ahead`): its renewal or purchase needs no read of its
 own. So a webhook that finds its payment already moved costs two round trips instead of
-four, and a saved card's charge answered at once (a renewal: `payments.submit`) two
-instead of five.
+four. A renewal's charge answered at once (`payments.submit`) is not read at all: the
+billing job wrote the payment and moved the subscription in its claim, so it decides on
+them as written (`AsWritten`) and the compare-and-set checks they still are: one round
+trip instead of five.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kassa.db import driver
-from kassa.db.batch import assign, expect_unchanged
+from kassa.db.batch import adopt, assign, expect_unchanged
 from kassa.db.models import Payment, ProviderEvent, Subscription, Tariff
 from kassa.db.session import Database
 from kassa.domain.states import PaymentStatus
@@ -89,6 +92,29 @@ _READ_BY_ID = _read_with_seen(PAYMENT_BY_ID)
 _READ_BY_PROVIDER_ID = _read_with_seen(PAYMENT_BY_PROVIDER_ID)
 
 
+@dataclass(frozen=True, slots=True)
+class AsWritten:
+    """A payment with its subscription and tariff as the caller itself wrote them in its
+    last transaction (a renewal's claim writes its payment and moves the subscription),
+    for an update that is new (the answer to the charge that claim made): decided on
+    without reading them again. The compare-and-set still writes only if both rows are
+    as written; if the update's event was claimed meanwhile, its unique key refuses the
+    write; either way the update is applied under the lock instead."""
+
+    payment: Payment
+    subscription: Subscription | None
+    tariff: Tariff | None
+
+
+def _adopted(session: Any, written: AsWritten) -> tuple[Any, ...] | None:
+    """The rows as written, persistent in `session`; None when one must be read."""
+    rows = (written.payment, written.subscription, written.tariff)
+    adopted = tuple(adopt(session, row) if row is not None else None for row in rows)
+    if any(row is not None and copy is None for row, copy in zip(rows, adopted, strict=True)):
+        return None
+    return (*adopted, 0)  # the update is new: its event unseen
+
+
 async def apply_unlocked(
     db: Database,
     update: ProviderUpdate,
@@ -97,16 +123,20 @@ async def apply_unlocked(
     operation: str,
     payment_id: str | None = None,
     answered: Mapping[str, object] | None = None,
+    as_written: AsWritten | None = None,
 ) -> UpdateResult | None:
     """The update applied as a compare-and-set (PostgreSQL only); None when nothing was
     written and it must be applied under the lock. `payment_id` names the payment when the
     update does not; `answered`: what the provider's answer to the payment's creation says
-    of it (its id there, a checkout URL), written with the update and seen by its events."""
+    of it (its id there, a checkout URL), written with the update and seen by its events;
+    `as_written`: the rows as the caller wrote them, decided on without a read."""
     assert not db.is_sqlite
     by_id, params = event_and_payment(update, payment_id)
     statement = _READ_BY_ID if by_id else _READ_BY_PROVIDER_ID
     async with db.reading() as session:
-        found = driver.one_or_none(await driver.rows(session, statement, params))
+        found = _adopted(session, as_written) if as_written is not None else None
+        if found is None:
+            found = driver.one_or_none(await driver.rows(session, statement, params))
         if found is None:
             return None  # unknown here: the locked path says so in its own words
         payment, sub, tariff, seen = found

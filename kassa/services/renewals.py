@@ -41,6 +41,7 @@ from kassa.services import audit, billing, clock, customers, promo_codes
 from kassa.services.context import Actor
 from kassa.services.customers import owner_of
 from kassa.services.payments import FIRST_CHECK, provider_for, request_for, submit
+from kassa.services.pushed_updates import AsWritten
 from kassa.services.session_info import billing_policy
 from kassa.services.updates import apply_update
 
@@ -68,6 +69,9 @@ class Renewal:
     previous_payment_id: str | None  # an earlier attempt, cancelled first where still open
     token: str | None = field(default=None, repr=False)  # the saved card's, opened
     customer_ref: str | None = None  # the payer's customer at the provider, where known
+    # the subscription and tariff as the claim left them: the charge's answer is applied
+    # on them and the payment without reading the three again
+    written: AsWritten | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -247,6 +251,7 @@ async def _step(
         previous_payment_id=previous,
         token=rt.box.open(method.token) if method else None,
         customer_ref=known.customers.get((provider, owner_of(sub.user_id, sub.organization_id))),
+        written=AsWritten(payment, sub, tariff),
     )
 
 
@@ -335,6 +340,7 @@ async def _carry_out(rt: Runtime, renewal: Renewal) -> None:
         customer_ref=renewal.customer_ref,
         actor=ACTOR,
         resumed=renewal.resumed,
+        as_written=renewal.written,
     )
     if renewal.method_id is None:
         async with rt.db.transaction() as session:
