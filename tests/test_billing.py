@@ -89,17 +89,25 @@ async def claimed_on_a_worker(client: httpx.AsyncClient, settings: Settings,
     still the emulator) within the renewal's lead, before the API's own job would, with
     Stripe's events held back (the endpoint's events, as the Dashboard sets them): racing the
     charge's answer, they would move the payment first."""
-    await until_due(client, sub, timedelta(hours=30))
+    async with claimed_together(client, settings, [sub]) as (worker, claimed):
+        yield worker, claimed[0]
+
+
+@asynccontextmanager
+async def claimed_together(client: httpx.AsyncClient, settings: Settings, subs: list[dict[str, Any]]
+                           ) -> AsyncIterator[tuple[Runtime, list[renewals.Renewal]]]:
+    """`claimed_on_a_worker` for several subscriptions due together: one claim, one flush."""
+    await until_due(client, subs[0], timedelta(hours=30))
     worker = Runtime.build(settings.model_copy(update={"sandbox": False}))
     try:
         async with worker.db.transaction() as session:
-            row = await session.get(Subscription, sub["id"], with_for_update=True)
-            assert row is not None
+            rows = [await session.get(Subscription, sub["id"], with_for_update=True) for sub in subs]
+            assert all(row is not None for row in rows)
             due = await clock.billing_now(session) + timedelta(hours=7)
-            claimed = await renewals.claim(worker, session, [row], due, DEFAULT_POLICY)
-        assert len(claimed) == 1 and claimed[0].token is not None
+            claimed = await renewals.claim(worker, session, rows, due, DEFAULT_POLICY)  # type: ignore[arg-type]
+        assert len(claimed) == len(subs) and all(r.token is not None for r in claimed)
         await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": ["charge.refunded"]})
-        yield worker, claimed[0]
+        yield worker, claimed
     finally:
         await client.put("/sandbox/stripe/_webhook_endpoint", json={"enabled_events": sorted(ENABLED_EVENTS)})
         await worker.close()

@@ -18,7 +18,7 @@ from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.services import provider_keys, renewals
 from tests.conftest import bearer, make_tariff, unique
-from tests.test_billing import claimed_on_a_worker, renewal_payments, stripe_subscriber
+from tests.test_billing import claimed_on_a_worker, claimed_together, renewal_payments, stripe_subscriber
 from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
 from tests.test_stripe import signed, topup
 
@@ -177,3 +177,20 @@ async def test_a_renewal_charge_stays_within_its_round_trips(
             await renewals._carry_out(worker, renewal)
         within_budget(worker, "renewal charge", sent)
     assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]
+
+
+async def test_renewals_claimed_together_are_charged_within_their_round_trips(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Subscriptions claimed in one batch (the billing job claims up to 50 at once) each
+    have their charge's answer applied in one round trip too: what the claim wrote of each
+    is what is in the database, so no compare-and-set finds its rows changed."""
+    tariff = await make_tariff(client, amount=2_000, currency="USD", duration_days=30, recurring=True)
+    subscribers = [await stripe_subscriber(client, tariff) for _ in range(3)]
+    async with claimed_together(client, settings, [sub for _, _, sub in subscribers]) as (worker, claimed):
+        for renewal in claimed:
+            with counting(worker) as sent:
+                await renewals._carry_out(worker, renewal)
+            within_budget(worker, "renewal charge", sent)
+    for user, _, sub in subscribers:
+        assert [p["status"] for p in await renewal_payments(client, sub["id"], user)] == ["succeeded"]

@@ -219,6 +219,10 @@ async def _step(
         await _await_customer(session, sub, now, policy, None)
         return None
     sub.next_attempt_at = now + LEASE
+    # given, not left to the column's on-update default: a batch's flush writes each row
+    # its own default but leaves the objects one value, and the charge's answer is decided
+    # on the subscription as written here (`AsWritten`)
+    sub.updated_at = utcnow()
     previous = None
     if sub.renewal_attempts:
         previous = await session.scalar(
