@@ -18,7 +18,12 @@ from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.services import provider_keys, renewals
 from tests.conftest import bearer, make_tariff, unique
-from tests.test_billing import claimed_on_a_worker, claimed_together, renewal_payments, stripe_subscriber
+from tests.test_billing import (
+    claimed_on_a_worker,
+    claimed_together,
+    renewal_payments,
+    stripe_subscriber,
+)
 from tests.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
 from tests.test_stripe import signed, topup
 

@@ -17,8 +17,8 @@ with 32 requests in flight a process, one collection every 6 creates, and every 
 them an older one, 0.1 ms of CPU a request (0.18 at 128 in flight) and pauses of 2 to 5 ms
 for every request waiting. With `YOUNG_THRESHOLD` the requests in flight stay under it.
 Cycles are still collected, in fewer and larger collections: a worker's renewal leaves some
-fifty cyclic objects (Stripe's SDK, httpx), and the collections of a 6 000-renewal backlog
-took 2.2 s across the API and worker processes instead of 5.1.
+fifty cyclic objects (Stripe's SDK and its HTTP client), and the collections of a 6 000-
+renewal backlog took 2.2 s across the API and worker processes instead of 5.1.
 """
 
 from __future__ import annotations

@@ -46,8 +46,9 @@ class EmulatorContext:
         """One request to kassa (a webhook, a Merchant API call; `body` a mapping is a
         form). Sent with aiohttp: the emulators stand in for the providers' own servers
         and share the process with the kassa they call, so what their calls cost is kept
-        small: ~0.15 ms of CPU a call against ~0.5 through httpx, whose pool polls every
-        kept connection on every request (docs/benchmarks.md, tenth round)."""
+        small: a Stripe webhook sent through httpx (whose pool polls every kept connection
+        on every request) was a fifth of the renewal bench's API process, ~0.5 ms a renewal
+        more than now (docs/benchmarks.md, tenth round)."""
         import aiohttp  # here: a kassa without its sandboxes never loads it (~4 MB a process)
 
         session = self._session
