@@ -49,7 +49,7 @@ class EmulatorContext:
         small: a Stripe webhook sent through httpx (whose pool polls every kept connection
         on every request) was a fifth of the renewal bench's API process, ~0.5 ms a renewal
         more than now (docs/benchmarks.md, tenth round)."""
-        import aiohttp  # here: a kassa without its sandboxes never loads it (~4 MB a process)
+        import aiohttp  # here: a kassa without its sandboxes never loads it (~8 MB a process)
 
         session = self._session
         if session is None or session.closed:
