@@ -6,7 +6,8 @@ from the first renewal payment written to the last one succeeded, and checks tha
 subscription was charged exactly once for its next period.
 
 The subscriptions are made by cloning one bought through the API (same customer and card,
-each in its own group, so each is a separate live subscription); what the workers do per
+each in its own group, so each is a separate live subscription), with what its purchase
+left (payment, provider events, invoice, period); what the workers do per
 renewal is exactly what they do for any subscription: claim, write the payment, charge the
 card at Stripe, apply the answer (invoice, events, audit), move the subscription.
 
@@ -53,22 +54,60 @@ async def bought_subscription(base: str) -> str:
 
 
 async def clone_due(dsn: str, template: str, count: int) -> None:
-    """`count` live subscriptions like `template`, each in its own group, all due now."""
+    """`count` live subscriptions like `template`, each in its own group, all due now, each
+    with the history its purchase left: its payment, the provider's events, its invoice
+    (numbered on in the year's series) and its first period. A backlog of renewals is of
+    subscriptions bought a period ago, so the tables the renewals read and check their
+    references against hold a row per subscription already; on tables of one row,
+    PostgreSQL plans a scan of the table, and a backend keeps the plans it makes for its
+    foreign-key checks and a connection its prepared statements while the tables grow
+    (autovacuum, whose ANALYZE would have them made again, is off on some servers)."""
     pg = await asyncpg.connect(dsn)
     try:
-        columns = [r["column_name"] for r in await pg.fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'subscriptions'")]
-        changed = {"id": "'sub_bench_' || g", "group_key": "'bench-' || g",
-                   "current_period_end": "now() - interval '1 second'",
-                   "next_attempt_at": "now() - interval '1 second'"}
-        chosen = ", ".join(changed.get(c, c) for c in columns)
-        await pg.execute(f"INSERT INTO subscriptions ({', '.join(columns)}) SELECT {chosen} "
-                         f"FROM subscriptions, generate_series(2, {count}) AS g WHERE id = $1", template)
-        await pg.execute("UPDATE subscriptions SET current_period_end = now() - interval '1 second', "
-                         "next_attempt_at = now() - interval '1 second' WHERE id = $1", template)
+        bought = "(SELECT id FROM payments WHERE subscription_id = $1)"
+        year, last = await pg.fetchrow(
+            "SELECT year, last_number FROM invoice_counters ORDER BY year DESC LIMIT 1")
+        async with pg.transaction():
+            await _clone(pg, "subscriptions", "id = $1", template, count, {
+                "id": "'sub_bench_' || g", "group_key": "'bench-' || g",
+                "current_period_end": "now() - interval '1 second'",
+                "next_attempt_at": "now() - interval '1 second'",
+                "last_payment_id": _renamed("last_payment_id")})
+            await _clone(pg, "payments", "subscription_id = $1", template, count, {
+                "id": _renamed("id"), "subscription_id": "'sub_bench_' || g",
+                "provider_payment_id": _renamed("provider_payment_id"),
+                "idempotency_key": _renamed("idempotency_key")})
+            await _clone(pg, "provider_events", f"payment_id IN {bought}", template, count, {
+                "id": None, "event_id": _renamed("event_id"), "payment_id": _renamed("payment_id")})
+            await _clone(pg, "invoices", f"payment_id IN {bought}", template, count, {
+                "id": _renamed("id"), "payment_id": _renamed("payment_id"),
+                "number": f"'INV-{year}-' || lpad(({last} + g - 1)::text, 6, '0')"})
+            await pg.execute("UPDATE invoice_counters SET last_number = $1 WHERE year = $2",
+                             last + count - 1, year)
+            await _clone(pg, "subscription_periods", "subscription_id = $1", template, count, {
+                "id": None, "subscription_id": "'sub_bench_' || g", "payment_id": _renamed("payment_id")})
+            await pg.execute("UPDATE subscriptions SET current_period_end = now() - interval '1 second', "
+                             "next_attempt_at = now() - interval '1 second' WHERE id = $1", template)
         await pg.execute("ANALYZE")  # as bench.run.analyze: plans for the tables as they are now
     finally:
         await pg.close()
+
+
+def _renamed(column: str) -> str:
+    """The copy's value of a unique text column: short enough for an id column (40)."""
+    return f"left({column}, 32) || '_' || g"
+
+
+async def _clone(pg: asyncpg.Connection, table: str, rows: str, template: str, count: int,
+                 changed: dict[str, str | None]) -> None:
+    """The template's `rows` of `table` copied for g = 2..count, with the `changed` columns
+    computed from g (None: left to the column's default)."""
+    columns = [r["column_name"] for r in await pg.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = $1", table)
+        if changed.get(r["column_name"], "") is not None]
+    chosen = ", ".join(changed.get(c) or c for c in columns)
+    await pg.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} "
+                     f"FROM {table}, generate_series(2, {count}) AS g WHERE {rows}", template)
 
 
 async def progress(dsn: str) -> dict[str, Any]:
@@ -80,9 +119,12 @@ async def progress(dsn: str) -> dict[str, Any]:
             " min(created_at) AS first, max(paid_at) AS last"
             " FROM payments WHERE billing_period = 2")
         moved = await pg.fetchval("SELECT count(*) FROM subscriptions WHERE period_number = 2")
+        # the year's series holds every number it issued: as many invoices as numbers
+        missing = await pg.fetchval(
+            "SELECT CAST((SELECT sum(last_number) FROM invoice_counters) - (SELECT count(*) FROM invoices) AS BIGINT)")
         invoices = await pg.fetchval(
             "SELECT count(*) FROM invoices i JOIN payments p ON p.id = i.payment_id WHERE p.billing_period = 2")
-        return {**dict(row), "moved": moved, "invoices": invoices}
+        return {**dict(row), "moved": moved, "invoices": invoices, "numbers_missing": missing}
     finally:
         await pg.close()
 
@@ -122,7 +164,7 @@ def run(workdir: Path) -> dict[str, Any]:
     span = (seen["last"] - seen["first"]).total_seconds() if seen.get("first") and seen.get("last") else None
     return {
         "subscriptions": COUNT, "workers": WORKERS, "renewed": seen["renewed"], "payments": seen["made"],
-        "moved": seen["moved"], "invoices": seen["invoices"],
+        "moved": seen["moved"], "invoices": seen["invoices"], "invoice_numbers_missing": seen["numbers_missing"],
         "doubled": seen["made"] - seen["distinct_periods"],  # a second payment for one period
         "seconds": round(span, 1) if span else None,
         "renewals_per_s": round(seen["renewed"] / span, 1) if span else None,

@@ -347,9 +347,10 @@ def report(results: list[dict[str, Any]]) -> str:
 def renewal_report(found: dict[str, Any]) -> str:
     return ("\n\n**Renewal backlog** (bench/renewals.py: due subscriptions renewed by `kassa worker` "
             "processes with saved Stripe cards, the Stripe emulator in the API process):\n\n"
-            "| due | workers | renewed | renewals/s | seconds | doubled | worker RSS MB |\n|---|---|---|---|---|---|---|\n"
+            "| due | workers | renewed | renewals/s | seconds | doubled | invoice numbers missing | worker RSS MB |\n"
+            "|---|---|---|---|---|---|---|---|\n"
             f"| {found['subscriptions']} | {found['workers']} | {found['renewed']} | {found['renewals_per_s']} | "
-            f"{found['seconds']} | {found['doubled']} | {found['worker_rss_mb']} |")
+            f"{found['seconds']} | {found['doubled']} | {found['invoice_numbers_missing']} | {found['worker_rss_mb']} |")
 
 
 def main() -> None:
