@@ -42,6 +42,7 @@ from kassa.providers import plugins
 from kassa.sandbox.base import EmulatorContext
 from kassa.sandbox.mount import mount_sandboxes
 from kassa.services.schemas import Problem
+from kassa.services.server_advice import advise
 from kassa.webhooks import router as webhooks_router
 
 log = get_logger(__name__)
@@ -70,6 +71,8 @@ def create_app(
         jobs = asyncio.create_task(run_jobs(rt, stop)) if run_jobs_inline else None
         if freeze_at_start:
             freeze_what_start_up_made()
+        # in the background: a database still starting must not hold up serving
+        advice = asyncio.create_task(advise(rt.db))
         log.info(
             "kassa.started",
             database=rt.db.dialect,
@@ -82,6 +85,9 @@ def create_app(
             yield
         finally:
             stop.set()
+            advice.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await advice
             if jobs is not None:
                 with contextlib.suppress(Exception):
                     await jobs

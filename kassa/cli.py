@@ -90,6 +90,7 @@ def worker() -> None:
     from kassa.core.logging import configure_logging
     from kassa.core.runtime import Runtime
     from kassa.jobs.runner import run_jobs
+    from kassa.services.server_advice import advise
 
     settings = _settings()
     from kassa.providers import plugins
@@ -100,6 +101,7 @@ def worker() -> None:
     async def main() -> None:
         rt = Runtime.build(settings)
         freeze_what_start_up_made()
+        await advise(rt.db)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
