@@ -1,14 +1,15 @@
 """`make bench`: kassa against the floor (one INSERT + COMMIT per request) and against the
 payme-pkg peer, on SQLite and PostgreSQL, at 1 and 2 uvicorn workers and 1/16/64/256
-concurrent clients; the load comes from wrk in a separate process (bench/drive.py). Prints a
-table and writes docs/benchmarks.md.
+concurrent clients; the load comes from wrk in a separate process (bench/drive.py). The three
+serve at once and take turns, a cell each, so that kassa's ratios to the floor and the peer
+compare cells seconds apart. Prints a table and writes docs/benchmarks.md.
 
 BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS ("1,16,64,256"),
 BENCH_DATABASES ("sqlite,postgresql"), BENCH_WORKERS ("1,2"), BENCH_SCENARIOS
 ("create,payme,read,cycle,inprocess"; "inprocess" is bench/inprocess.py, CPU per request
 inside one process; add "renewals" for the renewal backlog of bench/renewals.py, on
-PostgreSQL) and BENCH_PEER ("1") narrow the run; BENCH_OUTPUT names the Markdown file ("-"
-for none).
+PostgreSQL) and BENCH_PEER ("1") narrow the run; BENCH_RUNS (1) repeats the turns (a range
+over runs from one command); BENCH_OUTPUT names the Markdown file ("-" for none).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,16,64,256").split(
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
 SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,payme,read,cycle,inprocess").split(",")
+RUNS = int(os.environ.get("BENCH_RUNS", "1"))
 SETTLE_SECONDS = 3.0
 PEER_ORDERS = 6000  # more than the peer pays in one cell
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/test"
@@ -212,7 +217,30 @@ def settle() -> None:
     time.sleep(SETTLE_SECONDS)
 
 
-def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
+@dataclass
+class Server:
+    """A server under test: its process (whose family's CPU and memory are read), address
+    and database."""
+
+    proc: subprocess.Popen[bytes]
+    base: str
+    url: str
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], cwd: Path, url: str, port: int,
+            ready: str) -> Iterator[Server]:
+    proc = start(args, env, cwd)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}{ready}")
+        yield Server(proc, base, url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def kassa_server(kind: str, workers: int, workdir: Path) -> AbstractContextManager[Server]:
     url = database_url(kind, workdir, f"kassa_bench_{workers}")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
@@ -223,48 +251,17 @@ def bench_kassa(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
     if kind == "postgresql":
         env["REDIS_URL"] = "redis://127.0.0.1:6379/13"
         subprocess.run(["redis-cli", "-n", "13", "flushdb"], capture_output=True, check=False)
-    proc = start([sys.executable, "-m", "kassa", "serve", "--no-jobs", "--port", str(port), "--workers",
-                  str(workers)], env, workdir)
-    results = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(f"{base}/ready")
-        token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
-        read_id = ""
-        for scenario in (s for s in SCENARIOS if s not in ("renewals", "inprocess")):
-            for clients in CLIENTS:
-                extra: dict[str, Any] = {}
-                if scenario == "payme":
-                    extra["orders"] = asyncio.run(pending_payme_orders(url))
-                if scenario == "read":
-                    read_id = read_id or asyncio.run(pending_payme_orders(url))[0]
-                    extra["read_id"] = read_id
-                result = run_cell(base, scenario, clients, proc, database=url, token=token, **extra)
-                if scenario == "cycle":
-                    result.update(asyncio.run(verify_cycle(url, result["paid"])))
-                keep(result, results, target="kassa", database=kind, workers=workers)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-    return results
+    args = [sys.executable, "-m", "kassa", "serve", "--no-jobs", "--port", str(port), "--workers", str(workers)]
+    return running(args, env, workdir, url, port, "/ready")
 
 
-def bench_floor(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
+def floor_server(kind: str, workers: int, workdir: Path) -> AbstractContextManager[Server]:
     url = database_url(kind, workdir, f"floor_bench_{workers}")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    proc = start([sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(port), "--workers",
-                  str(workers), "--log-level", "warning", "--no-access-log"], env, ROOT)
-    results = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(f"{base}/")
-        for clients in CLIENTS:
-            keep(run_cell(base, "floor", clients, proc, database=url), results, target="floor", database=kind, workers=workers)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-    return results
+    args = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(port), "--workers", str(workers),
+            "--log-level", "warning", "--no-access-log"]
+    return running(args, env, ROOT, url, port, "/")
 
 
 PEER_VENV = ROOT / "bench" / ".peer-venv"
@@ -294,10 +291,10 @@ async def peer_orders(name: str, count: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-def bench_peer(workers: int) -> list[dict[str, Any]]:
+def peer_server(workers: int) -> AbstractContextManager[Server | None]:
     python = peer_python()
     if python is None:
-        return []
+        return nullcontext()
     name = f"peer_bench_{workers}"
     peer_url = asyncio.run(fresh_postgres(name))
     env = {**os.environ, "PEER_DB": name, "PEER_PAYME_KEY": PAYME_KEY, "DJANGO_SETTINGS_MODULE": "peer.settings",
@@ -305,40 +302,85 @@ def bench_peer(workers: int) -> list[dict[str, Any]]:
     subprocess.run([str(python), "-m", "django", "migrate", "--run-syncdb", "-v", "0"], env=env,
                    cwd=ROOT / "bench", check=True, timeout=300)
     port = free_port()
-    proc = start([str(python), "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "peer.wsgi"],
-                 env, ROOT / "bench")
-    results = []
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/payme/update/")
-        for clients in CLIENTS:
-            orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
-            result = run_cell(f"http://127.0.0.1:{port}", "payme", clients, proc, database=peer_url,
-                              payme_path="/payme/update/",
-                              orders=orders)
-            keep(result, results, target="peer", database="postgresql", workers=workers)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    args = [str(python), "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "peer.wsgi"]
+    return running(args, env, ROOT / "bench", peer_url, port, "/payme/update/")
+
+
+def kassa_cell(kassa: Server, scenario: str, clients: int, token: str, read_id: str) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if scenario == "payme":
+        extra["orders"] = asyncio.run(pending_payme_orders(kassa.url))
+    if scenario == "read":
+        extra["read_id"] = read_id
+    result = run_cell(kassa.base, scenario, clients, kassa.proc, database=kassa.url, token=token, **extra)
+    if scenario == "cycle":
+        result.update(asyncio.run(verify_cycle(kassa.url, result["paid"])))
+    return result
+
+
+def peer_cell(peer: Server, clients: int) -> dict[str, Any]:
+    name = peer.url.rsplit("/", 1)[1]
+    orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
+    return run_cell(peer.base, "payme", clients, peer.proc, database=peer.url, payme_path="/payme/update/",
+                    orders=orders)
+
+
+def bench_together(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
+    """The floor, kassa and (PostgreSQL) the peer serve at once; a cell each in turn, client
+    count by client count, so that a ratio compares cells seconds apart. Measured one
+    server after another, kassa's cells and the peer's came minutes apart, and this
+    machine's speed moved by a third in that time."""
+    results: list[dict[str, Any]] = []
+    scenarios = [s for s in SCENARIOS if s not in ("renewals", "inprocess")]
+    with ExitStack() as servers:
+        floor = servers.enter_context(floor_server(kind, workers, workdir))
+        kassa = servers.enter_context(kassa_server(kind, workers, workdir))
+        peer = None
+        if kind == "postgresql" and os.environ.get("BENCH_PEER", "1") == "1":
+            peer = servers.enter_context(peer_server(workers))
+        token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
+        read_id = ""
+        for run in range(1, RUNS + 1):
+            labels = {"database": kind, "workers": workers, "run": run}
+            for clients in CLIENTS:
+                floor_cell = run_cell(floor.base, "floor", clients, floor.proc, database=floor.url)
+                keep(floor_cell, results, target="floor", **labels)
+                for scenario in scenarios:
+                    if scenario == "read":
+                        read_id = read_id or asyncio.run(pending_payme_orders(kassa.url))[0]
+                    keep(kassa_cell(kassa, scenario, clients, token, read_id), results, target="kassa", **labels)
+                    if scenario == "payme" and peer is not None:
+                        keep(peer_cell(peer, clients), results, target="peer", **labels)
+                if "payme" not in scenarios and peer is not None:
+                    keep(peer_cell(peer, clients), results, target="peer", **labels)
     return results
 
 
 def report(results: list[dict[str, Any]]) -> str:
-    floor = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "floor"}
-    peers = {(r["database"], r["workers"], r["clients"]): r for r in results if r["target"] == "peer"}
-    lines = ["| database | workers | scenario | clients | req/s | units/s | p50 ms | p95 ms | p99 ms | errors "
-             "| CPU ms/req | RSS MB | vs floor | lost / doubled |", "|" + "---|" * 14]
+    """One row a cell; create's ratio is to the floor's cell, Payme's to the peer's cell, of
+    the same run, database, workers and clients (the cells just before and after it)."""
+    def key(r: dict[str, Any]) -> tuple[Any, ...]:
+        return r["run"], r["database"], r["workers"], r["clients"]
+
+    floor = {key(r): r for r in results if r["target"] == "floor"}
+    peers = {key(r): r for r in results if r["target"] == "peer"}
+    several = RUNS > 1
+    lines = [("| run " if several else "") + "| database | workers | scenario | clients | req/s | units/s | p50 ms "
+             "| p95 ms | p99 ms | errors | CPU ms/req | RSS MB | vs floor | lost / doubled |",
+             "|" + "---|" * (15 if several else 14)]
     for r in results:
-        f = floor.get((r["database"], r["workers"], r["clients"]))
+        f = floor.get(key(r))
         ratio = f"{r['units_per_s'] / f['units_per_s']:.0%}" if f and r["target"] == "kassa" and \
             r["scenario"] == "create" and f["units_per_s"] else ""
-        p = peers.get((r["database"], r["workers"], r["clients"]))
+        p = peers.get(key(r))
         if p and r["target"] == "kassa" and r["scenario"] == "payme" and p["units_per_s"]:
-            ratio = f"{r['units_per_s'] / p['units_per_s']:.1f}x the peer"
+            ratio = f"{r['units_per_s'] / p['units_per_s']:.2f}x the peer"
         integrity = f"{r['lost']} / {r['doubled']}" if "lost" in r else ""
         errors = f"{r['errors']} (+{r['starved']} idle)" if r.get("starved") else str(r["errors"])
         name = {"kassa": r["scenario"], "floor": "floor (INSERT+COMMIT)",
                 "peer": "payme-pkg peer (Django)"}[r["target"]]
-        lines.append(f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
+        lines.append((f"| {r['run']} " if several else "") +
+                     f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
                      f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errors} | "
                      f"{r.get('cpu_ms', '')} | {r['rss_mb']} | {ratio} | {integrity} |")
     return "\n".join(lines)
@@ -360,10 +402,7 @@ def main() -> None:
         workdir = Path(tmp)
         for kind in DATABASES:
             for workers in WORKERS:
-                results += bench_floor(kind, workers, workdir)
-                results += bench_kassa(kind, workers, workdir)
-                if kind == "postgresql" and os.environ.get("BENCH_PEER", "1") == "1":
-                    results += bench_peer(workers)
+                results += bench_together(kind, workers, workdir)
         if "renewals" in SCENARIOS and "postgresql" in DATABASES:
             from bench import renewals  # it borrows this module's helpers
 
