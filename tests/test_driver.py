@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kassa.core.runtime import Runtime
-from kassa.db.base import utcnow
+from kassa.db.base import new_row, utcnow
 from kassa.db.batch import batch_of, send
 from kassa.db.models import Payment, ProviderEvent
 from kassa.services.updates import lock_payment
@@ -84,3 +84,25 @@ async def test_a_connection_lost_mid_transaction_fails_that_transaction_only(
         async with runtime.db.transaction() as session:
             found = await lock_payment(session, payment_id=payment["id"])
             assert found is not None and found.id == payment["id"]
+
+
+async def test_a_row_made_for_a_hot_path_is_one_the_session_writes_as_the_constructor_makes_it(
+    runtime: Runtime,
+) -> None:
+    """`new_row` skips the constructor's per-attribute events; the ORM still writes the row
+    whole when it is added to a session, and a misspelt name is refused as by the
+    constructor."""
+    with pytest.raises(TypeError, match="amont"):
+        new_row(Payment, amont=100)
+    made = new_row(
+        Payment, id=unique("pay"), user_id="u-new-row", provider="payme", status="pending",
+        amount=150_000, currency="UZS", refunded_amount=0, purpose="one_off",
+        metadata_={"plan": "basic"}, check_attempts=0,
+    )  # fmt: skip
+    async with runtime.db.transaction() as session:
+        session.add(made)
+    async with runtime.db.reading() as session:
+        stored = await session.get(Payment, made.id)
+        assert stored is not None
+        assert (stored.amount, stored.currency, stored.metadata_) == (150_000, "UZS", {"plan": "basic"})
+        assert stored.created_at is not None  # the column's default, given at the INSERT

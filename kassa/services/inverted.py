@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.db import driver
+from kassa.db.base import new_row
 from kassa.db.batch import assign, batch_of, expect_unchanged, send
 from kassa.db.driver import NeedsLock
 from kassa.db.models import Payment, ProviderTransaction
@@ -456,7 +457,7 @@ class _Engine:
         table = ProviderTransaction.__table__
         # written with the payment's move, in one round trip; its id comes back with it
         batch_of(self.session).insert(table, values, returning=("id",))  # type: ignore[arg-type]
-        tx = ProviderTransaction(**values)
+        tx = new_row(ProviderTransaction, **values)
         await self._move(payment, tx, PaymentStatus.PROCESSING)
         return tx
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
-from kassa.db.base import utcnow
+from kassa.db.base import new_row, utcnow
 from kassa.db.batch import add_new, assign, batch_of
 from kassa.db.models import AuditRecord, IdempotencyRecord, Payment, Tariff, new_id
 from kassa.domain.errors import (
@@ -222,7 +222,8 @@ async def create_payment(
         )
         method_token = rt.box.open(method.token)
 
-    payment = Payment(
+    payment = new_row(
+        Payment,
         id=new_id("pay"),
         user_id=user_id,
         organization_id=new.organization_id,

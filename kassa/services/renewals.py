@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kassa.core.logging import get_logger
 from kassa.core.observability import RENEWALS
 from kassa.core.runtime import Runtime
-from kassa.db.base import utcnow
+from kassa.db.base import new_row, utcnow
 from kassa.db.batch import add_new
 from kassa.db.models import Merchant, Payment, PaymentMethod, Subscription, Tariff, new_id
 from kassa.domain.billing import LIVE_STATUSES, BillingPolicy, SubscriptionStatus
@@ -271,7 +271,8 @@ def _renewal_payment(
     known: _Known,
 ) -> Payment:
     now = utcnow()
-    return Payment(
+    return new_row(
+        Payment,
         id=new_id("pay"),
         user_id=sub.user_id,
         organization_id=sub.organization_id,
