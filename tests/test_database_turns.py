@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, literal_column, select, text
 
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
@@ -76,5 +76,42 @@ async def test_one_statement_refuses_a_read_and_gives_its_connection_back(
                 pass
         async with db.transaction() as session:  # the pool's one connection is free
             assert (await session.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await db.dispose()
+
+
+TWO = select(literal_column("2").label("two"))
+
+
+async def test_a_read_that_fails_or_is_cancelled_gives_its_connection_back(
+    settings: Settings,
+) -> None:
+    """A request whose read raised, or whose task was cancelled while it held a reading
+    session (a client gone, a shutdown), leaves the pool's connection free for the next:
+    with one connection, the next read and transaction are served at once."""
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            async with db.reading() as session:
+                await session.execute(text("SELECT 1"))
+                _ = 1 / 0
+        holding = asyncio.Event()
+
+        async def held_until_cancelled() -> None:
+            async with db.reading() as session:
+                await session.execute(text("SELECT 1"))
+                holding.set()
+                await asyncio.sleep(60)
+
+        task = asyncio.create_task(held_until_cancelled())
+        await holding.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with asyncio.timeout(5):
+            assert [tuple(row) for row in await db.read(TWO, {})] == [(2,)]
+            async with db.transaction() as session:
+                assert (await session.execute(text("SELECT 3"))).scalar() == 3
+        assert db.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
         await db.dispose()

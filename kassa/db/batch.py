@@ -52,7 +52,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
@@ -381,8 +381,8 @@ async def send_if_unchanged(session: AsyncSession) -> tuple[bool, Mapping[str, A
     assert batch.expected, "a compare-and-set names the rows it read"
     statement, params = _one_statement("postgresql", batch)
     connection = session.bind
-    assert connection is not None
-    found = await alone(connection, statement, params)  # type: ignore[arg-type]
+    assert isinstance(connection, AsyncConnection) and connection.sync_connection is not None
+    found = await alone(connection.sync_connection, statement, params)
     if found is None:
         raise NeedsLock("statements go through SQLAlchemy here")
     if not found or not found[0][0]:

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Executable, inspect
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.util import greenlet_spawn
 
 QUEUE_KEY = "kassa.batch"  # where kassa.db.batch queues writes (a read must not pass them)
 # set on a session whose reads are done: it only queues writes now (kassa.db.batch's
@@ -157,22 +158,34 @@ def _outputs(
     return tuple(outputs), fields
 
 
-async def driver_of(session: AsyncSession) -> tuple[AsyncConnection, Any] | None:
+async def driver_of(session: AsyncSession) -> tuple[Connection, Any] | None:
     """The session's connection and SQLAlchemy's adapter of its asyncpg connection, with a
     transaction begun unless it is autocommit; None when statements must go through
     SQLAlchemy (not PostgreSQL, or an adapter without what this relies on)."""
     bind = session.bind
     if bind is None or bind.dialect.name != "postgresql":
         return None
-    connection = await session.connection()
-    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
-    if not _usable(adapted):
+    connection = (await session.connection()).sync_connection
+    assert connection is not None  # a session's connection is started
+    adapted = raw_of(connection)
+    if adapted is None:
         return None
     if adapted._transaction is None and not adapted.autocommit:
         # what SQLAlchemy's adapter does before the first statement of a transaction
         async with adapted._execute_mutex:
             await adapted._start_transaction()
     return connection, adapted
+
+
+def raw_of(connection: Connection) -> Any | None:
+    """SQLAlchemy's adapter of the connection's asyncpg connection, read without a
+    greenlet (`AsyncConnection.get_raw_connection` spends one, 12 µs, on every call); None
+    when the connection was invalidated (getting another is I/O, SQLAlchemy's to do) or
+    the adapter is not one this module knows."""
+    if connection.invalidated:
+        return None
+    adapted: Any = connection.connection.dbapi_connection
+    return adapted if _usable(adapted) else None
 
 
 _ADAPTER = ("_transaction", "autocommit", "_start_transaction", "_execute_mutex",
@@ -203,7 +216,7 @@ async def rows(
 
 
 async def alone(
-    connection: AsyncConnection, statement: Executable, params: dict[str, Any]
+    connection: Connection, statement: Executable, params: dict[str, Any]
 ) -> Sequence[Any] | None:
     """A statement of plain columns run by itself on a connection outside any transaction,
     through asyncpg (no session, no BEGIN: PostgreSQL commits it on its own); None when
@@ -213,8 +226,8 @@ async def alone(
     form = compiled(statement, connection.dialect)
     if form is None or any(isinstance(output, _Entity) for output in form.outputs):
         return None
-    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
-    if not _usable(adapted) or adapted._transaction is not None:
+    adapted = raw_of(connection)
+    if adapted is None or adapted._transaction is not None:
         return None  # in a transaction SQLAlchemy began, or an adapter unlike this one
     return [_row(None, form, record) for record in await fetch(connection, adapted, form, params)]
 
@@ -270,16 +283,14 @@ def _entity(session: Session, form: _Compiled, entity: _Entity, record: Any) -> 
 
 
 async def fetch(
-    connection: AsyncConnection, adapted: Any, form: _Compiled, params: dict[str, Any]
+    connection: Connection, adapted: Any, form: _Compiled, params: dict[str, Any]
 ) -> Sequence[Any]:
     """Runs the statement on the driver; asyncpg's errors become SQLAlchemy's."""
     arguments = form.arguments(params)
     # the engine's listeners see the statement as they see SQLAlchemy's (tracing, counts)
-    sync = connection.sync_connection
-    assert sync is not None  # a connection the session holds is started
-    dispatch = sync.dispatch  # the connection's listeners and its engine's
+    dispatch = connection.dispatch  # the connection's listeners and its engine's
     if dispatch.before_cursor_execute:
-        dispatch.before_cursor_execute(sync, None, form.sql, arguments, None, False)
+        dispatch.before_cursor_execute(connection, None, form.sql, arguments, None, False)
     try:
         found = await adapted.driver_connection.fetch(form.sql, *arguments)
     except Exception as error:
@@ -288,12 +299,12 @@ async def fetch(
             raise
         raise translated from error
     if dispatch.after_cursor_execute:
-        dispatch.after_cursor_execute(sync, None, form.sql, arguments, None, False)
+        dispatch.after_cursor_execute(connection, None, form.sql, arguments, None, False)
     return found  # type: ignore[no-any-return]
 
 
 async def _translated(
-    connection: AsyncConnection, adapted: Any, sql: str, arguments: list[Any], error: Exception
+    connection: Connection, adapted: Any, sql: str, arguments: list[Any], error: Exception
 ) -> BaseException:
     """The error SQLAlchemy would raise: its adapter's DB-API error wrapped in
     `sqlalchemy.exc.DBAPIError`'s subclass, the connection invalidated if it died."""
@@ -304,13 +315,13 @@ async def _translated(
     except dbapi_error as translated:
         lost = dialect.is_disconnect(translated, adapted, None)
         if lost:
-            await connection.invalidate()
+            await greenlet_spawn(connection.invalidate)  # closing the dead one may be I/O
         return DBAPIError.instance(
             sql,
             arguments,
             translated,
             dbapi_error,
-            hide_parameters=connection.sync_engine.hide_parameters,
+            hide_parameters=connection.engine.hide_parameters,
             connection_invalidated=lost,
             dialect=dialect,
         )
