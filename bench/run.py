@@ -319,26 +319,27 @@ def kassa_cell(kassa: Server, scenario: str, clients: int, token: str, read_id: 
     return result
 
 
+def fresh_peer_orders(peer: Server) -> list[str]:
+    return [str(o) for o in asyncio.run(peer_orders(peer.url.rsplit("/", 1)[1], PEER_ORDERS))]
+
+
 def peer_cell(peer: Server, clients: int) -> dict[str, Any]:
-    name = peer.url.rsplit("/", 1)[1]
-    orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
     return run_cell(peer.base, "payme", clients, peer.proc, database=peer.url, payme_path="/payme/update/",
-                    orders=orders)
+                    orders=fresh_peer_orders(peer))
 
 
 def warm_up(floor: Server, kassa: Server, peer: Server | None, token: str) -> None:
     """Two unrecorded seconds of load a server before the first cell: a process's first
     requests prepare its statements on every pooled connection and import what they use
-    (kassa's first create cell had three times the later p99: 104 against 37 and 39 ms in the runs after it)."""
+    (kassa's first create cell had three times the later p99: 104 ms against 37 and 39 in
+    the runs after it)."""
     drive(floor.base, "floor", 16, WARM_UP_SECONDS)
     drive(kassa.base, "create", 16, WARM_UP_SECONDS, token=token)
     orders = asyncio.run(pending_payme_orders(kassa.url))
     drive(kassa.base, "payme", 16, WARM_UP_SECONDS, token=token, payme_auth=PAYME_AUTH, orders=orders)
     if peer is not None:
-        name = peer.url.rsplit("/", 1)[1]
-        orders = [str(o) for o in asyncio.run(peer_orders(name, PEER_ORDERS))]
         drive(peer.base, "payme", 16, WARM_UP_SECONDS, payme_auth=PAYME_AUTH, payme_path="/payme/update/",
-              orders=orders)
+              orders=fresh_peer_orders(peer))
     settle()
 
 

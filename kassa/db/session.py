@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Executable, event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -210,9 +210,8 @@ class Database:
         await self.engine.dispose()
 
 
-def _autocommit_connection(engine: Any) -> Connection:
-    connection: Connection = engine.connect()
-    return connection.execution_options(isolation_level="AUTOCOMMIT")
+def _autocommit_connection(engine: Engine) -> Connection:
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _autocommit_execute(connection: Connection, statement: Executable, params: Any) -> None:
@@ -233,6 +232,7 @@ async def _released(connection: Connection, *first: Callable[[], None]) -> None:
             connection.close()
 
     adapted = None if connection.invalidated else connection.connection.dbapi_connection
+    # SQLAlchemy's asyncpg adapter says whether it began a transaction; others run shielded
     if adapted is not None and getattr(adapted, "_transaction", True) is None:
         await greenlet_spawn(close)
         return
@@ -240,6 +240,8 @@ async def _released(connection: Connection, *first: Callable[[], None]) -> None:
 
 
 async def _to_the_end(work: Awaitable[None]) -> None:
+    """Awaits `work` in a task of its own until it is done, even when the caller is
+    cancelled meanwhile; the cancellation is raised after."""
     task = asyncio.ensure_future(work)
     cancelled: asyncio.CancelledError | None = None
     while True:
