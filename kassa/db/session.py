@@ -231,9 +231,8 @@ async def _released(connection: Connection, *first: Callable[[], None]) -> None:
         finally:
             connection.close()
 
-    adapted = None if connection.invalidated else connection.connection.dbapi_connection
-    # SQLAlchemy's asyncpg adapter says whether it began a transaction; others run shielded
-    if adapted is not None and getattr(adapted, "_transaction", True) is None:
+    adapted = driver.raw_of(connection)  # None: invalidated, or not the asyncpg adapter
+    if adapted is not None and adapted._transaction is None:
         await greenlet_spawn(close)
         return
     await _to_the_end(greenlet_spawn(close))
