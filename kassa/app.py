@@ -33,7 +33,7 @@ from kassa.api import (
 from kassa.api.json_guard import JsonBodyGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.core.collector import freeze_what_start_up_made
-from kassa.core.logging import configure_logging, get_logger
+from kassa.core.logging import configure_logging, get_logger, logs_at
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.jobs.runner import run_jobs
@@ -102,6 +102,9 @@ def create_app(
         description="Self-hosted payments: tariffs, wallets and invoices over Payme, "
         "Kaspi Pay, Stripe and YooKassa.",
         lifespan=lifespan,
+        # kassa's metrics are Prometheus's and its logs structlog's; FastAPI's own
+        # OpenTelemetry, left on, asks the global providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
     app.state.settings = settings
@@ -157,7 +160,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(JsonBodyGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, log_requests=logs_at(settings.log_level, "INFO"))
     return app
 
 

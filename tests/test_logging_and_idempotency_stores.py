@@ -1,4 +1,5 @@
-"""Secrets never reach a log line; a Redis outage never lets a key be used twice."""
+"""Secrets never reach a log line; each request is one line at INFO; a Redis outage never
+lets a key be used twice."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import io
 import json
 from contextlib import redirect_stderr
 
+import httpx
 import pytest
+import structlog
 from redis.asyncio import Redis
 
+from kassa.app import create_app
 from kassa.core.logging import configure_logging, get_logger
 from kassa.core.runtime import Runtime
+from kassa.core.settings import Settings
 from kassa.domain.errors import IdempotencyConflict, IdempotencyKeyReused
+from kassa.providers import plugins
 from kassa.services.idempotency import DatabaseStore, RedisStore, StoredResponse
 from tests.conftest import unique
 
@@ -32,6 +38,26 @@ def test_configured_secrets_and_sensitive_keys_are_scrubbed() -> None:
     assert secret not in text and "hunter2" not in text and "Basic abc" not in text
     assert line["password"] == "[redacted]" and "[redacted]" in line["url"]
     configure_logging("WARNING", json=True)
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", True), ("WARNING", False)])
+async def test_each_request_is_a_line_at_info_with_its_id_route_and_status(
+    settings: Settings, runtime: Runtime, level: str, logged: bool
+) -> None:
+    app = create_app(settings.model_copy(update={"log_level": level}), runtime=runtime)
+    buffer = io.StringIO()
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kassa") as http:
+            answer = await http.get("/api/v1/tariffs", headers={"X-Request-ID": "trace-789"})
+    finally:
+        configure_logging(settings.log_level, json=settings.log_json,
+                          secrets=plugins.log_secrets(settings))
+    assert answer.status_code == 200
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines() if "http.request" in line]
+    expected = [{"method": "GET", "route": "/api/v1/tariffs", "status": 200, "request_id": "trace-789"}]
+    assert [{k: line[k] for k in expected[0]} for line in lines] == (expected if logged else [])
 
 
 async def test_the_database_store_claims_once(runtime: Runtime) -> None:

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from kassa.admin import i18n
-from kassa.api.client_ip import parse_networks, sender_address
+from kassa.api.client_ip import sender_address, trusted_networks
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import MoneyError, exponent, format_amount, from_decimal_string, shown
@@ -144,7 +144,7 @@ def _sender(request: Request) -> str:
     address = sender_address(
         request.client.host if request.client else None,
         request.headers.get("x-forwarded-for"),
-        parse_networks(_rt(request).settings.trusted_proxies),
+        trusted_networks(_rt(request).settings.trusted_proxies),
     )
     return str(address or "-")
 

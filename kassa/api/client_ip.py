@@ -4,6 +4,7 @@ in X-Forwarded-For that is not one of our proxies. IPv4-mapped IPv6 addresses ar
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -14,6 +15,12 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 def parse_networks(spec: str | Iterable[str]) -> list[Network]:
     items = spec.split(",") if isinstance(spec, str) else spec
     return [ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip()]
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_networks(spec: str) -> tuple[Network, ...]:
+    """`TRUSTED_PROXIES` parsed once, not on every call that asks who sent it."""
+    return tuple(parse_networks(spec))
 
 
 def parse_address(text: str) -> Address | None:
@@ -31,7 +38,7 @@ def in_networks(address: Address, networks: Iterable[Network]) -> bool:
 
 
 def sender_address(
-    peer: str | None, forwarded_for: str | None, trusted: list[Network]
+    peer: str | None, forwarded_for: str | None, trusted: Iterable[Network]
 ) -> Address | None:
     address = parse_address(peer or "")
     if address is None or not in_networks(address, trusted) or not forwarded_for:

@@ -74,6 +74,12 @@ def configure_logging(
     )
 
 
+def logs_at(configured: str, level: str) -> bool:
+    """Whether a logger configured at `configured` lets lines of `level` out."""
+    levels = logging.getLevelNamesMapping()
+    return levels[level] >= levels.get(configured.upper(), logging.INFO)
+
+
 def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
 

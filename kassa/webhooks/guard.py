@@ -15,7 +15,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from kassa.api.client_ip import Address, parse_networks, sender_address
+from kassa.api.client_ip import Address, sender_address, trusted_networks
 from kassa.api.problems import problem
 from kassa.core.observability import WEBHOOK_REJECTED
 from kassa.core.runtime import Runtime
@@ -25,7 +25,7 @@ def resolved_sender(rt: Runtime, request: Request) -> Address | None:
     return sender_address(
         request.client.host if request.client else None,
         request.headers.get("x-forwarded-for"),
-        parse_networks(rt.settings.trusted_proxies),
+        trusted_networks(rt.settings.trusted_proxies),
     )
 
 
