@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import io
 import json
-from contextlib import redirect_stderr
 
 import httpx
 import pytest
-import structlog
 from redis.asyncio import Redis
 
 from kassa.app import create_app
@@ -24,15 +22,11 @@ from tests.conftest import unique
 
 def test_configured_secrets_and_sensitive_keys_are_scrubbed() -> None:
     secret = "sk_live_very_secret_value_123"
-    configure_logging("INFO", json=True, secrets=[secret])
     buffer = io.StringIO()
-    with redirect_stderr(buffer):
-        import structlog
-
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-        log = get_logger("test")
-        log.info("calling provider", url=f"https://api.example/?key={secret}", password="hunter2",
-                 nested={"authorization": "Basic abc", "note": f"uses {secret}"})
+    configure_logging("INFO", json=True, secrets=[secret], file=buffer)
+    get_logger("test").info("calling provider", url=f"https://api.example/?key={secret}",
+                            password="hunter2",
+                            nested={"authorization": "Basic abc", "note": f"uses {secret}"})
     line = json.loads(buffer.getvalue().strip().splitlines()[-1])
     text = json.dumps(line)
     assert secret not in text and "hunter2" not in text and "Basic abc" not in text
@@ -45,8 +39,8 @@ async def test_each_request_is_a_line_at_info_with_its_id_route_and_status(
     settings: Settings, runtime: Runtime, level: str, logged: bool
 ) -> None:
     app = create_app(settings.model_copy(update={"log_level": level}), runtime=runtime)
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
+    buffer = io.StringIO()  # the app's own configuration, written here
+    configure_logging(level, json=True, secrets=plugins.log_secrets(settings), file=buffer)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kassa") as http:

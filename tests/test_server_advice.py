@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
-import structlog
 
 from kassa.core.logging import configure_logging
 from kassa.core.runtime import Runtime
@@ -22,8 +21,7 @@ from kassa.services.server_advice import AUTOVACUUM_OFF, advise
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     buffer = io.StringIO()
-    configure_logging("WARNING", json=True)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
+    configure_logging("WARNING", json=True, file=buffer)
     yield buffer
     configure_logging("WARNING", json=True)
 

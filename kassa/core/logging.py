@@ -55,8 +55,11 @@ class SecretScrubber:
 
 
 def configure_logging(
-    level: str = "INFO", *, json: bool = True, secrets: Iterable[str] = ()
+    level: str = "INFO", *, json: bool = True, secrets: Iterable[str] = (), file: Any = None
 ) -> None:
+    """Every logger writes by this configuration from now on (`file`: stderr unless given)."""
+    global _configurations
+    _configurations += 1
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
@@ -69,8 +72,8 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
+        logger_factory=structlog.PrintLoggerFactory(file=file or sys.stderr),
+        cache_logger_on_first_use=False,  # each configuration's loggers: _Logger
     )
 
 
@@ -80,8 +83,31 @@ def logs_at(configured: str, level: str) -> bool:
     return levels[level] >= levels.get(configured.upper(), logging.INFO)
 
 
+_configurations = 0  # how many times configure_logging ran: a logger made before is made again
+
+
+class _Logger:
+    """structlog's logger, made once a configuration. structlog's own lazy logger makes one
+    on every call, a line the level filters out included (a tenth of a millisecond a
+    payment); caching it in structlog would keep the first configuration's for good, and
+    each app configures the secrets it scrubs."""
+
+    __slots__ = ("_bound", "_made_in", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._bound: Any = None
+        self._made_in = -1
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._made_in != _configurations:
+            self._bound = structlog.get_logger(self._name).bind()
+            self._made_in = _configurations
+        return getattr(self._bound, attribute)
+
+
 def get_logger(name: str) -> Any:
-    return structlog.get_logger(name)
+    return _Logger(name)
 
 
 def describe_exception(exc: BaseException) -> dict[str, str]:

@@ -6,8 +6,10 @@ so each effect happens exactly once per move.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -232,32 +234,60 @@ async def _issue_invoice(session: AsyncSession, payment: Payment, paid_at: datet
     event = {**invoice.model_dump(mode="json"), **_for_the_mailer(payment, invoice.id)}
     if session.get_bind().dialect.name == "postgresql":
         queue = batch_of(session)
-        n = queue.named("invoice_number_")
         values = {
-            **{
-                f"inv{n}_{k}": v
-                for k, v in invoice.model_dump(exclude={"number", "status"}).items()
-            },
-            f"inv{n}_year": paid_at.year,
-            f"inv{n}_event_id": new_id("evt"),
-            f"inv{n}_data": json.dumps(event),
-            f"inv{n}_created_at": utcnow(),
+            "inv_id": invoice.id,
+            "inv_payment_id": payment.id,
+            "inv_user_id": payment.user_id,
+            "inv_amount": payment.amount,
+            "inv_currency": payment.currency,
+            "inv_description": payment.description,
+            "inv_issued_at": paid_at,
+            "inv_paid_at": paid_at,
+            "inv_year": paid_at.year,
+            "inv_event_id": new_id("evt"),
+            "inv_data": json.dumps(event),
+            "inv_created_at": utcnow(),
         }
-        names = (f"invoice_number_{n}", f"invoice_{n}", f"invoice_event_{n}")
-        for name, (sql, guarded, returned) in zip(names, _invoice_parts(*names[:2]), strict=True):
-            sql = sql.replace(":inv_", f":inv{n}_")
-            guarded = guarded.replace(":inv_", f":inv{n}_") if guarded else sql
-            queue.text(sql, _binds(sql, values), name=name, returned=(returned,), guarded=guarded)
+        for part in _invoice_statements(queue.named("invoice_number_")):
+            binds = {part.names[name]: values[name] for name in part.names}
+            queue.text(part.sql, binds, name=part.name, returned=(part.returned,),
+                       guarded=part.guarded)  # fmt: skip
         return
     invoice.number = await _next_invoice_number(session, paid_at.year)
     session.add(Invoice(**invoice.model_dump()))
     outbox.enqueue(session, "invoice.paid", {**event, "number": invoice.number})
 
 
-def _binds(sql: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The values of the parameters this part names."""
-    named = set(re.findall(r"(?<!:):(\w+)", sql))
-    return {name: value for name, value in values.items() if name in named}
+@dataclass(frozen=True, slots=True)
+class _InvoicePart:
+    """One part of an invoice's statements, as the n-th invoice of a batch sends it:
+    `names` maps each value it takes (`inv_year`) to its parameter there (`inv0_year`)."""
+
+    name: str
+    sql: str
+    guarded: str
+    returned: ColumnClause[Any]
+    names: dict[str, str]
+
+
+@functools.cache
+def _invoice_statements(n: int) -> tuple[_InvoicePart, ...]:
+    """The n-th invoice's parts of a batch, made once for each n: the same text each time,
+    which asyncpg keeps prepared."""
+    names = (f"invoice_number_{n}", f"invoice_{n}", f"invoice_event_{n}")
+    parts = []
+    for name, (sql, guarded, returned) in zip(names, _invoice_parts(*names[:2]), strict=True):
+        taken = sorted(set(re.findall(r"(?<!:):inv_(\w+)", sql)))
+        parts.append(
+            _InvoicePart(
+                name=name,
+                sql=sql.replace(":inv_", f":inv{n}_"),
+                guarded=(guarded or sql).replace(":inv_", f":inv{n}_"),
+                returned=returned,
+                names={f"inv_{key}": f"inv{n}_{key}" for key in taken},
+            )
+        )
+    return tuple(parts)
 
 
 def _for_the_mailer(payment: Payment, invoice_id: str) -> dict[str, Any]:
