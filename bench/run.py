@@ -86,6 +86,28 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds(kind: str) -> float | None:
+    """User and kernel CPU time spent so far by every PostgreSQL process on the machine
+    (backends and the server's own workers). While a cell runs, its server is the only one
+    under load, so the difference over a cell is what its statements cost PostgreSQL: the
+    part of a request no Python change touches. None for SQLite, which runs inside the
+    server's processes."""
+    if kind != "postgresql":
+        return None
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "comm").read_text().startswith("postgres"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """The largest resident set among the server process and its children (uvicorn workers)."""
     best = 0
@@ -197,10 +219,15 @@ def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[byte
     """One cell against a running server: fresh statistics for its database, the load, then
     the server's memory and CPU time per request, then a pause."""
     asyncio.run(analyze(database))
-    before = cpu_seconds(proc.pid)
+    kind = "postgresql" if database.startswith("postgresql") else "sqlite"
+    before, database_before = cpu_seconds(proc.pid), database_cpu_seconds(kind)
     result = drive(base, scenario, clients, SECONDS, payme_auth=PAYME_AUTH, **extra)
     used = cpu_seconds(proc.pid) - before  # read at once: queued requests still finishing count
-    result["cpu_ms"] = round(1000 * used / result["requests"], 2) if result["requests"] else None
+    database_after = database_cpu_seconds(kind)
+    requests = result["requests"]
+    result["cpu_ms"] = round(1000 * used / requests, 2) if requests else None
+    result["db_cpu_ms"] = (round(1000 * (database_after - database_before) / requests, 2)
+                           if requests and database_before is not None and database_after is not None else None)
     result["rss_mb"] = rss_mb(proc.pid)
     settle()
     return result
@@ -385,8 +412,8 @@ def report(results: list[dict[str, Any]]) -> str:
     peers = {key(r): r for r in results if r["target"] == "peer"}
     several = RUNS > 1
     lines = [("| run " if several else "") + "| database | workers | scenario | clients | req/s | units/s | p50 ms "
-             "| p95 ms | p99 ms | errors | CPU ms/req | RSS MB | vs floor | lost / doubled |",
-             "|" + "---|" * (15 if several else 14)]
+             "| p95 ms | p99 ms | errors | CPU ms/req | DB CPU ms/req | RSS MB | vs floor | lost / doubled |",
+             "|" + "---|" * (16 if several else 15)]
     for r in results:
         f = floor.get(key(r))
         ratio = f"{r['units_per_s'] / f['units_per_s']:.0%}" if f and r["target"] == "kassa" and \
@@ -401,7 +428,7 @@ def report(results: list[dict[str, Any]]) -> str:
         lines.append((f"| {r['run']} " if several else "") +
                      f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
                      f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errors} | "
-                     f"{r.get('cpu_ms', '')} | {r['rss_mb']} | {ratio} | {integrity} |")
+                     f"{r.get('cpu_ms', '')} | {r.get('db_cpu_ms') or ''} | {r['rss_mb']} | {ratio} | {integrity} |")
     return "\n".join(lines)
 
 
@@ -446,7 +473,8 @@ def main() -> None:
               "prepared payments (units = payments paid); **read** = GET /api/v1/payments/{id}; **floor** = a "
               "bare ASGI endpoint doing one INSERT + COMMIT on the same database. *vs floor* is create/s over "
               "floor/s at the same database, workers and clients. *CPU ms/req* is the server's processes' user "
-              "and kernel time over the requests of the cell. *lost / doubled* counts cycle payments not "
+              "and kernel time over the requests of the cell; *DB CPU ms/req* is PostgreSQL's (every postgres process "
+              "on the machine; the cell's server is the only one under load). *lost / doubled* counts cycle payments not "
               "succeeded and payments with more than one invoice or Payme transaction.\n\n")
     output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
     if output == "-":
