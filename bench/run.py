@@ -226,8 +226,9 @@ def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[byte
     database_after = database_cpu_seconds(kind)
     requests = result["requests"]
     result["cpu_ms"] = round(1000 * used / requests, 2) if requests else None
-    result["db_cpu_ms"] = (round(1000 * (database_after - database_before) / requests, 2)
-                           if requests and database_before is not None and database_after is not None else None)
+    result["db_cpu_ms"] = None
+    if requests and database_before is not None and database_after is not None:
+        result["db_cpu_ms"] = round(1000 * (database_after - database_before) / requests, 2)
     result["rss_mb"] = rss_mb(proc.pid)
     settle()
     return result
@@ -428,7 +429,7 @@ def report(results: list[dict[str, Any]]) -> str:
         lines.append((f"| {r['run']} " if several else "") +
                      f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
                      f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errors} | "
-                     f"{r.get('cpu_ms', '')} | {r.get('db_cpu_ms') or ''} | {r['rss_mb']} | {ratio} | {integrity} |")
+                     f"{r.get('cpu_ms', '')} | {'' if r.get('db_cpu_ms') is None else r['db_cpu_ms']} | {r['rss_mb']} | {ratio} | {integrity} |")
     return "\n".join(lines)
 
 
