@@ -72,18 +72,20 @@ def family(pid: int) -> list[int]:
     return pids
 
 
+def process_ticks(pid: int) -> int:
+    """User and kernel clock ticks a process has spent so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def cpu_seconds(pid: int) -> float:
     """User and kernel CPU time spent so far by the server and its workers. Per request it
     is a steadier measure than requests a second on a machine whose speed wanders: it does
     not count the time a process waited for a core."""
-    ticks = 0
-    for p in family(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(process_ticks(p) for p in family(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def database_cpu_seconds(kind: str) -> float | None:
@@ -96,14 +98,10 @@ def database_cpu_seconds(kind: str) -> float | None:
         return None
     ticks = 0
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
         try:
-            if not (entry / "comm").read_text().startswith("postgres"):
-                continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
+            if entry.name.isdigit() and (entry / "comm").read_text().startswith("postgres"):
+                ticks += process_ticks(int(entry.name))
+        except OSError:
             continue
     return ticks / os.sysconf("SC_CLK_TCK")
 
