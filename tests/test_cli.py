@@ -111,6 +111,23 @@ def test_serve_starts_on_an_empty_machine(tmp_path: Path) -> None:
         proc.wait(timeout=30)
 
 
+def test_serve_refuses_to_serve_when_its_migrations_fail(tmp_path: Path) -> None:
+    """The migrations run in a process of their own; their failure must still stop `serve`
+    before it listens, never leave it serving a database without its schema."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with socket.socket() as sock:  # a port nothing listens on: PostgreSQL is not there
+        sock.bind(("127.0.0.1", 0))
+        nowhere = sock.getsockname()[1]
+    refused = run(["serve", "--port", str(port)], tmp_path, SECRET_KEY=SECRET,
+                  DATABASE_URL=f"postgresql+asyncpg://kassa@127.0.0.1:{nowhere}/kassa")
+    assert refused.returncode != 0
+    assert "migrations failed" in refused.stderr and "not serving" in refused.stderr
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+
+
 def test_a_full_runs_logs_hold_no_secret(tmp_path: Path) -> None:
     """Every configured secret, token and key, grepped for in the logs of a busy run."""
     with socket.socket() as sock:
