@@ -21,7 +21,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/kassa migrate
 	@echo ""
-	@echo "kassa is starting on http://$(HOST):$(PORT) (SQLite: ./kassa.db, provider sandboxes on)"
+	@echo "kassa is starting on http://$(HOST):$(PORT) ($(if $(DATABASE_URL),the database DATABASE_URL names,SQLite: ./kassa.db), provider sandboxes on)"
 	@echo "  API docs:     http://$(HOST):$(PORT)/docs"
 	@echo "  Sandboxes:    http://$(HOST):$(PORT)/sandbox/<provider>/"
 	@echo "  Admin token (12 h):"
