@@ -224,7 +224,7 @@ def run_cell(base: str, scenario: str, clients: int, proc: subprocess.Popen[byte
     database_after = database_cpu_seconds(kind)
     requests = result["requests"]
     result["cpu_ms"] = round(1000 * used / requests, 2) if requests else None
-    result["db_cpu_ms"] = None
+    result["db_cpu_ms"] = None  # SQLite: its statements are the server's own CPU
     if requests and database_before is not None and database_after is not None:
         result["db_cpu_ms"] = round(1000 * (database_after - database_before) / requests, 2)
     result["rss_mb"] = rss_mb(proc.pid)
