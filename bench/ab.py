@@ -9,6 +9,7 @@ moved by a third between runs and hid a fifth of CPU saved. Alternated, every pa
     .venv/bin/python -m bench.ab /tmp/base            # 4 rounds of 4 s cells
     BENCH_AB_ROUNDS=6 .venv/bin/python -m bench.ab /tmp/base
     BENCH_AB_SCENARIO=cycle .venv/bin/python -m bench.ab /tmp/base  # create + Payme, repeats
+    BENCH_AB_SCENARIO=create .venv/bin/python -m bench.ab /tmp/base  # payments created
 
 Prints each cell and, per version and client count, the medians of payments a second,
 server CPU per call and p99; a cycle cell also counts payments lost or paid twice.
@@ -30,7 +31,7 @@ from bench import run as bench
 from kassa.core.security import mint_token
 
 ROUNDS = int(os.environ.get("BENCH_AB_ROUNDS", "4"))
-SCENARIO = os.environ.get("BENCH_AB_SCENARIO", "payme")  # or "cycle"
+SCENARIO = os.environ.get("BENCH_AB_SCENARIO", "payme")  # or "cycle", "create"
 CLIENTS = (16, 64)
 HERE = Path(__file__).resolve().parent.parent
 
@@ -59,6 +60,8 @@ def measure(url: str, address: str, proc: subprocess.Popen[bytes], clients: int,
         cell = bench.run_cell(address, "cycle", clients, proc, database=url, token=token)
         cell.update(asyncio.run(bench.verify_cycle(url, cell.pop("paid"))))
         return cell
+    if SCENARIO == "create":
+        return bench.run_cell(address, "create", clients, proc, database=url, token=token)
     orders = asyncio.run(bench.pending_payme_orders(url))
     return bench.run_cell(address, "payme", clients, proc, database=url, token=token, orders=orders)
 

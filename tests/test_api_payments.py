@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from kassa.api.payments import ordinary_create
+from kassa.app import create_app
+from kassa.core.runtime import Runtime
+from kassa.core.security import VERIFIED_PRINCIPAL, Principal, Role
+from kassa.core.settings import Settings
 from tests.conftest import bearer, make_tariff, unique
 
 
@@ -142,6 +149,77 @@ async def test_idempotency_key_in_the_body_or_x_header(client: httpx.AsyncClient
     first = await create(client, bearer(user), idempotency_key=key)
     second = await create(client, {**bearer(user), "X-Idempotency-Key": key})
     assert first.json()["id"] == second.json()["id"]
+
+
+async def test_a_create_reads_alike_whatever_json_media_type_it_comes_as(
+    client: httpx.AsyncClient, service_key: dict[str, str]
+) -> None:
+    """An ordinary create (application/json, a verified caller) is read by kassa.api.fast_path,
+    anything else by FastAPI: the two must agree, down to the Idempotency-Key's fingerprint,
+    so a retry replays whichever way the client's library labels its JSON."""
+    payload = {"provider": "payme", "amount": 150_000, "currency": "UZS", "description": "Order 7",
+               "metadata": {"order": "7"}, "return_url": "https://shop.example/back"}
+    for caller, acting_for in ((bearer(unique("u")), {}), (service_key, {"user_id": unique("u")})):
+        payload = {**payload, **acting_for}
+        key = unique("key")
+        answers = []
+        for media_type in ("application/json", "application/vnd.api+json", "application/json"):
+            headers = {**caller, "Idempotency-Key": key, "Content-Type": media_type}
+            answers.append(await client.post("/api/v1/payments", content=json.dumps(payload),
+                                             headers=headers))
+        assert [a.status_code for a in answers] == [201, 201, 201], answers[-1].text
+        assert answers[1].json() == answers[2].json() == answers[0].json()
+        assert [a.headers.get("idempotent-replayed") for a in answers] == [None, "true", "true"]
+        changed = await client.post("/api/v1/payments", content=json.dumps({**payload, "amount": 1}),
+                                    headers={**caller, "Idempotency-Key": key,
+                                             "Content-Type": "application/vnd.api+json"})
+        assert changed.status_code == 422 and changed.json()["code"] == "idempotency_key_reused"
+        fresh = await client.post("/api/v1/payments", content=json.dumps(payload),
+                                  headers={**caller, "Content-Type": "application/vnd.api+json"})
+        first = answers[0].json()
+        assert fresh.status_code == 201 and fresh.json()["id"] != first["id"]
+        assert {k: v for k, v in fresh.json().items() if k not in ("id", "checkout_url", "created_at",
+                                                                    "updated_at")} == \
+            {k: v for k, v in first.items() if k not in ("id", "checkout_url", "created_at", "updated_at")}
+
+
+async def test_only_ordinary_creates_take_the_fast_path(settings: Settings, runtime: Runtime) -> None:
+    """The reader of kassa.api.fast_path says yes to a verified caller's valid JSON (else the
+    speed it exists for is gone, unnoticed) and no to anything FastAPI should word a refusal
+    for, or read itself."""
+    app = create_app(settings, runtime=runtime)
+    user = Principal(subject=unique("u"), role=Role.USER)
+    service = Principal(subject="key_1", role=Role.SERVICE)
+    ordinary = b'{"provider": "payme", "amount": 150000, "currency": "UZS"}'
+
+    async def read(body: bytes, headers: dict[str, str], verified: Principal | None) -> Any:
+        scope: dict[str, Any] = {
+            "type": "http", "method": "POST", "path": "/api/v1/payments", "app": app,
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            **({VERIFIED_PRINCIPAL: verified} if verified else {}),
+        }  # fmt: skip
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await ordinary_create(Request(scope, receive))
+
+    json_type = {"Content-Type": "application/json; charset=utf-8"}
+    taken = await read(ordinary, {**json_type, "Idempotency-Key": "k1"}, user)
+    assert taken is not None and taken["principal"] == user and taken["idem"].key == "k1"
+    assert taken["body"].amount == 150_000
+    assert await read(ordinary, {**json_type, "X-API-Key": "kassa_x"}, service) is not None
+    declined = [
+        (ordinary, {"Content-Type": "application/vnd.api+json"}, user),  # FastAPI's to read
+        (ordinary, {}, user),
+        (ordinary, json_type, None),  # not verified by the rate limiter
+        (ordinary, {**json_type, "X-API-Key": "kassa_x"}, user),  # a key, but a token verified
+        (b'{"provider": "payme", "amount": 1.5, "currency": "UZS"}', json_type, user),
+        (b"[1, 2]", json_type, user),
+        (b"{", json_type, user),
+    ]
+    for body, headers, verified in declined:
+        assert await read(body, headers, verified) is None, (body, headers)
 
 
 async def test_errors_are_replayed_too(client: httpx.AsyncClient) -> None:

@@ -63,6 +63,17 @@ async def optional_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
+def verified_caller(request: Request) -> Principal | None:
+    """The caller `optional_principal` would find, when the rate limiter has verified it
+    already from the very header `optional_principal` reads first; else None."""
+    verified = request.scope.get(VERIFIED_PRINCIPAL)
+    if not isinstance(verified, Principal):
+        return None
+    if request.headers.get("x-api-key"):
+        return verified if verified.role is Role.SERVICE else None
+    return verified  # verified from the bearer token
+
+
 async def current_principal(
     request: Request, credentials: BearerCredentials, api_key: ApiKey
 ) -> Principal:

@@ -161,7 +161,17 @@ async def idempotent(
             body = await request.json()  # parsed once: FastAPI read the body model from it
         except ValueError:
             body = None
-    key = idempotency_key or x_idempotency_key
+    return idempotent_for(request, idempotency_key or x_idempotency_key, body)
+
+
+def key_headers(request: Request) -> str | None:
+    """The key as `idempotent` reads it from the headers."""
+    return request.headers.get("idempotency-key") or request.headers.get("x-idempotency-key")
+
+
+def idempotent_for(request: Request, key: str | None, body: Any) -> Idempotent:
+    """A request's key (a header's, else its body's `idempotency_key`) and the body its
+    fingerprint covers (all of it but that key)."""
     if key is None and isinstance(body, dict) and isinstance(body.get("idempotency_key"), str):
         key = body["idempotency_key"]
     if isinstance(body, dict):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
+from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep, verified_caller
+from kassa.api.fast_path import FastPathRoute, json_object, reads_arguments
+from kassa.api.idempotency import IdempotentDep, idempotent_for, key_headers
 from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.states import PaymentStatus
 from kassa.services import fiscal_receipts, payments, refunds
@@ -32,7 +33,9 @@ from kassa.services.schemas import (
 if TYPE_CHECKING:
     from kassa.db.models import Payment
 
-router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES, route_class=FastPathRoute
+)
 PaymentId = Annotated[str, Path(max_length=64)]
 MAX_METADATA_KEYS = 50
 
@@ -78,7 +81,28 @@ class RefundCreate(BaseModel):
     idempotency_key: str | None = Field(default=None, max_length=255)
 
 
+async def ordinary_create(request: Request) -> dict[str, Any] | None:
+    """`create_payment`'s arguments for a verified caller's valid JSON body (fast_path)."""
+    principal = verified_caller(request)
+    if principal is None:
+        return None
+    payload = await json_object(request)
+    if payload is None:
+        return None
+    try:
+        body = PaymentCreate.model_validate(payload)
+    except ValidationError:
+        return None  # FastAPI validates it again, to word the refusal
+    return {
+        "body": body,
+        "rt": request.app.state.runtime,
+        "principal": principal,
+        "idem": idempotent_for(request, key_headers(request), payload),
+    }
+
+
 @router.post("", status_code=201, response_model=PaymentOut)
+@reads_arguments(ordinary_create)
 async def create_payment(
     body: PaymentCreate, rt: RuntimeDep, principal: CurrentPrincipal, idem: IdempotentDep
 ) -> Response:
