@@ -6,9 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 
-from kassa.api.payments import ordinary_create
+from kassa.api.fast_path import FastPathRoute, reads_arguments
+from kassa.api.payments import create_payment, ordinary_create
 from kassa.app import create_app
 from kassa.core.runtime import Runtime
 from kassa.core.security import VERIFIED_PRINCIPAL, Principal, Role
@@ -220,6 +222,20 @@ async def test_only_ordinary_creates_take_the_fast_path(settings: Settings, runt
     ]
     for body, headers, verified in declined:
         assert await read(body, headers, verified) is None, (body, headers)
+    # what the route declares is what the reader reads: a dependency added to the route, its
+    # router or its inclusion would be skipped on the fast path unless read there too
+    operation = app.openapi()["paths"]["/api/v1/payments"]["post"]
+    assert [p["name"] for p in operation["parameters"]] == ["Idempotency-Key", "X-Idempotency-Key"]
+    assert operation["security"] == [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+
+
+def test_a_fast_path_refuses_a_route_with_dependencies_it_would_skip() -> None:
+    async def audited() -> None:
+        return None
+
+    router = APIRouter(route_class=FastPathRoute, dependencies=[Depends(audited)])
+    with pytest.raises(TypeError, match="cannot run dependencies"):
+        router.post("/payments")(reads_arguments(ordinary_create)(create_payment))
 
 
 async def test_errors_are_replayed_too(client: httpx.AsyncClient) -> None:

@@ -59,6 +59,9 @@ class FastPathRoute(APIRoute):
         reader = _READERS.get(self.endpoint)
         if reader is None:
             return solved_by_fastapi
+        unnamed = [d.call for d in self.dependant.dependencies if d.name is None]
+        if unnamed:  # a route's or router's `dependencies=[...]`: the reader would skip them
+            raise TypeError(f"{self.path}: a fast path cannot run dependencies {unnamed}")
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
