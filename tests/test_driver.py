@@ -106,3 +106,32 @@ async def test_a_row_made_for_a_hot_path_is_one_the_session_writes_as_the_constr
         assert stored is not None
         assert (stored.amount, stored.currency, stored.metadata_) == (150_000, "UZS", {"plan": "basic"})
         assert stored.created_at is not None  # the column's default, given at the INSERT
+
+
+async def test_a_lock_taken_in_a_sessions_next_transaction_is_held_by_that_transaction(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The driver keeps a session's connection for the transaction it was asked in: once
+    that transaction has ended, the next one's statements run in the next one, on its own
+    connection, and the lock they take is held until it ends."""
+    if runtime.db.is_sqlite:
+        pytest.skip("SQLite's transaction holds the whole database's write lock")
+    payment = await order(client)
+
+    async def locked_elsewhere() -> bool:
+        async with runtime.db.engine.connect() as other:
+            try:
+                await other.execute(text("SELECT id FROM payments WHERE id = :id FOR UPDATE NOWAIT"),
+                                    {"id": payment["id"]})
+            except DBAPIError:
+                return True
+            finally:
+                await other.rollback()
+            return False
+
+    async with runtime.db.sessionmaker() as session:
+        for _ in range(2):
+            async with session.begin():
+                assert await lock_payment(session, payment_id=payment["id"]) is not None
+                assert await locked_elsewhere()
+            assert not await locked_elsewhere()

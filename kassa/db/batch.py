@@ -53,7 +53,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.sql.dml import Insert, Update
@@ -65,6 +65,7 @@ from kassa.db.driver import (
     READS_DONE_KEY,
     NeedsLock,
     alone,
+    as_loaded,
     compiled,
     driver_of,
     fetch,
@@ -312,13 +313,12 @@ def adopt(session: AsyncSession, row: Any) -> Any | None:
             return None
         values[prop.key] = None  # left out of its INSERT: NULL
     sync = session.sync_session
-    made = mapper.class_manager.new_instance()
-    made.__dict__.update(values)
-    make_transient_to_detached(made)  # as loaded: no history, its identity key set
-    if sync.identity_map.get(inspect(made).key) is not None:
+    identity = mapper.identity_key_from_primary_key(
+        tuple(values[mapper.get_property_by_column(column).key] for column in mapper.primary_key)
+    )
+    if sync.identity_map.get(identity) is not None:
         return None  # the session holds the row already (as it read it)
-    sync.add(made)
-    return made
+    return as_loaded(sync, mapper, identity, values)
 
 
 def assign(session: AsyncSession, row: Any, **values: Any) -> None:

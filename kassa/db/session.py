@@ -152,6 +152,9 @@ class Database:
                     bind=AsyncConnection(self.engine, connection), expire_on_commit=False,
                     info=self.info,
                 )  # fmt: skip
+                # its statements through asyncpg need no transaction of the Session's
+                # (the connection autocommits): the connection is handed over as held
+                session.info[driver.HELD_KEY] = (None, connection)
                 yield session
             finally:
                 closing = () if session is None else (session.sync_session.close,)
