@@ -279,15 +279,19 @@ def batch_of(session: AsyncSession) -> Batch:
     return found
 
 
+@cache
+def _columns_of(mapper: Any) -> tuple[tuple[str, str], ...]:
+    """(attribute, column name) of each of the mapper's columns: walking its properties on
+    every create was 2 % of its CPU under cProfile."""
+    return tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs)
+
+
 def add_new(session: AsyncSession, row: Any) -> None:
     """Queues the INSERT of a new ORM object, which stays outside the session: the
     columns it was given, and the defaults, which it is given too."""
     mapper, table = row.__mapper__, row.__table__
-    given = {
-        prop.columns[0].name: row.__dict__[prop.key]
-        for prop in mapper.column_attrs
-        if prop.key in row.__dict__
-    }
+    values = row.__dict__
+    given = {name: values[key] for key, name in _columns_of(mapper) if key in values}
     defaults = _defaults(table, given, "default")
     for name, value in defaults.items():
         setattr(row, mapper.get_property_by_column(table.c[name]).key, value)
