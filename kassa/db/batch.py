@@ -281,8 +281,8 @@ def batch_of(session: AsyncSession) -> Batch:
 
 @cache
 def _columns_of(mapper: Any) -> tuple[tuple[str, str], ...]:
-    """(attribute, column name) of each of the mapper's columns: walking its properties on
-    every create was 2 % of its CPU under cProfile."""
+    """(attribute, column name) of each of the mapper's columns, walked once, not for
+    every row queued."""
     return tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs)
 
 
