@@ -59,6 +59,9 @@ async def until_waiting_for_a_lock(runtime: Runtime) -> None:
             waiting = await watcher.scalar(text(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+            # PostgreSQL reads pg_stat_activity once a transaction: each look in a new one,
+            # or a call that reached its lock after the first look is never seen there
+            await watcher.rollback()
             if waiting:
                 return
             await asyncio.sleep(0.01)
