@@ -479,10 +479,24 @@ def main() -> None:
     if output == "-":
         return
     target = Path(output)
-    notes = ""  # the hand-written reading of the figures survives a new run
-    if target.exists() and "## Reading these figures" in (old := target.read_text()):
-        notes = "## Reading these figures" + old.split("## Reading these figures", 1)[1].split("| database |")[0]
-    target.write_text(header + notes + table + "\n")
+    target.write_text(header + written_by_hand(target) + MEASURED + table + "\n")
+
+
+MEASURED = "## Measurements\n\n"
+
+
+def written_by_hand(target: Path) -> str:
+    """What a new run keeps of the file it rewrites: every section from the first heading
+    after the header up to the last run's measurements (the rounds' readings, before and
+    after tables), so that `make bench` replaces only the figures it measured."""
+    if not target.exists():
+        return ""
+    old = target.read_text()
+    start = old.find("\n## ")
+    if start < 0:
+        return ""
+    kept = old[start + 1:]
+    return kept.rsplit(MEASURED, 1)[0] if MEASURED in kept else kept + "\n"
 
 
 if __name__ == "__main__":
