@@ -10,6 +10,7 @@ moved by a third between runs and hid a fifth of CPU saved. Alternated, every pa
     BENCH_AB_ROUNDS=6 .venv/bin/python -m bench.ab /tmp/base
     BENCH_AB_SCENARIO=cycle .venv/bin/python -m bench.ab /tmp/base  # create + Payme, repeats
     BENCH_AB_SCENARIO=create .venv/bin/python -m bench.ab /tmp/base  # payments created
+    BENCH_AB_SCENARIO=read .venv/bin/python -m bench.ab /tmp/base  # a payment read by its owner
 
 Prints each cell and, per version and client count, the medians of payments a second,
 server CPU per call and p99; a cycle cell also counts payments lost or paid twice.
@@ -31,7 +32,7 @@ from bench import run as bench
 from kassa.core.security import mint_token
 
 ROUNDS = int(os.environ.get("BENCH_AB_ROUNDS", "4"))
-SCENARIO = os.environ.get("BENCH_AB_SCENARIO", "payme")  # or "cycle", "create"
+SCENARIO = os.environ.get("BENCH_AB_SCENARIO", "payme")  # or "cycle", "create", "read"
 CLIENTS = (16, 64)
 HERE = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,8 @@ def measure(url: str, address: str, proc: subprocess.Popen[bytes], clients: int,
     if SCENARIO == "create":
         return bench.run_cell(address, "create", clients, proc, database=url, token=token)
     orders = asyncio.run(bench.pending_payme_orders(url))
+    if SCENARIO == "read":  # one of the payments made at the start, by the same caller
+        return bench.run_cell(address, "read", clients, proc, database=url, token=token, read_id=orders[0])
     return bench.run_cell(address, "payme", clients, proc, database=url, token=token, orders=orders)
 
 

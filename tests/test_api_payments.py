@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 
 from kassa.api.fast_path import FastPathRoute, reads_arguments
-from kassa.api.payments import create_payment, ordinary_create
+from kassa.api.payments import create_payment, ordinary_create, ordinary_read
 from kassa.app import create_app
 from kassa.core.runtime import Runtime
 from kassa.core.security import VERIFIED_PRINCIPAL, Principal, Role
@@ -227,6 +227,49 @@ async def test_only_ordinary_creates_take_the_fast_path(settings: Settings, runt
     operation = app.openapi()["paths"]["/api/v1/payments"]["post"]
     assert [p["name"] for p in operation["parameters"]] == ["Idempotency-Key", "X-Idempotency-Key"]
     assert operation["security"] == [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+
+
+async def test_only_ordinary_reads_take_the_fast_path(settings: Settings, runtime: Runtime) -> None:
+    """A payment read by a verified caller with an id the route accepts skips FastAPI's
+    solving; anything else is FastAPI's, and answers as it always has."""
+    app = create_app(settings, runtime=runtime)
+    user = Principal(subject=unique("u"), role=Role.USER)
+
+    def reading(payment_id: str, verified: Principal | None) -> Request:
+        scope: dict[str, Any] = {
+            "type": "http", "method": "GET", "path": f"/api/v1/payments/{payment_id}",
+            "app": app, "headers": [(b"authorization", b"Bearer t")],
+            "path_params": {"payment_id": payment_id},
+            **({VERIFIED_PRINCIPAL: verified} if verified else {}),
+        }  # fmt: skip
+        return Request(scope)
+
+    taken = await ordinary_read(reading("pay_1", user))
+    assert taken is not None and taken["principal"] == user and taken["payment_id"] == "pay_1"
+    assert await ordinary_read(reading("pay_1", None)) is None  # not verified by the limiter
+    assert await ordinary_read(reading("p" * 65, user)) is None  # FastAPI's to refuse
+    operation = app.openapi()["paths"]["/api/v1/payments/{payment_id}"]["get"]
+    assert [(p["name"], p["schema"].get("maxLength")) for p in operation["parameters"]] == [
+        ("payment_id", 64)
+    ]
+    assert operation["security"] == [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+
+
+async def test_a_read_answers_alike_on_either_path(
+    client: httpx.AsyncClient, service_key: dict[str, str]
+) -> None:
+    user = unique("u")
+    payment = (await create(client, bearer(user), description="Tea", metadata={"order": "7"})).json()
+    by_owner = await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user))
+    by_service = await client.get(f"/api/v1/payments/{payment['id']}", headers=service_key)
+    assert by_owner.json() == by_service.json() == payment
+    assert by_owner.headers["content-type"] == "application/json"
+    too_long = await client.get(f"/api/v1/payments/{'p' * 65}", headers=bearer(user))
+    assert too_long.status_code == 422 and too_long.json()["code"] == "validation_error"
+    unknown = await client.get(f"/api/v1/payments/{'p' * 64}", headers=bearer(user))
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    anonymous = await client.get(f"/api/v1/payments/{payment['id']}")
+    assert anonymous.status_code == 401
 
 
 def test_a_fast_path_refuses_a_route_with_dependencies_it_would_skip() -> None:

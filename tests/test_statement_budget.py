@@ -48,6 +48,8 @@ BUDGET = {
     # payment, audit record and the Idempotency-Key's answer as one statement (SQLite: in one
     # transaction): the key's record is its claim, so Redis is not asked at all
     "create payment": (1, 6),
+    # a client polling its payment: the row's columns in one statement, no transaction
+    "read payment": (1, 1),
     # a saved card charged by a deployment's billing job (its payment was written in the
     # claim), PostgreSQL: a compare-and-set, no transaction and no read: the payment, its
     # subscription and tariff as the claim wrote them, the writes (the move, the period,
@@ -177,6 +179,24 @@ async def test_creating_a_payment_stays_within_its_round_trips(
     assert response.status_code == 201
     within_budget(runtime, "create payment", sent)
     assert commands == []  # neither a claim nor a stored answer: the key is in the statement
+
+
+async def test_reading_a_payment_stays_within_its_round_trips(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = unique("u")
+    made = await client.post(
+        "/api/v1/payments", json={"provider": "payme", "amount": 1000, "currency": "UZS",
+                                  "metadata": {"order": "A-1"}},
+        headers={**bearer(user), "Idempotency-Key": unique("k")})  # fmt: skip
+    assert made.status_code == 201
+    with counting(runtime) as sent:
+        read = await client.get(f"/api/v1/payments/{made.json()['id']}", headers=bearer(user))
+    assert read.status_code == 200
+    within_budget(runtime, "read payment", sent)
+    assert read.json() == made.json()  # every field as the create answered it
+    foreign = await client.get(f"/api/v1/payments/{made.json()['id']}", headers=bearer(unique("u")))
+    assert foreign.status_code == 404
 
 
 async def test_a_renewal_charge_stays_within_its_round_trips(

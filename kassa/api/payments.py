@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 router = APIRouter(
     prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES, route_class=FastPathRoute
 )
-PaymentId = Annotated[str, Path(max_length=64)]
+PAYMENT_ID_MAX = 64
+PaymentId = Annotated[str, Path(max_length=PAYMENT_ID_MAX)]
 MAX_METADATA_KEYS = 50
 
 
@@ -170,11 +171,27 @@ async def list_payments(
     )
 
 
+async def ordinary_read(request: Request) -> dict[str, Any] | None:
+    """`get_payment`'s arguments for a verified caller and an id `PaymentId` accepts
+    (fast_path): what a client polling its payment's status sends."""
+    principal = verified_caller(request)
+    payment_id = request.path_params.get("payment_id")
+    if principal is None or not isinstance(payment_id, str):
+        return None
+    if len(payment_id) > PAYMENT_ID_MAX:
+        return None  # FastAPI's to refuse, in its words
+    return {"payment_id": payment_id, "rt": request.app.state.runtime, "principal": principal}
+
+
 @router.get("/{payment_id}", response_model=PaymentOut)
+@reads_arguments(ordinary_read)
 async def get_payment(
     payment_id: PaymentId, rt: RuntimeDep, principal: CurrentPrincipal
-) -> PaymentOut:
-    return PaymentOut.model_validate(await payments.get_payment(rt, principal, payment_id))
+) -> Response:
+    # serialised here, as a create's answer is: FastAPI would validate a returned model
+    # against `response_model` once more (and the docstring would be the API's description)
+    found = PaymentOut.model_validate(await payments.get_payment(rt, principal, payment_id))
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.post("/{payment_id}/cancel", response_model=PaymentOut)

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from kassa.core.security import Principal
 from kassa.db.models import Payment
 from kassa.domain.errors import Forbidden, NotFound, ValidationFailed
 
 
-def can_view_payment(principal: Principal, payment: Payment) -> bool:
+class Owned(Protocol):
+    """What access reads of a payment: a `Payment`, or a row of its columns."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def organization_id(self) -> str | None: ...
+
+
+_O = TypeVar("_O", bound=Owned)
+
+
+def can_view_payment(principal: Principal, payment: Owned) -> bool:
     if principal.is_privileged or payment.user_id == principal.subject:
         return True
     return payment.organization_id is not None and payment.organization_id in principal.orgs
 
 
-def ensure_can_view(principal: Principal, payment: Payment | None) -> Payment:
+def ensure_can_view(principal: Principal, payment: _O | None) -> _O:
     if payment is None or not can_view_payment(principal, payment):
         raise NotFound("payment not found")
     return payment

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kassa.core.logging import get_logger
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
+from kassa.db import driver
 from kassa.db.base import new_row, utcnow
 from kassa.db.batch import add_new, assign, batch_of
 from kassa.db.models import AuditRecord, IdempotencyRecord, Payment, Tariff, new_id
@@ -453,9 +454,15 @@ async def _creation_failed(
     )
 
 
-async def get_payment(rt: Runtime, principal: Principal, payment_id: str) -> Payment:
-    async with rt.db.transaction() as session:
-        return access.ensure_can_view(principal, await session.get(Payment, payment_id))
+async def get_payment(rt: Runtime, principal: Principal, payment_id: str) -> Any:
+    """The payment as a row of its columns, the attributes `PaymentOut` reads: one
+    statement without a transaction or an ORM object, for clients polling a payment's
+    status."""
+    found = driver.one_or_none(await rt.db.read(_PAYMENT, {"payment_id": payment_id}))
+    return access.ensure_can_view(principal, found)
+
+
+_PAYMENT = select(*Payment.__table__.c).where(Payment.__table__.c.id == bindparam("payment_id"))
 
 
 @dataclass(frozen=True, slots=True)
