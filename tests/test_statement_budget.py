@@ -36,6 +36,9 @@ BUDGET = {
     "CreateTransaction again": (1, 5),  # answered from the one read
     "PerformTransaction": (2, 12),  # the transaction read with its order, the writes
     "PerformTransaction again": (1, 4),
+    # advice: the transaction, or a period's transactions, in one read without a session
+    "CheckTransaction": (1, 1),
+    "GetStatement": (1, 1),
     # a provider's signed event (Stripe's), PostgreSQL: a compare-and-set, no transaction:
     # the payment read with whether the event was seen, the writes (the move and its
     # effects, the event's claim) sent only if the payment is unchanged (SQLite: BEGIN, the
@@ -124,6 +127,8 @@ async def test_the_payme_cycle_stays_within_its_round_trips(
         ("CreateTransaction again", "CreateTransaction", create),
         ("PerformTransaction", "PerformTransaction", {"id": tx}),
         ("PerformTransaction again", "PerformTransaction", {"id": tx}),
+        ("CheckTransaction", "CheckTransaction", {"id": tx}),
+        ("GetStatement", "GetStatement", {"from": create["time"], "to": create["time"]}),
     ]
     for name, method, params in calls:
         await keys_read(runtime, "payme")

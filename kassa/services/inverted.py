@@ -112,6 +112,14 @@ _TX_OR_ORDERS_TXS = (
 )
 
 
+# what CheckTransaction and GetStatement read: a transaction's columns as plain rows
+_TX_COLUMNS = select(*_TXS).where(_TXS.provider == bindparam("provider"))
+_TX_BY_ID = _TX_COLUMNS.where(_TXS.provider_tx_id == bindparam("provider_tx_id"))
+_TXS_STAMPED = _TX_COLUMNS.where(
+    _TXS.provider_time >= bindparam("start"), _TXS.provider_time <= bindparam("end")
+).order_by(_TXS.provider_time, _TXS.id)
+
+
 class _Order(Protocol):
     """What the engine reads of an order: a Payment, or a row of its columns."""
 
@@ -136,9 +144,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-_ADVICE = frozenset(
-    {"read", "statement"}
-)  # calls that only read, in a session ("check" needs none)
+_ADVICE = frozenset({"read", "statement"})  # calls that only read: one statement, no session
 _UNLOCKED_FIRST = frozenset({"open", "complete", "cancel"})  # tried as a compare-and-set
 
 
@@ -156,10 +162,7 @@ async def execute(
         if call.kind == "check":  # one read: no transaction, no session
             return await _Engine(call, timeout_ms, timeout_reason).check(rt.db)
         if call.kind in _ADVICE:  # reads only: no transaction, one round trip
-            async with rt.db.reading() as session:
-                engine = _Engine(call, timeout_ms, timeout_reason)
-                engine.session = session
-                return await engine.advise()
+            return await _Engine(call, timeout_ms, timeout_reason).advise(rt.db)
         if call.kind in _UNLOCKED_FIRST and not rt.db.is_sqlite:
             done = await _unlocked(rt, _Engine(call, timeout_ms, timeout_reason, unlocked=True))
             if done is not None:
@@ -214,7 +217,9 @@ async def _carry_out(rt: Runtime, engine: _Engine) -> Outcome:
         return Outcome(tx=_stored(row))
 
 
-def _stored(row: ProviderTransaction) -> StoredTx:
+def _stored(row: ProviderTransaction | Any) -> StoredTx:
+    """A transaction as the engine answers with it, from its object or a row of its
+    columns."""
     return StoredTx(
         id=row.id,
         provider_tx_id=row.provider_tx_id,
@@ -255,14 +260,21 @@ class _Engine:
         self.timeout_reason = timeout_reason
         self.actor = Actor.provider(call.provider)
 
-    async def advise(self) -> Outcome:
-        """Calls that only read, in one session without a transaction: one transaction,
-        the statement."""
-        kind = self.call.kind
+    async def advise(self, db: Database) -> Outcome:
+        """Calls that only read, as advice (no lock): one transaction as stored, or the
+        provider's transactions stamped from `data["from"]` to `data["to"]` (ms), each in
+        one statement without a transaction or a session."""
+        kind, provider = self.call.kind, self.call.provider
         if kind == "read":
-            return Outcome(tx=_stored(await self._read()))
+            params = {"provider": provider, "provider_tx_id": self.call.provider_tx_id}
+            found = driver.one_or_none(await db.read(_TX_BY_ID, params))
+            if found is None:
+                raise Refused(Refusal.TX_NOT_FOUND)
+            return Outcome(tx=_stored(found))
         if kind == "statement":
-            return Outcome(txs=tuple(_stored(row) for row in await self.statement()))
+            period = {"start": int(self.call.data["from"]), "end": int(self.call.data["to"])}
+            found = await db.read(_TXS_STAMPED, {"provider": provider, **period})
+            return Outcome(txs=tuple(_stored(row) for row in found))
         raise ValueError(f"the engine has no call {kind!r}")
 
     async def check(self, db: Database) -> Outcome:
@@ -479,31 +491,6 @@ class _Engine:
             payment, tx, PaymentStatus.SUCCEEDED, amount=tx.amount, currency=payment.currency
         )
         return tx
-
-    async def _read(self) -> ProviderTransaction:
-        """A transaction as stored, without any lock: only advice."""
-        tx = await self.session.scalar(
-            select(ProviderTransaction).where(
-                ProviderTransaction.provider == self.call.provider,
-                ProviderTransaction.provider_tx_id == self.call.provider_tx_id,
-            )
-        )
-        if tx is None:
-            raise Refused(Refusal.TX_NOT_FOUND)
-        return tx
-
-    async def statement(self) -> list[ProviderTransaction]:
-        """The provider's transactions stamped from `data["from"]` to `data["to"]` (ms)."""
-        rows = await self.session.scalars(
-            select(ProviderTransaction)
-            .where(
-                ProviderTransaction.provider == self.call.provider,
-                ProviderTransaction.provider_time >= int(self.call.data["from"]),
-                ProviderTransaction.provider_time <= int(self.call.data["to"]),
-            )
-            .order_by(ProviderTransaction.provider_time, ProviderTransaction.id)
-        )
-        return list(rows)
 
     async def _cancel(self) -> ProviderTransaction:
         payment, tx = await self._transaction()
