@@ -53,6 +53,9 @@ BUDGET = {
     "create payment": (1, 6),
     # a client polling its payment: the row's columns in one statement, no transaction
     "read payment": (1, 1),
+    # a page of a list (payments, subscriptions, invoices...): its count and its rows, each
+    # a statement by itself (READ COMMITTED gave each its own snapshot in a transaction too)
+    "list payments": (2, 2),
     # a saved card charged by a deployment's billing job (its payment was written in the
     # claim), PostgreSQL: a compare-and-set, no transaction and no read: the payment, its
     # subscription and tariff as the claim wrote them, the writes (the move, the period,
@@ -202,6 +205,21 @@ async def test_reading_a_payment_stays_within_its_round_trips(
     assert read.json() == made.json()  # every field as the create answered it
     foreign = await client.get(f"/api/v1/payments/{made.json()['id']}", headers=bearer(unique("u")))
     assert foreign.status_code == 404
+
+
+async def test_listing_payments_stays_within_its_round_trips(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = unique("u")
+    for _ in range(3):
+        made = await client.post(
+            "/api/v1/payments", json={"provider": "payme", "amount": 1000, "currency": "UZS"},
+            headers={**bearer(user), "Idempotency-Key": unique("k")})  # fmt: skip
+        assert made.status_code == 201
+    with counting(runtime) as sent:
+        page = await client.get("/api/v1/payments?page_size=2", headers=bearer(user))
+    within_budget(runtime, "list payments", sent)
+    assert page.json()["total"] == 3 and len(page.json()["items"]) == 2
 
 
 async def test_a_renewal_charge_stays_within_its_round_trips(

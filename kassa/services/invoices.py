@@ -34,7 +34,7 @@ async def list_invoices(
         query = query.where(Invoice.user_id == principal.subject)
     elif user_id:
         query = query.where(Invoice.user_id == user_id)
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return await paginate(session, query, page)
 
 
@@ -91,7 +91,7 @@ async def _credit_notes(session: AsyncSession, invoice_id: str) -> list[CreditNo
 
 async def list_credit_notes(rt: Runtime, principal: Principal, invoice_id: str) -> list[CreditNote]:
     await get_invoice(rt, principal, invoice_id)
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return await _credit_notes(session, invoice_id)
 
 

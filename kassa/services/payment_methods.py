@@ -74,7 +74,7 @@ async def list_methods(
         query = query.where(
             PaymentMethod.user_id == principal.subject, PaymentMethod.organization_id.is_(None)
         )
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return list((await session.execute(query)).scalars())
 
 

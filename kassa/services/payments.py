@@ -493,14 +493,14 @@ def _filtered(principal: Principal, filters: PaymentFilters) -> Select[Any]:
 async def list_payments(
     rt: Runtime, principal: Principal, filters: PaymentFilters, page: PageParams
 ) -> tuple[list[Payment], int]:
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return await paginate(session, _filtered(principal, filters), page)
 
 
 async def list_events(
     rt: Runtime, principal: Principal, payment_id: str, page: PageParams
 ) -> tuple[list[AuditRecord], int]:
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         access.ensure_can_view(principal, await session.get(Payment, payment_id))
         query = (
             select(AuditRecord)

@@ -32,7 +32,7 @@ async def for_shop(session: AsyncSession, shop_id: str | None, fallback_name: st
 
 async def list_sellers(rt: Runtime, principal: Principal) -> list[Seller]:
     access.ensure_admin(principal)
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return list((await session.execute(select(Seller).order_by(Seller.key))).scalars())
 
 

@@ -90,13 +90,13 @@ def _listed(principal: Principal, filters: SubscriptionFilters) -> Select[Any]:
 async def list_subscriptions(
     rt: Runtime, principal: Principal, filters: SubscriptionFilters, page: PageParams
 ) -> tuple[list[SubscriptionOut], int]:
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         rows, total = await paginate(session, _listed(principal, filters), page)
     return [view(row) for row in rows], total
 
 
 async def get(rt: Runtime, principal: Principal, subscription_id: str) -> SubscriptionOut:
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return view(_visible(principal, await session.get(Subscription, subscription_id)))
 
 

@@ -20,7 +20,7 @@ async def get_wallet(rt: Runtime, principal: Principal, organization_id: str) ->
         .group_by(WalletEntry.currency)
         .order_by(WalletEntry.currency)
     )
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         rows = (await session.execute(query)).all()
     return WalletOut(
         organization_id=organization_id,
@@ -37,5 +37,5 @@ async def list_transactions(
         .where(WalletEntry.organization_id == organization_id)
         .order_by(WalletEntry.id.desc())
     )
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return await paginate(session, query, page)

@@ -51,7 +51,7 @@ async def create_endpoint(rt: Runtime, url: str, events: list[str]) -> NewEndpoi
 async def list_endpoints(rt: Runtime, page: PageParams) -> tuple[list[WebhookEndpoint], int]:
     query = select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
     query = query.order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id)
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         return await paginate(session, query, page)
 
 
