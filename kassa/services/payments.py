@@ -454,15 +454,15 @@ async def _creation_failed(
     )
 
 
+_PAYMENT = select(*Payment.__table__.c).where(Payment.__table__.c.id == bindparam("payment_id"))
+
+
 async def get_payment(rt: Runtime, principal: Principal, payment_id: str) -> Any:
     """The payment as a row of its columns, the attributes `PaymentOut` reads: one
     statement without a transaction or an ORM object, for clients polling a payment's
     status."""
     found = driver.one_or_none(await rt.db.read(_PAYMENT, {"payment_id": payment_id}))
     return access.ensure_can_view(principal, found)
-
-
-_PAYMENT = select(*Payment.__table__.c).where(Payment.__table__.c.id == bindparam("payment_id"))
 
 
 @dataclass(frozen=True, slots=True)
