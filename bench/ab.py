@@ -11,9 +11,11 @@ moved by a third between runs and hid a fifth of CPU saved. Alternated, every pa
     BENCH_AB_SCENARIO=cycle .venv/bin/python -m bench.ab /tmp/base  # create + Payme, repeats
     BENCH_AB_SCENARIO=create .venv/bin/python -m bench.ab /tmp/base  # payments created
     BENCH_AB_SCENARIO=read .venv/bin/python -m bench.ab /tmp/base  # a payment read by its owner
+    BENCH_AB_CLIENTS=64,256 .venv/bin/python -m bench.ab /tmp/base  # other client counts
 
 Prints each cell and, per version and client count, the medians of payments a second,
-server CPU per call and p99; a cycle cell also counts payments lost or paid twice.
+server CPU per call and p99, and the largest resident set a process had after any of its
+cells; a cycle cell also counts payments lost or paid twice.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from kassa.core.security import mint_token
 
 ROUNDS = int(os.environ.get("BENCH_AB_ROUNDS", "4"))
 SCENARIO = os.environ.get("BENCH_AB_SCENARIO", "payme")  # or "cycle", "create", "read"
-CLIENTS = (16, 64)
+CLIENTS = [int(c) for c in os.environ.get("BENCH_AB_CLIENTS", "16,64").split(",")]
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -89,15 +91,16 @@ def main(other: Path) -> None:
                         cells.setdefault((name, clients), []).append(cell)
                         checked = f", {cell['lost']} lost, {cell['doubled']} doubled" if "lost" in cell else ""
                         print(f"{name} {SCENARIO} {clients}: {cell['units_per_s']}/s, {cell['cpu_ms']} ms CPU a call, "
-                              f"p99 {cell['p99_ms']} ms{checked}", flush=True)  # fmt: skip
+                              f"p99 {cell['p99_ms']} ms, RSS {cell['rss_mb']} MB{checked}", flush=True)  # fmt: skip
         finally:
             for _, _, proc in sides.values():
                 proc.terminate()
                 proc.wait(timeout=60)
-    print("\n| version | clients | payments/s | CPU ms a call | p99 ms |\n|---|---|---|---|---|")
+    print("\n| version | clients | payments/s | CPU ms a call | p99 ms | RSS MB, largest |\n|---|---|---|---|---|---|")
     for (name, clients), found in sorted(cells.items()):
         medians = [statistics.median(c[key] for c in found) for key in ("units_per_s", "cpu_ms", "p99_ms")]
-        print(f"| {name} | {clients} | {medians[0]:.1f} | {medians[1]:.2f} | {medians[2]:.0f} |")
+        largest = max(c["rss_mb"] for c in found)
+        print(f"| {name} | {clients} | {medians[0]:.1f} | {medians[1]:.2f} | {medians[2]:.0f} | {largest} |")
 
 
 if __name__ == "__main__":

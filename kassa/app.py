@@ -30,6 +30,7 @@ from kassa.api import (
     subscriptions,
     tariffs,
 )
+from kassa.api.admission import Admission
 from kassa.api.json_guard import JsonBodyGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.core.collector import freeze_what_start_up_made
@@ -159,6 +160,8 @@ def create_app(
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(JsonBodyGuard)
+    if settings.api_concurrency:
+        app.add_middleware(Admission, places=settings.api_concurrency)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, log_requests=logs_at(settings.log_level, "INFO"))
     return app

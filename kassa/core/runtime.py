@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from kassa.core.admission import OutsideTransport
 from kassa.core.crypto import SecretBox
 from kassa.core.rate_limits import RateLimiter
 from kassa.core.settings import Settings
@@ -35,7 +36,11 @@ class Runtime:
             # every connection it opens is kept (httpx keeps 20 by default): a burst of
             # callbacks or deliveries above 20 otherwise closes and reopens a TCP connection
             # per request, each a handshake of kernel time on both ends
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+            transport=OutsideTransport(
+                httpx.AsyncHTTPTransport(
+                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+                )
+            ),
         )
         redis = None
         if settings.redis_url:

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # for that core, and crowd PostgreSQL (bench: 10 → 5 on 2 API processes, Payme at 64
     # clients 115-149 → 151-164 payments/s, p99 340-372 → 210-220 ms; docs/scaling.md).
     database_pool_size: int = Field(default=5, ge=1, le=200)
+    # requests one API process works on at once; the rest wait at its door in arrival order
+    # (kassa.core.admission); 0: no door. 20 is 4 pool turns' worth: enough to keep the
+    # turns busy, and what 256 clients then hold stays near what 64 do (docs/benchmarks.md)
+    api_concurrency: int = Field(default=20, ge=0, le=10_000)
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     encryption_key: SecretStr | None = None  # defaults to a key derived from SECRET_KEY

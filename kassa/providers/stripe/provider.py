@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import stripe
 
+from kassa.core.admission import waiting_outside
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.base import (
     PaymentRequest,
@@ -21,6 +22,19 @@ from kassa.providers.stripe.amounts import amount_problem
 from kassa.providers.stripe.mapping import intent_update, session_update
 
 
+class _OutsideAIOHTTPClient(stripe.AIOHTTPClient):
+    """The SDK's aiohttp client whose calls (with their retries and the pauses between)
+    are waits outside (kassa.core.admission): a slow Stripe holds no request's place."""
+
+    async def request_with_retries_async(self, *args: Any, **kwargs: Any) -> Any:
+        async with waiting_outside():
+            return await super().request_with_retries_async(*args, **kwargs)
+
+    async def request_stream_with_retries_async(self, *args: Any, **kwargs: Any) -> Any:
+        async with waiting_outside():
+            return await super().request_stream_with_retries_async(*args, **kwargs)
+
+
 def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
     """One SDK client per key and address for the runtime's life, so connections are
     reused; closed with the runtime. Its HTTP is the SDK's aiohttp client: a renewal's
@@ -32,7 +46,7 @@ def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
     timeout = ctx.settings.provider_timeout_seconds
 
     def make() -> tuple[stripe.StripeClient, stripe.AIOHTTPClient]:
-        http = stripe.AIOHTTPClient(timeout=aiohttp.ClientTimeout(total=timeout))
+        http = _OutsideAIOHTTPClient(timeout=aiohttp.ClientTimeout(total=timeout))
         client = stripe.StripeClient(
             key,
             base_addresses={"api": api_base} if api_base else None,

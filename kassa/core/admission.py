@@ -1,0 +1,128 @@
+"""How many requests one API process works on at once, and who waits at its door.
+
+Under more clients than a process can serve, requests used to be let in at once and queue
+for a database turn with their bodies parsed, their dependencies solved and their
+coroutines deep: about 30 KB each, and the arenas they spread over stayed with the process
+after the peak (docs/benchmarks.md, seventeenth round). With a door, at most `places`
+requests are at work; the others wait before anything of theirs is built, in the order
+they came. A request waiting on the world outside kassa (its provider, a merchant's
+server) is not at work: it leaves its place to the next while it waits and takes it back
+without queueing. So a slow provider never holds up Payme's and Click's calls or other
+clients' reads, and a returning request never waits on newcomers (nothing that holds a
+place, a row lock or a database turn ever waits at the door, so no wait can close a cycle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import httpx
+
+
+class Door:
+    """At most `places` holders at once (a returning one may briefly make it more);
+    the others are let in first come, first served."""
+
+    def __init__(self, places: int) -> None:
+        self.places = places
+        self.inside = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self) -> None:
+        if self.inside < self.places and not self._waiting:
+            self.inside += 1
+            return
+        arrival = asyncio.get_running_loop().create_future()
+        self._waiting.append(arrival)
+        try:
+            await arrival  # the place is handed over with the wake-up (`_let_in`)
+        except asyncio.CancelledError:
+            if arrival.done() and not arrival.cancelled():
+                self.leave()  # let in as it was cancelled: the place goes to the next
+            else:
+                self._waiting.remove(arrival)
+            raise
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def leave(self) -> None:
+        self.inside -= 1
+        self._let_in()
+
+    def come_back(self) -> None:
+        """A holder back from waiting outside: no queue, or the door could wait on itself."""
+        self.inside += 1
+
+    def _let_in(self) -> None:
+        while self._waiting and self.inside < self.places:
+            arrival = self._waiting.popleft()
+            if not arrival.done():
+                self.inside += 1
+                arrival.set_result(None)
+
+
+@dataclass(slots=True)
+class _Place:
+    door: Door
+    outside: int = 0  # this request's waits outside under way (several may overlap)
+    over: bool = False  # the request has ended (a task it started may still be running)
+
+
+_PLACE: ContextVar[_Place | None] = ContextVar("kassa_admission_place", default=None)
+
+
+@asynccontextmanager
+async def admitted(door: Door) -> AsyncIterator[None]:
+    """Holds a place at `door` for the request running in this context."""
+    await door.enter()
+    place = _Place(door)
+    token = _PLACE.set(place)
+    try:
+        yield
+    finally:
+        _PLACE.reset(token)
+        place.over = True
+        if place.outside == 0:  # else the place was given up when it went outside
+            door.leave()
+
+
+@asynccontextmanager
+async def waiting_outside() -> AsyncIterator[None]:
+    """Around a wait on something beyond kassa's process and database (a provider's API, a
+    merchant's server): the request's place is someone else's meanwhile. Outside a request
+    (a background job) it does nothing."""
+    place = _PLACE.get()
+    if place is None or place.over:
+        yield
+        return
+    place.outside += 1
+    if place.outside == 1:
+        place.door.leave()
+    try:
+        yield
+    finally:
+        place.outside -= 1
+        if place.outside == 0 and not place.over:
+            place.door.come_back()
+
+
+class OutsideTransport(httpx.AsyncBaseTransport):
+    """httpx's own transport, each call sent as a wait outside: the providers' APIs, the
+    merchants' webhook endpoints."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with waiting_outside():
+            return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
