@@ -6,7 +6,7 @@ import weakref
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kassa.core.admission import Door, admitted
+from kassa.core.admission import Admitted, Door
 from kassa.core.observability import REQUESTS_WAITING
 
 # Passed by without a place: probes must answer while the process is busy (an orchestrator
@@ -42,5 +42,5 @@ class Admission:
             message = next(pending, None)
             return message if message is not None else await receive()
 
-        async with admitted(self.door):
+        async with Admitted(self.door):
             await self.app(scope, replayed, send)

@@ -78,19 +78,25 @@ class _Place:
 _PLACE: ContextVar[_Place | None] = ContextVar("kassa_admission_place", default=None)
 
 
-@asynccontextmanager
-async def admitted(door: Door) -> AsyncIterator[None]:
-    """Holds a place at `door` for the request running in this context."""
-    await door.enter()
-    place = _Place(door)
-    token = _PLACE.set(place)
-    try:
-        yield
-    finally:
-        _PLACE.reset(token)
-        place.over = True
-        if place.outside == 0:  # else the place was given up when it went outside
-            door.leave()
+class Admitted:
+    """Holds a place at `door` for the request running in this context (a class, not a
+    generator: it runs for every request)."""
+
+    __slots__ = ("door", "place", "token")
+
+    def __init__(self, door: Door) -> None:
+        self.door = door
+
+    async def __aenter__(self) -> None:
+        await self.door.enter()
+        self.place = _Place(self.door)
+        self.token = _PLACE.set(self.place)
+
+    async def __aexit__(self, *exc: object) -> None:
+        _PLACE.reset(self.token)
+        self.place.over = True
+        if self.place.outside == 0:  # else the place was given up when it went outside
+            self.door.leave()
 
 
 @asynccontextmanager
