@@ -44,7 +44,7 @@ class Door:
         except asyncio.CancelledError:
             if arrival.done() and not arrival.cancelled():
                 self.leave()  # let in as it was cancelled: the place goes to the next
-            else:
+            elif arrival in self._waiting:  # (`_let_in` drops a cancelled one it meets)
                 self._waiting.remove(arrival)
             raise
 
