@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -44,6 +45,27 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def served(app: Any, port: int, *, lifespan: str = "off") -> AsyncIterator[None]:
+    """`app` served by uvicorn on `port` in this event loop until the block ends."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan=lifespan, access_log=False))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    assert server.started, "the test server did not start"
+    try:
+        yield
+    except BaseException:
+        server.force_exit = True  # a failed test may leave a request that never ends
+        raise
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def _admin(server_url: str, statement: str) -> None:
@@ -109,19 +131,8 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 @pytest.fixture(scope="session")
 async def server(settings: Settings, runtime: Runtime, port: int) -> AsyncIterator[str]:
-    app = create_app(settings, runtime=runtime)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on", access_log=False)
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    for _ in range(200):
-        if srv.started:
-            break
-        await asyncio.sleep(0.02)
-    assert srv.started, "the test server did not start"
-    yield settings.public_url
-    srv.should_exit = True
-    await task
+    async with served(create_app(settings, runtime=runtime), port, lifespan="on"):
+        yield settings.public_url
 
 
 @pytest.fixture
@@ -192,14 +203,8 @@ async def receiver() -> AsyncIterator[Receiver]:
     app = Receiver()
     port = _free_port()
     app.url = f"http://127.0.0.1:{port}/hooks"
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="off"))
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.01)
-    yield app
-    srv.should_exit = True
-    await task
+    async with served(app, port):
+        yield app
 
 
 @pytest.fixture(autouse=True)

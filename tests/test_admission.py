@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import uvicorn
 from sqlalchemy import text
 
 from kassa.app import create_app
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings
 from kassa.db.session import Database
-from tests.conftest import _free_port, bearer, unique
+from tests.conftest import _free_port, bearer, served, unique
 
 PAYME = {"provider": "payme", "amount": 150_000, "currency": "UZS"}
 
@@ -26,19 +25,8 @@ async def serving(settings: Settings, runtime: Runtime, places: int) -> AsyncIte
     """The suite's kassa with a door of `places`, on a port of its own, over real HTTP."""
     app = create_app(settings.model_copy(update={"api_concurrency": places}), runtime=runtime)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
+    async with served(app, port):
         yield f"http://127.0.0.1:{port}"
-    except BaseException:
-        server.force_exit = True  # a failed test may leave a request that never ends
-        raise
-    finally:
-        server.should_exit = True
-        await task
 
 
 @asynccontextmanager

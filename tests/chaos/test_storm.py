@@ -33,7 +33,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 
 from kassa.core.security import mint_token
 from kassa.events.signing import verify
@@ -124,20 +123,6 @@ async def services() -> AsyncIterator[Services]:
         redis.stop()
         postgres.stop()
         shutil.rmtree(parent, ignore_errors=True)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    app = Receiver()
-    port = _free_port()
-    app.url = f"http://127.0.0.1:{port}/hooks"
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.01)
-    yield app
-    srv.should_exit = True
-    await task
 
 
 @pytest.fixture
