@@ -91,7 +91,8 @@ def main(other: Path) -> None:
                         cells.setdefault((name, clients), []).append(cell)
                         checked = f", {cell['lost']} lost, {cell['doubled']} doubled" if "lost" in cell else ""
                         print(f"{name} {SCENARIO} {clients}: {cell['units_per_s']}/s, {cell['cpu_ms']} ms CPU a call, "
-                              f"p99 {cell['p99_ms']} ms, RSS {cell['rss_mb']} MB{checked}", flush=True)  # fmt: skip
+                              f"p99 {cell['p99_ms']} ms, connections {cell.get('connections') or '?'}, "
+                              f"RSS {cell['rss_mb']} MB{checked}", flush=True)  # fmt: skip
         finally:
             for _, _, proc in sides.values():
                 proc.terminate()

@@ -411,8 +411,9 @@ def report(results: list[dict[str, Any]]) -> str:
     peers = {key(r): r for r in results if r["target"] == "peer"}
     several = RUNS > 1
     lines = [("| run " if several else "") + "| database | workers | scenario | clients | req/s | units/s | p50 ms "
-             "| p95 ms | p99 ms | errors | CPU ms/req | DB CPU ms/req | RSS MB | vs floor | lost / doubled |",
-             "|" + "---|" * (16 if several else 15)]
+             "| p95 ms | p99 ms | connections a process | errors | CPU ms/req | DB CPU ms/req | RSS MB | vs floor "
+             "| lost / doubled |",
+             "|" + "---|" * (17 if several else 16)]
     for r in results:
         f = floor.get(key(r))
         ratio = f"{r['units_per_s'] / f['units_per_s']:.0%}" if f and r["target"] == "kassa" and \
@@ -426,7 +427,8 @@ def report(results: list[dict[str, Any]]) -> str:
                 "peer": "payme-pkg peer (Django)"}[r["target"]]
         lines.append((f"| {r['run']} " if several else "") +
                      f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
-                     f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errors} | "
+                     f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r.get('connections', '')} | "
+                     f"{errors} | "
                      f"{r.get('cpu_ms', '')} | {'' if r.get('db_cpu_ms') is None else r['db_cpu_ms']} | {r['rss_mb']} | {ratio} | {integrity} |")
     return "\n".join(lines)
 
