@@ -476,7 +476,9 @@ def main() -> None:
               "floor/s at the same database, workers and clients. *CPU ms/req* is the server's processes' user "
               "and kernel time over the requests of the cell; *DB CPU ms/req* is PostgreSQL's (every postgres process "
               "on the machine; the cell's server is the only one under load). *lost / doubled* counts cycle payments not "
-              "succeeded and payments with more than one invoice or Payme transaction.\n\n")
+              "succeeded and payments with more than one invoice or Payme transaction. *connections a process* is how the "
+              "server's processes shared the load's open connections a second into the cell (iproute2's `ss`); the "
+              "peer's sync workers close each connection after its answer, so few or none are open to count.\n\n")
     output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
     if output == "-":
         return
