@@ -35,6 +35,7 @@ import asyncpg
 import httpx
 
 from bench.drive import drive
+from bench.targets import targets_report
 from kassa.core.security import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -461,7 +462,7 @@ def main() -> None:
 
         inside = inprocess.run()
         print(json.dumps(inside), flush=True)
-    table = (report(results) + (renewal_report(renewal) if renewal else "")
+    table = (report(results) + targets_report(results) + (renewal_report(renewal) if renewal else "")
              + (inprocess.report(inside) if inside else ""))
     print(table)
     header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "
