@@ -31,9 +31,9 @@ def connections_a_process(port: int) -> str:
     """How the server's processes share the load's open connections, largest first ("37/27";
     "" without iproute2's `ss`). Each process keeps the connections it accepted, and which
     one accepts a new connection is a race between them: a process holding more than its
-    share answers each of its clients later, and the slowest hundredth of a cell comes from
-    it (create at 64 clients over 2 processes: p99 3.2-3.4 times p50 when split 43/21 or
-    38/26, about 2 times when split 33/31)."""
+    share answers each of its clients later, which can widen the cell's tail (create at 64
+    clients over 2 processes: p99 3.2-3.4 times p50 in cells split 43/21 and 38/26, about
+    2 times at 33/31; docs/scaling.md)."""
     ss = shutil.which("ss")
     if ss is None:
         return ""
@@ -76,9 +76,14 @@ def drive(
              "--timeout", "30s", "-s", str(SCRIPT), base],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        time.sleep(min(1.0, seconds / 3))  # every connection made, the load under way
-        shares = connections_a_process(urlsplit(base).port or 80)
-        stdout, stderr = load.communicate(timeout=seconds + 120)
+        try:
+            time.sleep(min(1.0, seconds / 3))  # every connection made, the load under way
+            shares = connections_a_process(urlsplit(base).port or 80)
+            stdout, stderr = load.communicate(timeout=seconds + 120)
+        finally:
+            if load.poll() is None:  # interrupted or timed out: no load left behind
+                load.kill()
+                load.wait()
         if load.returncode != 0:
             raise subprocess.CalledProcessError(load.returncode, load.args, stdout, stderr)
         line = next(row for row in reversed(stdout.splitlines()) if row.startswith("{"))
