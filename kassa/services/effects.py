@@ -169,10 +169,11 @@ async def _credit_note(session: AsyncSession, payment: Payment, amount: int) -> 
 # PostgreSQL: the counter, the invoice and its event as three parts of the transaction's
 # batch (kassa.db.batch), so they leave with the payment's move in one statement. Every
 # succeeded payment waits for the year's counter row, so the time between taking it and
-# COMMIT is the ceiling on payments a second; here that time is one round trip (none in a
-# compare-and-set, whose one statement commits by itself). There (kassa.db.batch) the
-# number is taken only with the guard's row; the invoice and its event are made from the
-# number taken, so they follow it unchanged.
+# the end of COMMIT's flush to disk is the ceiling on paid payments a second: here one
+# round trip and the flush, the flush alone in a compare-and-set, whose one statement
+# commits by itself (docs/scaling.md, "The invoice series", measures it). There
+# (kassa.db.batch) the number is taken only with the guard's row; the invoice and its event
+# are made from the number taken, so they follow it unchanged.
 _TAKE_NUMBER = """INSERT INTO invoice_counters (year, last_number) VALUES (:inv_year, 1)
 ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number + 1
 RETURNING last_number"""
