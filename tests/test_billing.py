@@ -580,7 +580,7 @@ async def test_a_payme_card_renewal_resumed_after_a_dead_worker_pays_one_receipt
     created_at = made["result"]["receipt"]["create_time"]
     listed = await subscribe(client, "receipts.get_all", {
         "count": 50, "from": created_at, "to": created_at + 60_000, "offset": 0}, server)
-    mine = [r for r in listed["result"]["receipts"] if any(a["value"] == payment.id for a in r["account"])]
+    mine = [r for r in listed["result"] if any(a["value"] == payment.id for a in r["account"])]
     assert len(mine) == 1
 
 

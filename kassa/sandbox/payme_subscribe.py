@@ -1,7 +1,8 @@
 """The Payme Subscribe API as the emulator serves it: cards.* and receipts.* with X-Auth.
 
 Checked against what Payme's test server answered the peer payme-pkg's tests: id-only X-Auth
-for cards.check and cards.remove, receipts.get_all, a receipt's card expiry as YYMM, the
+for cards.check and cards.remove, receipts.get_all answering a bare list of receipts
+(`GetAllResponse.result: list[Receipt]`), a receipt's card expiry as YYMM, the
 payer echoed, and a paid receipt's cancel queued (21, meta.source_cancel) before 50.
 
 Test cards behave as Payme's test cabinet: any 16-digit number with a future MMYY expiry is
@@ -105,7 +106,7 @@ class SubscribeEmulator:
         found.sort(key=lambda r: r["create_time"])
         return found[offset : offset + count]
 
-    def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any] | list[Any]:
         if method == "cards.create":
             card = _param(params, "card")
             number = str(card.get("number", "")) if isinstance(card, dict) else ""
@@ -154,8 +155,15 @@ class SubscribeEmulator:
                 "cancel_time": 0,
                 "state": 0,
                 "type": 2,
+                # as in the receipts.create and receipts.get_all examples of Payme's pages
+                "external": False,
+                "operation": -1,
+                "category": None,
+                "error": None,
+                "detail": params.get("detail"),
                 "amount": amount,
                 "currency": 860,
+                "commission": 0,
                 "account": [{"name": k, "title": k, "value": v} for k, v in dict(account).items()],
                 "description": params.get("description", ""),
                 "card": None,
@@ -196,7 +204,10 @@ class SubscribeEmulator:
         if method == "receipts.get":
             return {"receipt": self._receipt(_param(params, "id"))}
         if method == "receipts.get_all":
-            return {"receipts": self._all(params)}
+            # the list itself is the result: Payme's receipts.get_all page answers
+            # `"result": [{"_id": …}, …]`; payme-pkg's GetAllResponse.result is a
+            # list[Receipt] and its self-test asserts a list from Payme's test server
+            return self._all(params)
         if method == "receipts.send":
             self._receipt(_param(params, "id"))
             return {"success": True}

@@ -44,6 +44,13 @@ class SubscribeClient:
         self.key = key
 
     async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A method whose `result` is an object (every one but receipts.get_all)."""
+        result = await self._result(method, params)
+        if not isinstance(result, dict):
+            raise ProviderFailure(f"Payme {method}: no result in the answer")
+        return result
+
+    async def _result(self, method: str, params: dict[str, Any]) -> object:
         auth = self.merchant_id if method in FRONT_END_METHODS else f"{self.merchant_id}:{self.key}"
         try:
             response = await self.http.post(
@@ -72,10 +79,7 @@ class SubscribeClient:
             if isinstance(message, dict):
                 message = message.get("en") or message.get("ru")
             raise PaymeApiError(int(error.get("code", -32400)), str(message)[:200], method=method)
-        result = body.get("result")
-        if not isinstance(result, dict):
-            raise ProviderFailure(f"Payme {method}: no result in the answer")
-        return result
+        return body.get("result")
 
     async def card_create(self, number: str, expire: str, *, save: bool = True) -> dict[str, Any]:
         """Normally called by the shop's card form in the browser; here for back-office use."""
@@ -130,14 +134,21 @@ class SubscribeClient:
         await self.call("receipts.send", {"id": receipt_id, "phone": phone})
 
     async def receipts_between(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
-        """Every receipt created in the window: receipts.get_all, 50 a page (its maximum)."""
+        """Every receipt created in the window: receipts.get_all, 50 a page (its maximum).
+
+        Its `result` is the list of receipts itself, not an object holding one: Payme's
+        page for receipts.get_all shows `"result": [{"_id": …}, …]`, payme-pkg types it
+        `GetAllResponse.result: list[Receipt]` and its self-test against Payme's test
+        server asserts `isinstance(get_all_response.result, list)`.
+        """
         found: list[dict[str, Any]] = []
         while True:
-            page = await self.call(
+            batch = await self._result(
                 "receipts.get_all",
                 {"count": 50, "from": start_ms, "to": end_ms, "offset": len(found)},
             )
-            batch = page.get("receipts") or []
+            if not isinstance(batch, list) or not all(isinstance(r, dict) for r in batch):
+                raise ProviderFailure("Payme receipts.get_all: no list of receipts in the answer")
             found.extend(batch)
             if len(batch) < 50:
                 return found
