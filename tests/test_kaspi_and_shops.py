@@ -16,7 +16,7 @@ from kassa.core.settings import SANDBOX_KASPI_ACCESS_TOKEN
 from kassa.db.base import utcnow
 from kassa.db.models import Payment
 from kassa.jobs.reconciler import reconcile_due
-from tests.conftest import bearer, unique
+from tests.conftest import bearer, make_tariff, unique
 
 
 async def shop(client: httpx.AsyncClient, admin: dict[str, str], bin_: str, **extra: Any) -> dict[str, Any]:
@@ -252,6 +252,38 @@ async def test_kaspi_takes_whole_tenge_and_shop_ids_may_be_integers(client: http
         wrong = await client.post("/api/v1/payments", json={"provider": "kaspi", "amount": 10_000, "currency": "KZT",
                                                            "phone": "77015211545", "shop_id": bad}, headers=bearer(user))
         assert wrong.status_code == 422, bad
+
+
+async def test_a_shop_is_configured_with_an_integer_id_and_named_by_it_everywhere(
+        client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    """The Kaspi service kassa replaces names shops with integers (`"shop_id": 8`): the shop is
+    configured, paid and bought through with the integer, and kept as its string."""
+    number = secrets.randbelow(10**9) + 10**9
+    made = await client.post("/api/v1/admin/merchants", json={
+        "shop_id": number, "provider": "kaspi", "organization_bin": "990340005978"}, headers=admin)
+    assert made.status_code == 201, made.text
+    assert made.json()["shop_id"] == str(number)
+    assert (await client.get(f"/api/v1/admin/merchants/{number}", headers=admin)).json()["shop_id"] == str(number)
+    again = await client.post("/api/v1/admin/merchants", json={
+        "shop_id": str(number), "provider": "kaspi", "organization_bin": "990340005978"}, headers=admin)
+    assert again.status_code == 422 and "already exists" in again.json()["detail"]  # the same shop
+
+    user = unique("u")
+    paid = await client.post("/api/v1/payments", json={"provider": "kaspi", "amount": 10_000, "currency": "KZT",
+                                                       "phone": "77015211545", "shop_id": number}, headers=bearer(user))
+    assert paid.status_code == 201 and paid.json()["shop_id"] == str(number), paid.text
+    assert (await sandbox_payments(client))[paid.json()["provider_payment_id"]]["bin"] == "990340005978"
+    tariff = await make_tariff(client, amount=990_000, currency="KZT", duration_days=30)
+    bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+        "provider": "kaspi", "phone": "77015211545", "shop_id": number}, headers=bearer(user))
+    assert bought.status_code == 201 and bought.json()["shop_id"] == str(number), bought.text
+
+    for bad in (True, 1.5, [1], "", "a shop", None):
+        refused = await client.post("/api/v1/admin/merchants", json={
+            "shop_id": bad, "provider": "kaspi", "organization_bin": "990340005978"}, headers=admin)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_error", bad
+    listed = (await client.get("/api/v1/admin/merchants?page_size=100", headers=admin)).json()["items"]
+    assert [s["shop_id"] for s in listed if s["organization_bin"] == "990340005978"] == [str(number)]
 
 
 async def test_stripe_minimums_are_said_before_any_call(client: httpx.AsyncClient) -> None:

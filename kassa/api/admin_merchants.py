@@ -14,7 +14,7 @@ from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.services import audit, merchants
 from kassa.services.audit import OPERATIONS
 from kassa.services.merchants import MerchantFields
-from kassa.services.schemas import AuditRecordOut, Page, ProviderName
+from kassa.services.schemas import AuditRecordOut, NewShopId, Page, ProviderName
 
 if TYPE_CHECKING:  # the shape only; rows come from the merchants service
     from kassa.db.models import Merchant
@@ -26,7 +26,7 @@ Credentials = dict[Annotated[str, Field(max_length=60)], Annotated[str, Field(ma
 
 class MerchantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    shop_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    shop_id: NewShopId
     provider: ProviderName
     organization_bin: str | None = Field(default=None, pattern=r"^\d{12}$")
     device_token: str | None = Field(default=None, max_length=100)

@@ -53,6 +53,30 @@ ShopIdField = Annotated[
         {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "integer"}, {"type": "null"}]}
     ),
 ]
+# A shop's id where a shop is named (configured): text kassa can put in a URL path.
+NewShopId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="a shop's id, as a string or an integer; kept as the string",
+    ),
+    BeforeValidator(_shop_id_as_text),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100,
+                    "pattern": r"^[A-Za-z0-9._:-]+$",
+                },
+                {"type": "integer"},
+            ]
+        }
+    ),
+]
 CurrencyField = Annotated[
     str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["UZS"])
 ]
