@@ -31,12 +31,12 @@ from kassa.api import (
     tariffs,
 )
 from kassa.api.admission import Admission
-from kassa.api.json_guard import JsonBodyGuard
+from kassa.api.input_guard import InputGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.core.collector import freeze_what_start_up_made
 from kassa.core.logging import configure_logging, get_logger, logs_at
 from kassa.core.runtime import Runtime
-from kassa.core.settings import Settings
+from kassa.core.settings import Settings, load_settings
 from kassa.jobs.runner import run_jobs
 from kassa.portal import views as portal_views
 from kassa.providers import plugins
@@ -59,7 +59,7 @@ def create_app(
 ) -> FastAPI:
     """`freeze_at_start`: the process serves this app until it ends (`kassa serve`), so what
     start-up made is frozen for the garbage collector (`kassa.core.collector`)."""
-    settings = settings or (runtime.settings if runtime else Settings())
+    settings = settings or (runtime.settings if runtime else load_settings())
     configure_logging(
         settings.log_level, json=settings.log_json, secrets=plugins.log_secrets(settings)
     )
@@ -159,7 +159,7 @@ def create_app(
     app.add_middleware(ErrorShield)
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(JsonBodyGuard)
+    app.add_middleware(InputGuard)
     if settings.api_concurrency:
         app.add_middleware(Admission, places=settings.api_concurrency)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -188,7 +188,7 @@ def serve_app() -> FastAPI:
     import os
 
     return create_app(
-        Settings(),
+        load_settings(),
         run_jobs_inline=os.environ.get("KASSA_SERVE_JOBS") == "1",
         freeze_at_start=True,
     )

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from kassa.core.security import mint_token
-from kassa.core.settings import Settings
+from kassa.core.settings import Settings, load_settings
 
 # Plain tracebacks: Typer's pretty ones need rich, which kassa.core.logging keeps out.
 app = typer.Typer(
@@ -31,8 +31,8 @@ app.add_typer(admin_app, name="admin")
 
 def _settings() -> Settings:
     try:
-        return Settings()
-    except ValueError as exc:
+        return load_settings()
+    except ValueError as exc:  # a ConfigurationError names settings, never their values
         typer.echo(f"kassa: configuration error: {exc}", err=True)
         raise typer.Exit(2) from exc
 

@@ -50,14 +50,33 @@ def test_without_a_secret_development_keeps_one_and_production_refuses(tmp_path:
 
 @pytest.mark.parametrize(("env", "says"), [
     ({"SECRET_KEY": "a"}, "at least 32 bytes"),
+    ({"SECRET_KEY": "k" * 64}, "16 distinct characters"),
+    ({"SECRET_KEY": "абвгдежзийклмноп"}, "128 bits"),  # 32 bytes: 16 letters of two bytes
     ({"SECRET_KEY": SECRET, "SANDBOX": "true"}, "SANDBOX must be off"),
 ])
 def test_production_refuses_a_weak_key_and_the_sandbox(tmp_path: Path, env: dict[str, str], says: str) -> None:
     refused = run(["serve", "--port", "1"], tmp_path, ENVIRONMENT="production", **env)
     assert refused.returncode == 2 and says in refused.stderr
     assert SECRET not in refused.stderr and "SECRET_KEY=a" not in refused.stderr
+    assert len(env["SECRET_KEY"]) < 8 or env["SECRET_KEY"] not in refused.stderr
     fine = run(["token", "u"], tmp_path, ENVIRONMENT="production", SECRET_KEY=SECRET)
     assert fine.returncode == 0, fine.stderr
+
+
+@pytest.mark.parametrize(("env", "names"), [
+    # the whole configuration was quoted with the refusal of a weak key, its last secret whole
+    ({"SECRET_KEY": "weak-key-4f1c2e", "PAYME_SECRET_KEY": "payme-key-9d7b3a"}, "SECRET_KEY"),
+    # a secret pasted into the wrong setting
+    ({"SECRET_KEY": SECRET, "ACCESS_TOKEN_EXPIRE_MINUTES": "sk_live_51Hx7pasted"}, "ACCESS_TOKEN_EXPIRE_MINUTES"),
+])
+def test_a_settings_error_names_the_setting_never_its_value(
+    tmp_path: Path, env: dict[str, str], names: str
+) -> None:
+    refused = run(["token", "u"], tmp_path, ENVIRONMENT="production", **env)
+    assert refused.returncode == 2
+    assert f"configuration error: {names}" in refused.stderr
+    for value in env.values():
+        assert value not in refused.stderr and value not in refused.stdout
 
 
 def test_migrate_and_api_key_create(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from datetime import timedelta
@@ -10,13 +11,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kassa.domain.billing import parse_schedule
 
 DEV_SECRET_FILE = Path(".kassa-secret")
 MIN_SECRET_KEY_BYTES = 32  # HS256 wants a key at least as long as its 256-bit output
+# A long key of few characters ("aaaa…", "abab…") is as guessable as a short one: each
+# character is counted at log2 of the distinct characters used (a random hex key: 4 bits).
+MIN_SECRET_KEY_DISTINCT = 16
+MIN_SECRET_KEY_BITS = 128
 
 # Sandbox credentials: known, harmless values the emulators accept (never production).
 SANDBOX_PAYME_MERCHANT_ID = "5e730e8e0b852a417aa49ceb"
@@ -39,8 +51,53 @@ def _dev_secret() -> str:
     return value
 
 
+def estimated_bits(key: str) -> float:
+    """A key's strength as its length times log2 of its distinct characters: a bound from
+    above for a random key, and low for the repetitive keys people type."""
+    distinct = len(set(key))
+    return len(key) * math.log2(distinct) if distinct > 1 else 0.0
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why SECRET_KEY is guessable, or None; says nothing of the key itself."""
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"is under {MIN_SECRET_KEY_BYTES} bytes"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return f"has fewer than {MIN_SECRET_KEY_DISTINCT} distinct characters"
+    if estimated_bits(key) < MIN_SECRET_KEY_BITS:
+        return f"holds under {MIN_SECRET_KEY_BITS} bits"
+    return None
+
+
+class ConfigurationError(ValueError):
+    """Settings kassa cannot start with. The message names each setting and what is wrong
+    with it, never a value given (a secret would reach the terminal or a log)."""
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from the environment (and `values`), or a ConfigurationError that says
+    which setting is wrong and why: pydantic's own message quotes the input, secrets too."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per error: the setting's environment name and pydantic's reason."""
+    lines = []
+    for error in exc.errors(include_url=False, include_context=False, include_input=False):
+        reason = error["msg"].removeprefix("Value error, ")
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"{name}: {reason}" if name else reason)
+    return "; ".join(lines)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a ValidationError printed anywhere shows no value given
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
     _env_file_read: str | Path | None = PrivateAttr(default=".env")
 
     def __init__(self, **values: Any) -> None:
@@ -123,6 +180,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     pending_payment_ttl_hours: int = Field(default=24, ge=1)
+    # how long an unpaid payment holding a promo code keeps its redemption, unless the
+    # customer is paying it (an inverted provider's open transaction); then it expires
+    promo_reservation_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     # recurring billing: how long before a period ends its renewal is charged, and when a
     # failed one is retried, counted from the period's end ("1d,3d,5d"; s, m, h, d units)
     renewal_lead_hours: int = Field(default=24, ge=0, le=24 * 30)
@@ -181,11 +241,22 @@ class Settings(BaseSettings):
             raise ValueError("SANDBOX must be off when ENVIRONMENT=production")
         if self.secret_key is None:
             raise ValueError("SECRET_KEY is required when ENVIRONMENT=production")
-        if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
-            raise ValueError(
-                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when "
-                "ENVIRONMENT=production (e.g. `openssl rand -base64 48`)"
+        weakness = secret_key_weakness(self.secret_key.get_secret_value())
+        if weakness is None:
+            return
+        message = (
+            f"SECRET_KEY {weakness}; ENVIRONMENT=production needs at least "
+            f"{MIN_SECRET_KEY_BYTES} bytes, {MIN_SECRET_KEY_DISTINCT} distinct characters and "
+            f"{MIN_SECRET_KEY_BITS} bits (e.g. `openssl rand -base64 48`)."
+        )
+        if self.encryption_key is None:
+            message += (
+                " Saved cards and shop credentials are sealed with a key derived from "
+                "SECRET_KEY while ENCRYPTION_KEY is unset: keep the old key in ENCRYPTION_KEY "
+                "first (ENCRYPTION_KEY=<old key>), then set the new SECRET_KEY, or they can no "
+                "longer be read."
             )
+        raise ValueError(message)
 
     def _fill_sandbox_credentials(self) -> None:
         self.payme_merchant_id = self.payme_merchant_id or SANDBOX_PAYME_MERCHANT_ID
