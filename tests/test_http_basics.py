@@ -114,6 +114,23 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     assert response.headers["x-frame-options"] == "DENY"
 
 
+async def test_the_portal_runs_no_script_and_is_framed_nowhere(client: httpx.AsyncClient) -> None:
+    """Like the admin's, the portal's pages carry a Content-Security-Policy: a script that
+    slipped into a page would not run, no other site frames it, and a form may lead only
+    to the portal or (Pay now's redirect) an https checkout page."""
+    entered = await client.get((await client.post("/api/v1/portal-sessions", json={},
+                                                  headers=bearer(unique("u")))).json()["url"],
+                               follow_redirects=True)
+    for page in (entered, await client.get("/portal/enter?token=forged")):
+        policy = dict(
+            part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";")
+        )
+        assert policy["script-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+        assert policy["form-action"] == "'self' https:" and policy["base-uri"] == "'none'"
+        assert page.headers["cache-control"] == "no-store"
+    assert "Your subscriptions" in entered.text
+
+
 async def test_invoices_belong_to_their_owner(client: httpx.AsyncClient) -> None:
     owner = unique("u")
     created = await client.post("/api/v1/payments", json={"provider": "payme", "amount": 10_000,

@@ -191,6 +191,21 @@ ADMIN_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+# The customer portal's pages: no script at all; its forms post to the portal, whose "Pay
+# now" answers with a redirect to the provider's checkout page, which form-action governs
+# too (CSP Level 3, "form-action": redirects after a submission are checked), so any https
+# page may follow a form: Payme's, Click's, Stripe's, YooKassa's, a shop's own.
+PORTAL_HEADERS: list[tuple[bytes, bytes]] = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; form-action 'self' https:; frame-ancestors 'none'; "
+        b"base-uri 'none'",
+    ),
+    (b"cache-control", b"no-store"),
+]
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -207,6 +222,8 @@ class SecurityHeaders:
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if scope["path"].startswith("/admin"):
                     headers.extend(h for h in ADMIN_HEADERS if h[0] not in present)
+                elif scope["path"].startswith("/portal"):
+                    headers.extend(h for h in PORTAL_HEADERS if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 
