@@ -4,6 +4,7 @@ through the Merchant API — against the emulator, which calls kassa over HTTP a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -161,3 +162,160 @@ async def test_a_refund_is_a_reversal_through_the_merchant_api(client: httpx.Asy
 
 async def test_an_unknown_provider_does_not_call_kassa(client: httpx.AsyncClient) -> None:
     assert (await client.post("/webhooks/nobody", data={"a": "b"})).status_code == 404
+
+
+# -- Complete as Click defines it: every check before any change ------------------------------
+# Click's docs (docs.click.uz/en/click-api-error): -2 for an amount that is
+# not the order's, -4 for a confirmed transaction (confirmed again, or cancelled by Click's own
+# error), -6 when merchant_prepare_id names no transaction of this one, -8 when a parameter is
+# missing. A refusal changes nothing: the payment and its audit trail stay as they were.
+
+async def events(client: httpx.AsyncClient, payment: dict[str, Any]) -> list[dict[str, Any]]:
+    body = (await client.get(f"/api/v1/payments/{payment['id']}/events", headers=bearer(payment["user_id"]))).json()
+    items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
+    return items
+
+
+async def snapshot(client: httpx.AsyncClient, payment: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    return await status(client, payment), await events(client, payment)
+
+
+async def prepared(client: httpx.AsyncClient, payment: dict[str, Any]) -> dict[str, str]:
+    """A Prepare answered 0: the Complete Click would send next."""
+    fields = prepare_fields(payment)
+    answer = await click(client, signed(fields))
+    assert answer["error"] == 0, answer
+    return {**fields, "action": "1", "merchant_prepare_id": str(answer["merchant_prepare_id"])}
+
+
+async def test_a_complete_naming_another_transactions_prepare_id_changes_nothing(client: httpx.AsyncClient) -> None:
+    payment, other = await order(client), await order(client)
+    complete, others = await prepared(client, payment), await prepared(client, other)
+    before = await snapshot(client, payment)
+    for prepare_id in (others["merchant_prepare_id"], "987654321"):
+        answer = await click(client, signed({**complete, "merchant_prepare_id": prepare_id}))
+        assert answer["error"] == -6 and "merchant_confirm_id" not in answer, answer
+    # this transaction under the other order's id, and the other's under this order's
+    assert (await click(client, signed({**others, "merchant_trans_id": payment["id"]})))["error"] == -6
+    assert (await click(client, signed({**complete, "merchant_trans_id": other["id"]})))["error"] == -6
+    assert await snapshot(client, payment) == before
+    assert (await status(client, other))["status"] == "processing"
+    confirmed = await click(client, signed(complete))  # the genuine Complete still pays it
+    assert confirmed["error"] == 0 and (await status(client, payment))["status"] == "succeeded"
+
+
+async def test_a_complete_short_of_the_order_is_refused(client: httpx.AsyncClient) -> None:
+    payment = await order(client)  # 15 000.50 sums
+    complete = await prepared(client, payment)
+    before = await snapshot(client, payment)
+    for amount in ("14999.50", "15000.49", "15001.50"):
+        answer = await click(client, signed({**complete, "amount": amount}))
+        assert answer["error"] == -2 and answer["error_note"] == "Incorrect parameter amount", answer
+    assert await snapshot(client, payment) == before
+    assert (await click(client, signed({**complete, "amount": "15000.5"})))["error"] == 0  # the same sums
+
+
+async def test_clicks_error_for_a_confirmed_transaction_is_already_paid(client: httpx.AsyncClient) -> None:
+    payment = await order(client)
+    complete = await prepared(client, payment)
+    assert (await click(client, signed(complete)))["error"] == 0
+    before = await snapshot(client, payment)
+    failed = {**complete, "error": "-5017", "error_note": "Insufficient funds"}
+    answer = await click(client, signed(failed))
+    assert answer["error"] == -4 and answer["error_note"] == "Already paid", answer
+    assert await click(client, signed(failed)) == answer  # and again
+    after = await snapshot(client, payment)
+    assert after == before and after[0]["status"] == "succeeded" and after[0]["refunded_amount"] == 0
+
+
+@pytest.mark.parametrize(("action", "missing"), [
+    *((action, name) for action in "01" for name in ("click_paydoc_id", "error", "error_note")),
+    ("1", "merchant_prepare_id"),
+])
+async def test_a_call_missing_a_parameter_is_refused(client: httpx.AsyncClient, action: str, missing: str) -> None:
+    payment = await order(client)
+    fields = await prepared(client, payment) if action == "1" else prepare_fields(payment)
+    before = await snapshot(client, payment)
+    body = signed({**fields, missing: ""})  # signed as Click would without it
+    del body[missing]
+    answer = await click(client, body)
+    assert answer["error"] == -8 and answer["error_note"] == "Error in request from click", answer
+    assert await snapshot(client, payment) == before
+
+
+@pytest.mark.parametrize("error", ["", "abc", "-", "1.5", "-1000000000000"])
+async def test_a_complete_whose_error_is_not_a_number_is_refused(client: httpx.AsyncClient, error: str) -> None:
+    payment = await order(client)
+    complete = await prepared(client, payment)
+    before = await snapshot(client, payment)
+    assert (await click(client, signed({**complete, "error": error})))["error"] == -8
+    assert await snapshot(client, payment) == before
+
+
+@pytest.mark.parametrize(("action", "change"), [
+    ("1", {"merchant_prepare_id": "\u0661\u0662"}),  # digits, but not ASCII ones
+    ("1", {"click_trans_id": "\u00b2"}),
+    ("0", {"click_trans_id": "\u00b2"}),
+])
+async def test_ids_that_are_not_clicks_numbers_are_refused(client: httpx.AsyncClient, action: str,
+                                                           change: dict[str, str]) -> None:
+    payment = await order(client)
+    fields = await prepared(client, payment) if action == "1" else prepare_fields(payment)
+    before = await snapshot(client, payment)
+    response = await client.post("/webhooks/click", data=signed({**fields, **change}))
+    assert response.status_code == 200 and response.json()["error"] == -8, response.text
+    assert await snapshot(client, payment) == before
+
+
+async def test_a_complete_and_clicks_error_at_once_agree_with_the_payment(client: httpx.AsyncClient) -> None:
+    """Click's Complete and a Complete carrying its error for one transaction, several of each
+    at once: one of them decides; the answers say what the payment became, never otherwise."""
+    payment = await order(client)
+    complete = await prepared(client, payment)
+    failed = {**complete, "error": "-5017", "error_note": "Insufficient funds"}
+    calls = [signed(complete)] * 4 + [signed(failed)] * 4  # the Completes sent first
+    answers = await asyncio.gather(*(click(client, body) for body in calls))
+    paid = (await status(client, payment))["status"]
+    completes = {a["error"] for body, a in zip(calls, answers, strict=True) if body["error"] == "0"}
+    cancels = {a["error"] for body, a in zip(calls, answers, strict=True) if body["error"] != "0"}
+    if paid == "succeeded":
+        assert completes == {0} and cancels == {-4}, answers
+    else:
+        assert paid == "cancelled" and completes == {-9} and cancels == {-9}, answers
+    moves = [e["status"] for e in await events(client, payment)]
+    assert moves.count(paid) == 1, moves
+
+
+async def clicks_payments(client: httpx.AsyncClient, payment: dict[str, Any]) -> list[str]:
+    """The payment's transactions as Click's side (the emulator) holds them."""
+    held = (await client.get("/sandbox/click/_payments")).json()["payments"].values()
+    return [p["status"] for p in held if p["merchant_trans_id"] == payment["id"]]
+
+
+async def test_clicks_page_for_a_link_short_of_the_order_is_refused(client: httpx.AsyncClient) -> None:
+    payment = await order(client)
+    short = payment["checkout_url"].replace("amount=15000.50", "amount=14999.50")
+    assert short != payment["checkout_url"]
+    page = await client.post(short, data={"action": "pay"})
+    assert "Incorrect parameter amount (-2)" in page.text
+    assert (await status(client, payment))["status"] == "pending"
+    assert await clicks_payments(client, payment) == []  # Click charged nothing
+
+
+async def test_an_order_closed_before_clicks_complete_is_not_paid_at_click(client: httpx.AsyncClient) -> None:
+    payment = await order(client)
+    await client.put("/sandbox/click/_faults", json={"delay_ms": 400})  # before each of Click's calls
+    try:
+        paying = asyncio.create_task(client.post(payment["checkout_url"], data={"action": "pay"}))
+        for _ in range(100):
+            if (await status(client, payment))["status"] == "processing":
+                break
+            await asyncio.sleep(0.02)
+        closed = await client.post(f"/api/v1/payments/{payment['id']}/cancel", headers=bearer(payment["user_id"]))
+        assert closed.status_code == 200, closed.text
+        page = await paying
+    finally:
+        await client.put("/sandbox/click/_faults", json={})
+    assert "Transaction cancelled (-9)" in page.text
+    assert (await status(client, payment))["status"] == "cancelled"
+    assert await clicks_payments(client, payment) == ["cancelled"]  # Click did not keep the money

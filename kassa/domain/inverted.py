@@ -5,6 +5,7 @@ map their wire protocols onto it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, Literal
@@ -32,7 +33,8 @@ class InvertedCall:
     failure_code: str | None = None
     failure_message: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # kept on the transaction
-    context: dict[str, Any] = field(default_factory=dict)  # for the answer only, never kept
+    # for the provider's own rules and its answer, never kept
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 class TxState(IntEnum):
@@ -75,6 +77,12 @@ class StoredTx:
     perform_time: int
     cancel_time: int
     data: dict[str, Any]
+
+
+# A provider's own rule for a call on a transaction kassa holds (Click: the call must name
+# kassa's id of it; a confirmed one is not cancelled): the refusal, or None to go on. The
+# engine asks it under the order's lock, before anything changes.
+TxRule = Callable[[InvertedCall, StoredTx], Refusal | None]
 
 
 @dataclass(frozen=True, slots=True)

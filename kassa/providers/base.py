@@ -14,7 +14,7 @@ import httpx
 
 from kassa.core.settings import Settings
 from kassa.domain.fiscal import Line
-from kassa.domain.inverted import InvertedCall, Outcome
+from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx
 from kassa.domain.states import BASE_GRAPH, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate, SavedMethod
 
@@ -325,6 +325,16 @@ class InvertedInbound(Protocol):
     def failed(self, call: InvertedCall) -> Reply:
         """The answer when kassa could not carry the call out (its database is down)."""
         ...
+
+
+@runtime_checkable
+class TransactionRules(Protocol):
+    """Inverted providers with rules of their own for a call on a transaction kassa holds
+    (Click's Complete names kassa's id of it, and may not cancel a confirmed one): the
+    engine asks under the order's lock, before anything changes, so a refusal changes
+    nothing. `kassa.domain.inverted.TxRule`."""
+
+    def transaction_problem(self, call: InvertedCall, tx: StoredTx) -> Refusal | None: ...
 
 
 InboundFactory = Callable[["ProviderContext"], InvertedInbound | PushInbound]

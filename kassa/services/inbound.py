@@ -22,6 +22,7 @@ from kassa.providers.base import (
     ProviderContext,
     Reply,
     Reread,
+    TransactionRules,
     provides,
 )
 from kassa.services import inverted, payments, provider_keys
@@ -69,7 +70,11 @@ async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
             outcome = await _rotate(rt, call, credentials.values.get("secret_key"))
         else:
             outcome = await inverted.execute(
-                rt, call, timeout_ms=side.timeout_ms, timeout_reason=side.timeout_reason
+                rt,
+                call,
+                timeout_ms=side.timeout_ms,
+                timeout_reason=side.timeout_reason,
+                rule=side.transaction_problem if provides(side, TransactionRules) else None,
             )
     except Exception as exc:
         # the provider's protocol answers even a fault of ours in its own words

@@ -8,7 +8,9 @@ row first (a transaction's payment never changes), so concurrent calls for one o
 serialised; the provider's transaction id is unique per provider; every move of the payment
 goes through `apply_update`, handed the row already locked; and a repeated call is answered
 from the stored transaction, so repeats answer identically. A transaction still open after
-the provider's timeout is cancelled when it is next touched.
+the provider's timeout is cancelled when it is next touched. Every check of a call comes
+before its first write — the provider's own rules too (`TxRule`: Click's Complete must name
+kassa's id of the transaction) — so a refused call changes nothing.
 
 On PostgreSQL, opening, completing and cancelling are first tried without a transaction:
 the rows are read in one statement without a lock, the same code decides and queues the
@@ -44,6 +46,7 @@ from kassa.domain.inverted import (
     Outcome,
     Refusal,
     StoredTx,
+    TxRule,
     TxState,
 )
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
@@ -154,27 +157,32 @@ async def execute(
     *,
     timeout_ms: int | None = None,
     timeout_reason: int | None = None,
+    rule: TxRule | None = None,
 ) -> Outcome:
     """Carry out one call. A refusal whose state change must stay (an expired transaction
     cancelled, with `timeout_reason`) is committed before it is answered; any other refusal
-    changes nothing."""
+    changes nothing. `rule`: the provider's own check of a call on a stored transaction."""
+
+    def engine(*, careful: bool = False, unlocked: bool = False) -> _Engine:
+        return _Engine(call, timeout_ms, timeout_reason, rule, careful=careful, unlocked=unlocked)
+
     try:
         if call.kind == "check":  # one read: no transaction, no session
-            return await _Engine(call, timeout_ms, timeout_reason).check(rt.db)
+            return await engine().check(rt.db)
         if call.kind in _ADVICE:  # reads only: no transaction, one round trip
-            return await _Engine(call, timeout_ms, timeout_reason).advise(rt.db)
+            return await engine().advise(rt.db)
         if call.kind in _UNLOCKED_FIRST and not rt.db.is_sqlite:
-            done = await _unlocked(rt, _Engine(call, timeout_ms, timeout_reason, unlocked=True))
+            done = await _unlocked(rt, engine(unlocked=True))
             if done is not None:
                 return done
         try:
-            return await _carry_out(rt, _Engine(call, timeout_ms, timeout_reason))
+            return await _carry_out(rt, engine())
         except IntegrityError:
             if call.kind != "open":
                 raise
             # a transaction opened on rows read before the order's lock was ours broke a
             # unique key: nothing was written; again, reading them after the lock
-            return await _carry_out(rt, _Engine(call, timeout_ms, timeout_reason, careful=True))
+            return await _carry_out(rt, engine(careful=True))
     except Refused as exc:
         return Outcome(refusal=exc.refusal)
 
@@ -247,6 +255,7 @@ class _Engine:
         call: InvertedCall,
         timeout_ms: int | None,
         timeout_reason: int | None,
+        rule: TxRule | None = None,
         *,
         careful: bool = False,
         unlocked: bool = False,
@@ -254,6 +263,7 @@ class _Engine:
         """`careful`: read the order's transactions after its lock, never with it.
         `unlocked`: read without a lock, and name what was read (a compare-and-set)."""
         self.call = call
+        self.rule = rule
         self.careful = careful
         self.unlocked = unlocked
         self.timeout_ms = timeout_ms
@@ -358,6 +368,23 @@ class _Engine:
                 {"state": tx.state},
             )
 
+    def _vet(self, payment: Payment, tx: ProviderTransaction) -> None:
+        """What a call on a stored transaction checks before anything changes, under the
+        order's lock (or on the rows a compare-and-set expects unchanged): the order it names
+        is the transaction's, the amount it names is the order's (Click's Complete carries
+        one; Payme's Perform and Cancel do not), and the provider's own rule holds."""
+        call = self.call
+        if call.payment_id and tx.payment_id != call.payment_id:
+            raise Refused(Refusal.TX_OTHER_ORDER)
+        if call.amount is not None and (
+            call.amount != payment.amount or call.currency not in (None, payment.currency)
+        ):
+            raise Refused(Refusal.WRONG_AMOUNT)
+        if self.rule is not None:
+            refusal = self.rule(call, _stored(tx))
+            if refusal is not None:
+                raise Refused(refusal)
+
     def _expired(self, tx: ProviderTransaction) -> bool:
         """Open longer than the provider allows, counted from the provider's own time."""
         return (
@@ -442,8 +469,7 @@ class _Engine:
         payment, found = await self._order_and_txs()
         tx = next((row for row in found if row.provider_tx_id == self.call.provider_tx_id), None)
         if tx is not None:  # a repeat: answered from storage
-            if tx.payment_id != payment.id:
-                raise Refused(Refusal.TX_OTHER_ORDER)
+            self._vet(payment, tx)  # another order's transaction: refused
             if tx.state in (TxState.CANCELLED, TxState.CANCELLED_AFTER_COMPLETE):
                 raise Refused(Refusal.TX_CANCELLED)
             if self._expired(tx):
@@ -475,8 +501,7 @@ class _Engine:
 
     async def _complete(self) -> ProviderTransaction:
         payment, tx = await self._transaction()
-        if self.call.payment_id and tx.payment_id != self.call.payment_id:
-            raise Refused(Refusal.TX_OTHER_ORDER)
+        self._vet(payment, tx)
         if tx.state == TxState.COMPLETED:
             return tx
         if tx.state != TxState.OPEN:
@@ -494,6 +519,7 @@ class _Engine:
 
     async def _cancel(self) -> ProviderTransaction:
         payment, tx = await self._transaction()
+        self._vet(payment, tx)
         if tx.state in LIVE_TX_STATES:
             await self._close(payment, tx, self.call.reason)
         return tx

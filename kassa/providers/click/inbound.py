@@ -1,5 +1,18 @@
 """Click's calls (Prepare, Complete) read into the engine's calls, and the engine's
-outcomes written back as Click's answers (see `protocol`)."""
+outcomes written back as Click's answers (see `protocol`).
+
+Every check of a Complete happens before anything changes: the parameters Click always
+sends (-8) here, on reading; the rest in the engine's transaction, under the order's lock —
+its transaction is this click_trans_id's and this order's, the amount is the order's (-2),
+`merchant_prepare_id` is kassa's id of that transaction (-6, `transaction_problem`), and
+Click's own error for a confirmed transaction is "Already paid" (-4), not a cancel. So an
+answer other than 0 never goes with a changed payment — but the one Click's docs ask for: a
+Complete carrying Click's error cancels an open transaction and its order, answered -9
+(docs.click.uz/en/click-api-error: "When receiving a negative error code, the supplier should
+cancel the payment ... and return the error code -9"). The same order of checks as
+click-llc's own integrations (click-integration-django `click/utils.py`
+`click_webhook_errors`, click-integration-php `BasicPaymentsErrors::request_check`), which
+also answer -4 before looking at Click's error."""
 
 from __future__ import annotations
 
@@ -7,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
-from kassa.domain.inverted import InvertedCall, Outcome, Refusal
+from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx, TxState
 from kassa.domain.money import MoneyError, from_decimal_string
 from kassa.providers.base import InboundRequest, ProviderContext, Reply
 from kassa.providers.click import protocol as c
@@ -39,7 +52,7 @@ class ClickInbound:
             fields = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
         except UnicodeDecodeError:
             fields = {}
-        if any(not fields.get(name) for name in c.REQUIRED):
+        if not c.complete_request(fields):
             return self._reply(fields, c.BAD_REQUEST)
         if fields["service_id"] != self.service_id or not c.signed_by(fields, self.secret_key):
             return self._reply(fields, c.SIGN_CHECK_FAILED, verified=False)
@@ -59,12 +72,9 @@ class ClickInbound:
         }
         if action == str(c.PREPARE):
             return InvertedCall(kind="open", **base)
-        prepare_id = fields.get("merchant_prepare_id", "")
-        if not prepare_id.isdigit():
-            return self._reply(fields, c.BAD_REQUEST)
-        base["context"] = {"merchant_prepare_id": int(prepare_id)}
-        error = fields.get("error", "0")
-        if error.lstrip("-").isdigit() and int(error) < 0:
+        base["context"] = {"merchant_prepare_id": int(fields["merchant_prepare_id"])}
+        error = fields["error"]
+        if int(error) < 0:
             # the payment failed at Click: its transaction (and the order) is cancelled
             note = fields.get("error_note", "")[:200]
             return InvertedCall(
@@ -76,14 +86,26 @@ class ClickInbound:
             )
         return InvertedCall(kind="complete", **base)
 
+    def transaction_problem(self, call: InvertedCall, tx: StoredTx) -> Refusal | None:
+        """Click's rules for a Complete, asked by the engine under the order's lock before
+        anything changes: `merchant_prepare_id` must be kassa's id of this click_trans_id's
+        transaction (else -6, "check parameter merchant_prepare_id"), and Click's own error
+        for a transaction already confirmed is -4 ("when trying to confirm or cancel the
+        previously confirmed transaction"), never a cancel (docs.click.uz/en/click-api-error)."""
+        if call.kind == "open":
+            return None
+        if tx.id != call.context.get("merchant_prepare_id"):
+            return Refusal.TX_NOT_FOUND
+        if call.kind == "cancel" and tx.state == TxState.COMPLETED:
+            return Refusal.ORDER_PAID
+        return None
+
     def answer(self, call: InvertedCall, outcome: Outcome) -> Reply:
         fields = {"click_trans_id": call.provider_tx_id, "merchant_trans_id": call.payment_id}
         if outcome.refusal is not None:
             return self._reply(fields, CODES[outcome.refusal])
         tx = outcome.tx
         assert tx is not None
-        if call.kind != "open" and tx.id != call.context.get("merchant_prepare_id"):
-            return self._reply(fields, c.TRANSACTION_NOT_FOUND)
         if call.kind == "cancel":
             return self._reply(fields, c.TRANSACTION_CANCELLED)
         key = "merchant_prepare_id" if call.kind == "open" else "merchant_confirm_id"
@@ -122,4 +144,4 @@ def _tiyin(sums: str) -> int | None:
 
 
 def _number(value: Any) -> Any:
-    return int(value) if isinstance(value, str) and value.isdigit() else value
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else value

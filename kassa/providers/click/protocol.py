@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 
 PREPARE, COMPLETE = 0, 1
@@ -40,10 +41,32 @@ NOTES = {
     TRANSACTION_CANCELLED: "Transaction cancelled",
 }
 
+# What Click sends on every call (docs.click.uz/en/click-api-request: Prepare's ten
+# parameters; Complete adds merchant_prepare_id); one missing is -8, "Error in request from
+# click" ("not all transmitted parameters"), as click-llc's integrations check it
+# (click-integration-django `click_webhook_errors`, click-integration-php
+# `BasicPaymentsErrors::is_not_possible_data`: click_paydoc_id, error and error_note too).
 REQUIRED = (
-    "click_trans_id", "service_id", "merchant_trans_id", "amount", "action", "sign_time",
-    "sign_string",
+    "click_trans_id", "service_id", "click_paydoc_id", "merchant_trans_id", "amount", "action",
+    "error", "sign_time", "sign_string",
 )  # fmt: skip
+_ERROR = re.compile(r"-?[0-9]{1,9}")  # Click's codes are small (-5017); kept as an int32
+
+
+def complete_request(fields: Mapping[str, str]) -> bool:
+    """Whether the call carries every parameter Click sends: each of REQUIRED given,
+    `click_trans_id` a number, `error` a whole number of Click's size, `error_note` present
+    (it may be empty), and on Complete a `merchant_prepare_id` that is a number."""
+    if any(not fields.get(name) for name in REQUIRED) or "error_note" not in fields:
+        return False
+    if not _ERROR.fullmatch(fields["error"]) or not _number(fields["click_trans_id"]):
+        return False
+    return fields["action"] != str(COMPLETE) or _number(fields.get("merchant_prepare_id", ""))
+
+
+def _number(text: str) -> bool:
+    """Click's ids are bigints: ASCII digits only (`int` would read other scripts' too)."""
+    return text.isascii() and text.isdigit()
 
 
 def signature(fields: Mapping[str, str], secret_key: str) -> str:

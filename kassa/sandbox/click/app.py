@@ -57,6 +57,23 @@ def _refused(answer: dict[str, Any]) -> str:
     return f"The shop refused the payment: {answer.get('error_note')} ({answer.get('error')})"
 
 
+def _accepted(answer: dict[str, Any], fields: dict[str, str], id_field: str) -> bool:
+    """Whether Click takes the merchant's answer as a yes: `error` 0, the call's
+    click_trans_id and merchant_trans_id given back, and the merchant's id of the payment
+    (`merchant_prepare_id` to Prepare, `merchant_confirm_id` to Complete) a number
+    (docs.click.uz/en/click-api-request, "Options of the reply"; click-api-error: "If
+    successful, the operation code must be equal to 0"). Anything else is a refusal: Click
+    does not charge after a Prepare so answered, and cancels a payment whose Complete was."""
+    merchant_id = answer.get(id_field)
+    return (
+        answer.get("error") == 0
+        and str(answer.get("click_trans_id")) == fields["click_trans_id"]
+        and answer.get("merchant_trans_id") == fields["merchant_trans_id"]
+        and isinstance(merchant_id, int)
+        and not isinstance(merchant_id, bool)
+    )
+
+
 def build(ctx: EmulatorContext) -> FastAPI:
     state = ClickSandboxState()
     app = new_emulator("click", state.faults)
@@ -95,7 +112,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             "sign_time": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
         prepared = await call_shop(dict(fields))
-        if prepared.get("error") != 0:
+        if not _accepted(prepared, fields, "merchant_prepare_id"):
             return _refused(prepared)
         ok = action == "pay"
         payment = {**fields, "status": "preparing"}
@@ -108,11 +125,11 @@ def build(ctx: EmulatorContext) -> FastAPI:
             "error_note": "Success" if ok else "Insufficient funds",
             "sign_time": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
-        completed = await call_shop(complete)
+        completed = await call_shop(dict(complete))
         if not ok:
             payment["status"] = "cancelled"
             return "Payment declined: insufficient funds."
-        if completed.get("error") != 0:
+        if not _accepted(completed, complete, "merchant_confirm_id"):
             payment["status"] = "cancelled"  # Click reverses what the shop would not confirm
             return _refused(completed)
         payment["status"] = "paid"
