@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kassa.admin import flash
 from kassa.admin.views import _back, _form_action, _login, _me, _page, _refused, _rt
 from kassa.domain.billing import SubscriptionStatus
 from kassa.domain.errors import KassaError
 from kassa.services import operations, promo_codes, sandbox_clock, subscriptions
 from kassa.services.pagination import PageParams
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 DAY = 86_400
 
 

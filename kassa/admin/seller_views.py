@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kassa.admin import flash
 from kassa.admin.views import _back, _form_action, _login, _me, _page, _refused, _rt
 from kassa.domain.errors import KassaError
 from kassa.services import merchants, sellers
 from kassa.services.pagination import PageParams
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 TAX_ID = re.compile(r"^\d{9,12}$")
 KINDS = ("STIR", "INN", "BIN")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from kassa.admin import i18n
+from kassa.admin import flash, i18n
 from kassa.api.client_ip import sender_address, trusted_networks
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
@@ -51,7 +51,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["money"] = shown
 templates.env.globals["_"] = i18n.gettext
 templates.env.globals["state"] = i18n.state
-router = APIRouter(prefix="/admin", include_in_schema=False)
+# every page's messages are signed with the key bound here (kassa.admin.flash)
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 
 
 def static_files() -> StaticFiles:
@@ -70,7 +71,7 @@ async def _me(request: Request) -> SignedIn | None:
 def _page(
     request: Request, name: str, me: SignedIn | None, http_status: int = 200, **context: Any
 ) -> HTMLResponse:
-    flash = request.query_params.get("msg")
+    message, is_error = flash.read(request)  # only a message this admin composed
     lang = _speak(request, me)  # the template renders now, in this language
     return templates.TemplateResponse(
         request,
@@ -78,8 +79,8 @@ def _page(
         {
             "me": me.operator.email if me else None,
             "csrf": me.csrf_token if me else "",
-            "flash": flash,
-            "flash_error": request.query_params.get("error") == "1",
+            "flash": message,
+            "flash_error": is_error,
             "lang": lang,
             "languages": i18n.LANGUAGES,
             **context,
@@ -92,16 +93,15 @@ def _back(
     path: str, message: str | None = None, error: bool = False, **values: object
 ) -> RedirectResponse:
     """Back to a page with a message in the operator's language (set by `_form_action`):
-    `message` is the English text, with `{name}` for each of `values`."""
+    `message` is the English text, with `{name}` for each of `values`; signed, so a page
+    tells it from text someone else put in a link (kassa.admin.flash)."""
     if message:
         message = i18n.gettext(message)
         if values:
             message = message.format(**values)
-        path += (
-            ("&" if "?" in path else "?")
-            + f"msg={quote(message[:300])}"
-            + ("&error=1" if error else "")
-        )
+        signed = flash.query(message, error)
+        if signed:
+            path += ("&" if "?" in path else "?") + signed
     return RedirectResponse(path, status_code=303)
 
 
