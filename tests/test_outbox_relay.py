@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from kassa.core.runtime import Runtime
@@ -16,6 +18,8 @@ from kassa.db.models import WebhookDelivery
 from kassa.domain.backoff import retry_delay
 from kassa.events.signing import sign, verify
 from kassa.jobs.outbox_relay import deliver_due, fan_out, relay_once
+from kassa.services import destinations
+from kassa.services.delivery_client import delivery_client
 from tests.conftest import Receiver, bearer, make_tariff, unique
 
 
@@ -219,3 +223,47 @@ async def test_internal_destinations_are_refused_at_registration_and_at_delivery
                                    headers=admin)).json()["items"]
     assert deliveries and all("not sent" in (d["last_error"] or "") for d in deliveries)
     await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)
+
+
+async def test_a_delivery_connects_to_the_address_its_check_resolved(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str], receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The name is looked up once, by the check, and the connection goes to the address
+    that lookup gave: `hooks.rebind.test` resolves nowhere but in the check (the system's
+    resolver knows no `.test` name), yet the receiver on loopback gets the events, under
+    the name's Host header."""
+    port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
+    lookups: list[tuple[str, int]] = []
+
+    async def resolve(host: str, port: int) -> list[Any]:
+        lookups.append((host, port))
+        if host == "hooks.rebind.test":
+            return [ipaddress.ip_address("127.0.0.1")]
+        return await real_resolve(host, port)
+
+    real_resolve = destinations.resolve
+    monkeypatch.setattr(destinations, "resolve", resolve)
+    await drain(runtime)
+    endpoint = await subscribe(client, admin, f"http://hooks.rebind.test:{port}/hooks")
+    lookups.clear()
+    payment = await pay_tariff(client, unique("u"))
+    await drain(runtime)
+
+    mine = [json.loads(body) for _, body in receiver.received]
+    assert payment["id"] in {e["data"].get("id") for e in mine}
+    assert {headers["host"] for headers, _ in receiver.received} == {f"hooks.rebind.test:{port}"}
+    assert set(lookups) == {("hooks.rebind.test", port)}  # one lookup a connection, nothing else
+    await client.delete(f"/api/v1/admin/webhook-endpoints/{endpoint['id']}", headers=admin)
+
+
+async def test_a_name_that_resolves_inside_is_refused_at_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery's own lookup is checked: a name that passed at registration and now
+    answers with cloud metadata's address is never connected to."""
+    async def resolve(host: str, port: int) -> list[Any]:
+        return [ipaddress.ip_address("93.184.215.14"), ipaddress.ip_address("169.254.169.254")]
+
+    monkeypatch.setattr(destinations, "resolve", resolve)
+    async with delivery_client([], timeout=1.0) as http:
+        with pytest.raises(destinations.DestinationRefused, match=r"169\.254\.169\.254"):
+            await http.post("http://hooks.example.com/x", content=b"{}")

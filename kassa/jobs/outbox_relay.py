@@ -23,7 +23,8 @@ from kassa.db.base import utcnow
 from kassa.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from kassa.domain.backoff import retry_delay
 from kassa.events.signing import HEADER, body_of, sign
-from kassa.services.destinations import DestinationRefused, check_destination
+from kassa.services.delivery_client import delivery_client
+from kassa.services.destinations import DestinationRefused, allowed_networks
 from kassa.services.sql import insert_ignore
 from kassa.services.webhook_endpoints import subscribed
 
@@ -138,20 +139,20 @@ async def _claim(rt: Runtime) -> list[_Attempt]:
     return attempts
 
 
-async def _post(rt: Runtime, attempt: _Attempt) -> tuple[int | None, str | None]:
-    try:
-        await check_destination(attempt.url, rt.settings, must_resolve=True)
-    except DestinationRefused as exc:
-        return None, f"not sent: {exc}"[:300]
+async def _post(http: httpx.AsyncClient, attempt: _Attempt) -> tuple[int | None, str | None]:
+    """One delivery; `http` resolves the endpoint's name once and connects only to an
+    address it checked (kassa.services.delivery_client)."""
     headers = {
         "Content-Type": "application/json",
         HEADER: sign(attempt.secret, attempt.body),
         "User-Agent": "kassa-webhooks/1",
     }
     try:
-        response = await rt.http.post(
-            attempt.url, content=attempt.body, headers=headers, timeout=DELIVERY_TIMEOUT
-        )
+        response = await http.post(attempt.url, content=attempt.body, headers=headers)
+    except DestinationRefused as exc:
+        return None, f"not sent: {exc}"[:300]
+    except httpx.InvalidURL:
+        return None, "not sent: webhook URLs are http or https with a host"
     except httpx.HTTPError as exc:
         return None, type(exc).__name__
     if 200 <= response.status_code < 300:
@@ -164,13 +165,15 @@ async def deliver_due(rt: Runtime) -> int:
     if not attempts:
         return 0
     limit = asyncio.Semaphore(PARALLEL)
+    http = delivery_client(allowed_networks(rt.settings), DELIVERY_TIMEOUT)
 
     async def one(attempt: _Attempt) -> tuple[_Attempt, int | None, str | None]:
         async with limit:
-            code, error = await _post(rt, attempt)
+            code, error = await _post(http, attempt)
         return attempt, code, error
 
-    results = await asyncio.gather(*(one(a) for a in attempts))
+    async with http:
+        results = await asyncio.gather(*(one(a) for a in attempts))
     now = utcnow()
     async with rt.db.transaction() as session:
         for attempt, code, error in results:

@@ -5,7 +5,9 @@ loopback, a private network, link-local (cloud metadata at 169.254.169.254) or t
 would make kassa a scanner of its own network (the deliveries list shows each port's
 error). Such addresses are refused at registration and again at each delivery, after DNS
 resolution (a name may resolve elsewhere later), unless `WEBHOOK_ALLOWED_NETWORKS` names
-them (sandbox mode adds loopback, so a developer's receiver on 127.0.0.1 works).
+them (sandbox mode adds loopback, so a developer's receiver on 127.0.0.1 works). A delivery
+resolves the name once and connects to the address it checked (DNS rebinding: a second
+lookup at connect time could answer with an internal address).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade N
 
 class DestinationRefused(ValueError):
     """The URL leads to an address kassa does not send webhooks to."""
+
+
+class Unresolvable(DestinationRefused):
+    """The URL's host name does not resolve (now)."""
 
 
 def _unwrap(address: Address) -> Address:
@@ -71,22 +77,39 @@ async def resolve(host: str, port: int) -> list[Address]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check_destination(url: str, settings: Settings, *, must_resolve: bool) -> None:
-    """Raises DestinationRefused for a URL whose host is, or resolves to, an internal
-    address not allowed. A name that does not resolve passes when `must_resolve` is false
-    (registration: it is checked again at delivery), and is refused otherwise."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").strip()
-    if parts.scheme not in ("http", "https") or not host:
-        raise DestinationRefused("webhook URLs are http or https with a host")
+async def checked_addresses(host: str, port: int, allowed: list[Network]) -> list[Address]:
+    """`host` resolved once, every address it gave checked: these are the addresses a
+    delivery may connect to (kassa.services.delivery_client). DestinationRefused for a
+    name that does not resolve or gives an internal address not allowed."""
     try:
-        addresses = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+        addresses = await resolve(host, port)
     except (OSError, TimeoutError, ValueError, UnicodeError) as exc:
-        if must_resolve:
-            raise DestinationRefused(f"{host} does not resolve") from exc
-        return
-    allowed = allowed_networks(settings)
+        raise Unresolvable(f"{host} does not resolve") from exc
+    if not addresses:
+        raise Unresolvable(f"{host} does not resolve")
     for address in addresses:
         reason = refusal(address, allowed)
         if reason is not None:
             raise DestinationRefused(f"{host}: {reason}; WEBHOOK_ALLOWED_NETWORKS may name it")
+    return list(dict.fromkeys(addresses))
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip()
+    if parts.scheme not in ("http", "https") or not host:
+        raise DestinationRefused("webhook URLs are http or https with a host")
+    return host, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+async def check_destination(url: str, settings: Settings, *, must_resolve: bool) -> None:
+    """Raises DestinationRefused for a URL whose host is, or resolves to, an internal
+    address not allowed. A name that does not resolve passes when `must_resolve` is false
+    (registration: it is checked again when a delivery connects), and is refused
+    otherwise."""
+    host, port = _host_and_port(url)
+    try:
+        await checked_addresses(host, port, allowed_networks(settings))
+    except Unresolvable:
+        if must_resolve:
+            raise
