@@ -149,7 +149,7 @@ async def test_a_russian_operator_reads_states_and_messages_in_russian(
                 "csrf": csrf_of(page.text),
             },
         )
-        assert "Название, цена в валюте тарифа" in (await ru.get(wrong.headers["location"])).text
+        assert "Укажите сумму в UZS, например 5\u00a0000,00." in (await ru.get(wrong.headers["location"])).text
         refused = await ru.post(
             "/admin/payments/pay_nobody/refund", data={"csrf": csrf_of(page.text)}
         )

@@ -9,8 +9,11 @@ from kassa.domain.money import (
     MAX_AMOUNT,
     Money,
     MoneyError,
+    TooPrecise,
     check_amount,
+    format_number,
     from_decimal_string,
+    from_typed,
     to_decimal_string,
 )
 
@@ -63,3 +66,34 @@ def test_amount_bounds_and_types(bad: object) -> None:
     with pytest.raises(MoneyError):
         check_amount(bad)  # type: ignore[arg-type]
     assert check_amount(MAX_AMOUNT) == MAX_AMOUNT
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "expected"),
+    [("5000", "UZS", 500_000), ("5 000,00", "UZS", 500_000), ("5\u00a0000,00", "UZS", 500_000),
+     ("2,50", "EUR", 250), ("1,234.56", "USD", 123_456), ("1.234,56", "EUR", 123_456),
+     ("1'000.50", "CHF", 100_050), ("1 000 000", "UZS", 100_000_000), ("15", "JPY", 15),
+     ("1,5", "KWD", 1_500), (" 7 ", "RUB", 700), ("1,000", "JPY", 1_000), ("1.000", "JPY", 1_000)],
+)
+def test_amounts_as_people_type_them_convert_exactly(typed: str, currency: str, expected: int) -> None:
+    assert from_typed(typed, currency) == expected
+
+
+@given(amounts, currencies)
+def test_an_amount_as_a_page_shows_it_reads_back_as_the_same_amount(amount: int, currency: str) -> None:
+    assert from_typed(format_number(amount, currency), currency) == amount
+
+
+@pytest.mark.parametrize(("typed", "currency"), [("5000.001", "UZS"), ("15.5", "JPY"), ("5000.000", "UZS"),
+                                                 ("1 000,001", "UZS")])
+def test_more_decimals_than_the_currency_has_are_refused_not_rounded(typed: str, currency: str) -> None:
+    with pytest.raises(TooPrecise):
+        from_typed(typed, currency)
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "-5", "1.234.56", "10 00", "1e3", "5,000.00.00", "½",
+                                   "1,234", "5.000"])
+def test_what_is_not_an_amount_or_cannot_be_told_is_refused(typed: str) -> None:
+    with pytest.raises(MoneyError) as refused:
+        from_typed(typed, "UZS")
+    assert not isinstance(refused.value, TooPrecise)  # "1,234": a thousand, or a fraction?

@@ -10,7 +10,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kassa.admin import flash
-from kassa.admin.views import _back, _form_action, _login, _me, _page, _refused, _rt
+from kassa.admin.views import (
+    AmountRefused,
+    _amount_refused,
+    _back,
+    _form_action,
+    _login,
+    _me,
+    _page,
+    _refused,
+    _rt,
+    typed_amount,
+)
 from kassa.domain.billing import SubscriptionStatus
 from kassa.domain.errors import KassaError
 from kassa.services import operations, promo_codes, sandbox_clock, subscriptions
@@ -100,13 +111,24 @@ async def promo_code_create(request: Request) -> Response:
     if me is None:
         return _login()
     back = "/admin/promo-codes"
-    kind, value = form.get("kind", "percent"), form.get("value", "").strip()
+    kind = "amount" if form.get("kind") == "amount" else "percent"
+    value = form.get("value", "").strip()
     code = form.get("code", "").strip().upper()
     limit, expires = form.get("max_redemptions", "").strip(), form.get("expires", "").strip()
     if not (3 <= len(code) <= 64 and code.replace("-", "").replace("_", "").isalnum()):
         return _back(back, "A code is 3 to 64 letters, digits, - or _.", error=True)
-    if not value.isdigit() or int(value) < 1 or (kind == "percent" and int(value) > 100):
-        return _back(back, "Percent off is 1 to 100; an amount off is minor units.", error=True)
+    currency, off = form.get("currency", "").strip().upper(), None
+    if kind == "amount":  # typed in the currency's major units, as the list shows it
+        if not currency:
+            return _back(back, "An amount off needs its currency.", error=True)
+        try:
+            off = typed_amount(value, currency)
+        except AmountRefused as refused:
+            return _amount_refused(back, refused)
+        if off < 1:
+            return _back(back, "An amount off is more than zero.", error=True)
+    elif not value.isdigit() or not 1 <= int(value) <= 100:
+        return _back(back, "Percent off is a whole number from 1 to 100.", error=True)
     if limit and not limit.isdigit():
         return _back(back, "The limit is a whole number.", error=True)
     try:
@@ -116,16 +138,14 @@ async def promo_code_create(request: Request) -> Response:
     fields: dict[str, Any] = {
         "code": code,
         "percent_off": int(value) if kind == "percent" else None,
-        "amount_off": int(value) if kind == "amount" else None,
-        "currency": form.get("currency", "").strip() or None if kind == "amount" else None,
+        "amount_off": off,
+        "currency": currency if kind == "amount" else None,
         "tariff_ids": [],
         "max_redemptions": int(limit) if limit else None,
         "expires_at": expires_at,
         "applies_to": "every_period" if form.get("every") else "first_period",
         "is_active": True,
     }
-    if kind == "amount" and not fields["currency"]:
-        return _back(back, "An amount off needs its currency.", error=True)
     try:
         await promo_codes.create(_rt(request), me.principal, fields)
     except KassaError as exc:

@@ -63,6 +63,10 @@ RU: dict[str, str] = {
     "All tariffs": "Все тарифы", "Its subscriptions": "Его подписки",
     "percent off": "скидка в процентах", "amount off": "скидка суммой",
     "Currency (amount off)": "Валюта (для суммы)", "No promo codes.": "Промокодов нет.",
+    "20 or 5 000,00": "20 или 5 000,00",
+    "Percent off is a whole number; an amount off is typed in its currency, as prices are "
+    "(5 000,00 UZS).": "Скидка в процентах: целое число; скидка суммой: в её валюте, как цены "
+    "(5 000,00 UZS).",
     "every shop (default)": "все магазины (по умолчанию)",
     "No sellers yet: invoices name INVOICE_SELLER only.":
         "Продавцов пока нет: в счетах только INVOICE_SELLER.",
@@ -104,8 +108,8 @@ RU: dict[str, str] = {
     "Ended.": "Завершена.", "Give 1 to 400 days (sandbox only).": "Укажите от 1 до 400 дней "
     "(только в песочнице).", "Billing time is now {now} UTC.": "Время биллинга: {now} UTC.",
     "A code is 3 to 64 letters, digits, - or _.": "Код: от 3 до 64 букв, цифр, - или _.",
-    "Percent off is 1 to 100; an amount off is minor units.":
-        "Скидка в процентах: от 1 до 100; скидка суммой: в минимальных единицах (тийин, копейка).",
+    "Percent off is a whole number from 1 to 100.": "Скидка в процентах: целое число от 1 до 100.",
+    "An amount off is more than zero.": "Скидка суммой должна быть больше нуля.",
     "The limit is a whole number.": "Лимит: целое число.",
     "The expiry is a date, YYYY-MM-DD.": "Срок: дата в виде ГГГГ-ММ-ДД.",
     "An amount off needs its currency.": "Для скидки суммой нужна валюта.",
@@ -122,17 +126,20 @@ RU: dict[str, str] = {
     "The sandbox cabinet could not refund it.": "Кабинет песочницы не смог вернуть платёж.",
     "Refunded in the sandbox cabinet.": "Возвращено в кабинете песочницы.",
     "No such payment.": "Такого платежа нет.",
-    "The amount is in {currency}, like 25.00.": "Сумма в {currency}, например 25,00.",
+    "Type the amount in {currency}, like {example}.":
+        "Укажите сумму в {currency}, например {example}.",
+    "{currency} has {decimals} decimal places: {typed} has more.":
+        "У {currency} знаков после запятой: {decimals}, а в {typed} больше.",
+    "{currency} is not a currency kassa knows.": "Валюты {currency} kassa не знает.",
     "Refunded {amount} ({status}).": "Возврат {amount} ({status}).",
     "Cancelled.": "Отменено.",
-    "A name, a price like 50000.00 in its currency, days, and 0 to 365 trial days.":
-        "Название, цена в валюте тарифа (например 50000,00), дни и от 0 до 365 пробных дней.",
+    "A name, a price in its currency, days, and 0 to 365 trial days.":
+        "Название, цена в валюте тарифа, дни и от 0 до 365 пробных дней.",
     "Tariff created.": "Тариф создан.", "No such tariff.": "Такого тарифа нет.",
     "Tariff saved. Subscriptions renew at the new price from their next period.":
         "Тариф сохранён. Подписки продлятся по новой цене со следующего периода.",
     "A shop id and a provider are needed.": "Нужны id магазина и провайдер.",
     "Shop {shop} created.": "Магазин {shop} создан.",
-    "The amount is a whole number of minor units.": "Сумма: целое число минимальных единиц.",
     "Test payment created: open its checkout page.":
         "Тестовый платёж создан: откройте страницу оплаты.",
     "An http(s) URL is needed.": "Нужен адрес http(s).", "Endpoint removed.": "Адрес удалён.",

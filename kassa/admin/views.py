@@ -21,7 +21,17 @@ from kassa.admin import flash, i18n
 from kassa.api.client_ip import sender_address, trusted_networks
 from kassa.core.runtime import Runtime
 from kassa.domain.errors import KassaError, NotFound
-from kassa.domain.money import MoneyError, exponent, format_amount, from_decimal_string, shown
+from kassa.domain.money import (
+    MoneyError,
+    TooPrecise,
+    exponent,
+    format_amount,
+    format_number,
+    from_typed,
+    normalise_currency,
+    shown,
+    to_decimal_string,
+)
 from kassa.domain.states import PaymentStatus
 from kassa.providers import plugins
 from kassa.services import (
@@ -116,6 +126,50 @@ def _refused(path: str, exc: KassaError) -> RedirectResponse:
 
 def _login() -> RedirectResponse:
     return RedirectResponse("/admin/login", status_code=303)
+
+
+# Every amount a form takes is typed in its currency's major units, as the pages show it
+# ("5 000,00" UZS); the API and the database keep minor units.
+AMOUNT_LIKE = "Type the amount in {currency}, like {example}."
+TOO_PRECISE = "{currency} has {decimals} decimal places: {typed} has more."
+NO_CURRENCY = "{currency} is not a currency kassa knows."
+
+
+class AmountRefused(ValueError):
+    """A typed amount that is not an exact amount of its currency."""
+
+    def __init__(self, typed: str, currency: str, *, too_precise: bool = False) -> None:
+        super().__init__(typed)
+        self.typed, self.currency, self.too_precise = typed, currency, too_precise
+
+
+def typed_amount(typed: str, currency: str) -> int:
+    """A form's amount in minor units, converted exactly from the major units typed."""
+    try:
+        return from_typed(typed, currency)
+    except TooPrecise as exc:
+        raise AmountRefused(typed, currency, too_precise=True) from exc
+    except MoneyError as exc:
+        raise AmountRefused(typed, currency) from exc
+
+
+def _amount_refused(path: str, refused: AmountRefused) -> RedirectResponse:
+    """Back with what was wrong with a typed amount, and an example in its currency."""
+    try:
+        currency = normalise_currency(refused.currency)
+    except MoneyError:
+        return _back(path, NO_CURRENCY, error=True, currency=refused.currency.strip()[:8] or "?")
+    example = format_number(5000 * 10 ** exponent(currency), currency)
+    why = TOO_PRECISE if refused.too_precise else AMOUNT_LIKE
+    return _back(
+        path,
+        why,
+        error=True,
+        currency=currency,
+        decimals=exponent(currency),
+        typed=refused.typed.strip()[:40],
+        example=example,
+    )
 
 
 async def _form_action(request: Request) -> tuple[SignedIn | None, dict[str, str]]:
@@ -272,6 +326,8 @@ CSV_COLUMNS = (
     "organization_id", "purpose", "amount", "currency", "refunded_amount",
     "discount_amount", "promo_code", "provider_payment_id", "failure_code",
 )  # fmt: skip
+# the amounts again in major units ("5000.00"), beside the minor units the API gives
+CSV_MAJOR = ("amount", "refunded_amount", "discount_amount")
 
 
 def _search(request: Request) -> tuple[operations.PaymentSearch, dict[str, str]]:
@@ -322,21 +378,35 @@ async def payment_list(request: Request) -> Response:
 
 @router.get("/payments.csv")
 async def payment_export(request: Request) -> Response:
-    """The filtered payments as CSV, amounts in minor units (as the API gives them)."""
+    """The filtered payments as CSV: `amount` and the other amounts in minor units (as the
+    API gives them), and each again in major units (`amount_major`: "5000.00")."""
     if await _me(request) is None:
         return _login()
     search, _ = _search(request)
     rows = await operations.export_payments(_rt(request), search)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, *(f"{c}_major" for c in CSV_MAJOR)])
     for p in rows:
-        writer.writerow(["" if getattr(p, c) is None else getattr(p, c) for c in CSV_COLUMNS])
+        writer.writerow(
+            ["" if getattr(p, c) is None else getattr(p, c) for c in CSV_COLUMNS]
+            + [_major(getattr(p, c), p.currency) for c in CSV_MAJOR]
+        )
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="payments.csv"'},
     )
+
+
+def _major(amount: int | None, currency: str) -> str:
+    """Minor units as a plain major-unit number for a spreadsheet ("5000.00")."""
+    if amount is None:
+        return ""
+    try:
+        return to_decimal_string(amount, currency)
+    except MoneyError:
+        return ""
 
 
 @router.get("/payments/{payment_id}", response_class=HTMLResponse)
@@ -448,13 +518,11 @@ async def refund_payment(request: Request, payment_id: str) -> Response:
     found = await operations.payment(_rt(request), payment_id[:64])
     if found is None:
         return _back("/admin/payments", "No such payment.", error=True)
-    raw = form.get("amount", "").strip().replace(" ", "").replace(",", ".")
-    try:  # typed in the currency's major units, as an operator reads it ("25.00")
-        amount = from_decimal_string(raw, found.currency) if raw else None
-    except MoneyError:
-        return _back(
-            back, "The amount is in {currency}, like 25.00.", error=True, currency=found.currency
-        )
+    typed = form.get("amount", "").strip()
+    try:  # typed in the currency's major units, as the page shows it ("5 000,00")
+        amount = typed_amount(typed, found.currency) if typed else None
+    except AmountRefused as refused:
+        return _amount_refused(back, refused)
     reason = form.get("reason", "").strip()[:500] or "refunded from the admin UI"
     try:
         refund = await refunds.create_refund(
@@ -489,10 +557,10 @@ async def tariff_list(request: Request) -> Response:
 
 
 def _tariff_fields(form: dict[str, str]) -> dict[str, Any]:
-    """A tariff form: the price typed in the currency's major units ("50000.00")."""
+    """A tariff form: the price typed in the currency's major units ("50 000,00");
+    `AmountRefused` when it is not one, a ValueError for the rest."""
     currency = form.get("currency", "").strip().upper()
-    raw = form.get("amount", "").strip().replace(" ", "").replace(",", ".")
-    amount = from_decimal_string(raw, currency)  # MoneyError (a ValueError) when not a price
+    amount = typed_amount(form.get("amount", ""), currency)
     days, trial = int(form.get("duration_days", "")), int(form.get("trial_days") or 0)
     if amount < 1 or days < 1 or not 0 <= trial <= 365 or not form.get("name", "").strip():
         raise ValueError("out of range")
@@ -507,7 +575,7 @@ def _tariff_fields(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-TARIFF_FORM_HELP = "A name, a price like 50000.00 in its currency, days, and 0 to 365 trial days."
+TARIFF_FORM_HELP = "A name, a price in its currency, days, and 0 to 365 trial days."
 
 
 @router.post("/tariffs")
@@ -517,6 +585,8 @@ async def tariff_create(request: Request) -> Response:
         return _login()
     try:
         fields = _tariff_fields(form)
+    except AmountRefused as refused:
+        return _amount_refused("/admin/tariffs", refused)
     except ValueError:
         return _back("/admin/tariffs", TARIFF_FORM_HELP, error=True)
     try:
@@ -547,6 +617,8 @@ async def tariff_edit(request: Request, tariff_id: str) -> Response:
     back = f"/admin/tariffs/{quote(tariff_id[:64])}"
     try:
         fields = _tariff_fields(form)
+    except AmountRefused as refused:
+        return _amount_refused(back, refused)
     except ValueError:
         return _back(back, TARIFF_FORM_HELP, error=True)
     try:
@@ -644,28 +716,31 @@ async def shop_toggle(request: Request, shop_id: str) -> Response:
 
 @router.post("/shops/{shop_id}/test-payment")
 async def shop_test_payment(request: Request, shop_id: str) -> Response:
-    """A real payment through the shop's configuration, for the operator to pay in the sandbox."""
+    """A real payment through the shop's configuration, for the operator to pay in the
+    sandbox; its amount typed in major units, as every amount in the admin."""
     me, form = await _form_action(request)
     if me is None:
         return _login()
+    currency = form.get("currency", "").strip().upper()
+    try:
+        amount = typed_amount(form.get("amount", ""), currency)
+    except AmountRefused as refused:
+        return _amount_refused("/admin/shops", refused)
     try:
         shop = await merchants.get_merchant(_rt(request), shop_id[:100])
-        amount = int(form.get("amount", "0"))
         payment = await payments.create_payment(
             _rt(request),
             me.principal,
             payments.NewPayment(
                 provider=shop.provider,
                 amount=amount,
-                currency=form.get("currency", ""),
+                currency=currency,
                 shop_id=shop.shop_id,
                 user_id=me.principal.subject,
                 phone=form.get("phone") or None,
                 description=f"Test payment for {shop.shop_id}",
             ),
         )
-    except ValueError:
-        return _back("/admin/shops", "The amount is a whole number of minor units.", error=True)
     except KassaError as exc:
         return _refused("/admin/shops", exc)
     return _back(f"/admin/payments/{payment.id}", "Test payment created: open its checkout page.")

@@ -91,6 +91,39 @@ def from_decimal_string(value: str | Decimal | int, currency: str) -> int:
     return int(match.group("int")) * _scale(exp) + int(frac.ljust(exp, "0") or "0")
 
 
+class TooPrecise(MoneyError):
+    """More decimal places than the currency has: refused, never rounded."""
+
+
+# What people type: "5000", "5 000,00", "5000.5", "1,234.56", "1.234,56": groups of three
+# split by a space, an apostrophe or the mark the decimal point is not
+_TYPED_RE = re.compile(
+    r"^(?P<whole>\d+|\d{1,3}(?P<group>[ ',.])\d{3}(?:(?P=group)\d{3})*)"
+    r"(?:(?P<point>[.,])(?P<frac>\d+))?$"
+)
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+
+
+def from_typed(text: str, currency: str) -> int:
+    """An amount as a person types it, in the currency's major units, to minor units:
+    "5000" and "5 000,00" UZS are 500000, "1,234.56" USD is 123456. More decimal places than
+    the currency has is `TooPrecise`. "1,234" is a thousand in a currency without decimals
+    and a fraction in one with three, as their pages show them ("1,000" JPY, "1.234" KWD);
+    with one or two decimals it could be either, and is refused."""
+    exp = exponent(currency)
+    match = _TYPED_RE.match(text.strip().translate(_SPACES))
+    if match is None or (match.group("group") or "") == match.group("point"):
+        raise MoneyError(f"{text!r} is not an amount")
+    whole, frac = re.sub(r"\D", "", match.group("whole")), match.group("frac") or ""
+    if match.group("group") is None and len(frac) == 3 and len(whole) <= 3 and exp < 3:
+        if exp != 0:
+            raise MoneyError(f"{text!r} is a thousand or a fraction: it cannot be told")
+        whole, frac = whole + frac, ""
+    if len(frac) > exp:
+        raise TooPrecise(f"{text!r} has more decimal places than {currency} has ({exp})")
+    return from_decimal_string(f"{whole}.{frac}" if frac else whole, currency)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An exact amount: integer minor units of one ISO 4217 currency."""
