@@ -33,6 +33,7 @@ from kassa.api import (
 from kassa.api.admission import Admission
 from kassa.api.input_guard import InputGuard
 from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
+from kassa.api.sandbox_controls import SandboxControls
 from kassa.core.collector import freeze_what_start_up_made
 from kassa.core.logging import configure_logging, get_logger, logs_at
 from kassa.core.runtime import Runtime
@@ -156,6 +157,8 @@ def create_app(
                 "X-Request-ID",
             ],
         )
+    if settings.is_sandbox:  # the clock and the emulators' switches: this machine or an admin
+        app.add_middleware(SandboxControls, settings=settings)
     app.add_middleware(ErrorShield)
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
