@@ -249,7 +249,7 @@ class Settings(BaseSettings):
             f"{MIN_SECRET_KEY_BYTES} bytes, {MIN_SECRET_KEY_DISTINCT} distinct characters and "
             f"{MIN_SECRET_KEY_BITS} bits (e.g. `openssl rand -base64 48`)."
         )
-        if self.encryption_key is None:
+        if not self.encryption_key:  # unset or empty (compose passes ENCRYPTION_KEY through)
             message += (
                 " Saved cards and shop credentials are sealed with a key derived from "
                 "SECRET_KEY while ENCRYPTION_KEY is unset: keep the old key in ENCRYPTION_KEY "
