@@ -9,9 +9,8 @@ import hashlib
 import hmac
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -19,13 +18,16 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
 from kassa.domain.errors import KassaError
 from kassa.domain.money import shown
-from kassa.portal import i18n
+from kassa.portal import flash, i18n
 from kassa.services import invoices, payment_methods, portal, subscriptions
 
 COOKIE = "kassa_portal"
 LANGUAGE_COOKIE = "kassa_portal_language"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-router = APIRouter(prefix="/portal", include_in_schema=False)
+# every page's messages are signed with the key bound here (kassa.portal.flash)
+router = APIRouter(
+    prefix="/portal", include_in_schema=False, dependencies=[Depends(flash.bind_key)]
+)
 
 
 templates.env.globals["money"] = shown
@@ -96,12 +98,12 @@ def _expired(request: Request) -> HTMLResponse:
 
 def _back(message: str, error: bool = False, **values: object) -> RedirectResponse:
     """Back to the portal with a message in the customer's language (`values` fill its
-    `{name}`s)."""
+    `{name}`s), signed so the page tells it from text someone else put in a link."""
     said = i18n.gettext(message)
     if values:
         said = said.format(**values)
-    flag = "&error=1" if error else ""
-    return RedirectResponse(f"/portal?msg={quote(said[:300])}{flag}", status_code=303)
+    signed = flash.query(said, error)
+    return RedirectResponse(f"/portal?{signed}" if signed else "/portal", status_code=303)
 
 
 def _refused(exc: KassaError) -> RedirectResponse:
@@ -152,14 +154,15 @@ async def home(request: Request) -> Response:
         return _expired(request)
     grant, token = found
     seen = await portal.overview(_rt(request), grant)
+    message, is_error = flash.read(request)  # only a message this portal composed
     _speak(request)
     context: dict[str, Any] = {
         "title": i18n.gettext("Your subscriptions"),
         "grant": grant,
         "o": seen,
         "form_token": _form_token(request, token),
-        "flash": request.query_params.get("msg"),
-        "flash_error": request.query_params.get("error") == "1",
+        "flash": message,
+        "flash_error": is_error,
     }
     return _render(request, "home.html", context)
 

@@ -1,0 +1,11 @@
+"""The portal's messages after a button, signed (kassa.api.signed_flash): the customer
+sees only one the portal composed, never text someone else wrote into a link."""
+
+from __future__ import annotations
+
+from kassa.api.signed_flash import SignedFlash
+
+_FLASH = SignedFlash("portal")
+bind_key = _FLASH.bind_key
+query = _FLASH.query
+read = _FLASH.read
