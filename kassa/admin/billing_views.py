@@ -115,6 +115,7 @@ async def promo_code_create(request: Request) -> Response:
     value = form.get("value", "").strip()
     code = form.get("code", "").strip().upper()
     limit, expires = form.get("max_redemptions", "").strip(), form.get("expires", "").strip()
+    per_customer = form.get("max_per_customer", "").strip()  # empty: as the code's kind has it
     if not (3 <= len(code) <= 64 and code.replace("-", "").replace("_", "").isalnum()):
         return _back(back, "A code is 3 to 64 letters, digits, - or _.", error=True)
     currency, off = form.get("currency", "").strip().upper(), None
@@ -131,6 +132,8 @@ async def promo_code_create(request: Request) -> Response:
         return _back(back, "Percent off is a whole number from 1 to 100.", error=True)
     if limit and not limit.isdigit():
         return _back(back, "The limit is a whole number.", error=True)
+    if per_customer and not (per_customer.isdigit() and int(per_customer) >= 1):
+        return _back(back, "The limit per customer is a whole number from 1.", error=True)
     try:
         expires_at = datetime.fromisoformat(f"{expires}T23:59:59+00:00") if expires else None
     except ValueError:
@@ -146,6 +149,8 @@ async def promo_code_create(request: Request) -> Response:
         "applies_to": "every_period" if form.get("every") else "first_period",
         "is_active": True,
     }
+    if per_customer:
+        fields["max_per_customer"] = int(per_customer)
     try:
         await promo_codes.create(_rt(request), me.principal, fields)
     except KassaError as exc:

@@ -19,7 +19,9 @@ router = APIRouter(prefix="/admin/promo-codes", tags=["promo codes"], responses=
 
 class PromoCodeCreate(BaseModel):
     """`percent_off`, or `amount_off` with its `currency`; `tariff_ids` empty: any tariff;
-    `applies_to`: the first period only, or every renewal too."""
+    `applies_to`: the first period only, or every renewal too; `max_per_customer`: the
+    purchases one customer may hold with it (left out: 1 for a first-period code, any for
+    an every-period one; null: any)."""
 
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -28,6 +30,7 @@ class PromoCodeCreate(BaseModel):
     currency: CurrencyField | None = None
     tariff_ids: list[str] = Field(default_factory=list, max_length=100)
     max_redemptions: int | None = Field(default=None, ge=1, strict=True)
+    max_per_customer: int | None = Field(default=None, ge=1, strict=True)
     expires_at: datetime | None = None
     applies_to: Literal["first_period", "every_period"] = "first_period"
     is_active: bool = True
@@ -61,7 +64,10 @@ async def create_promo_code(
     body: PromoCodeCreate, rt: RuntimeDep, principal: CurrentAdmin, idem: IdempotentDep
 ) -> Response:
     async def handler() -> PromoCodeOut:
-        promo = await promo_codes.create(rt, principal, body.model_dump())
+        fields = body.model_dump()
+        if "max_per_customer" not in body.model_fields_set:
+            del fields["max_per_customer"]  # the code's kind decides
+        promo = await promo_codes.create(rt, principal, fields)
         return PromoCodeOut.model_validate(promo)
 
     return await idem.run(rt, principal, 201, handler)

@@ -4,11 +4,14 @@ payment (`next_check_at`), not a timer in memory, so any worker may pick it up.
 
 Every finding goes through `apply_update` (operation `status`); an abandoned payment is
 cancelled with failure code `expired` unless the provider says it is paid or in progress.
+A payment holding a promo code is abandoned sooner (`payment_deadlines`), and looked at by
+then; if its provider cannot close it then, it is asked again: its code is given back only
+once the payment can no longer be paid.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -22,7 +25,7 @@ from kassa.domain.states import OPEN_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.base import NothingToPoll, ProviderFailure
 from kassa.providers.plugins import all_plugins, state_graph
-from kassa.services import audit
+from kassa.services import audit, payment_deadlines
 from kassa.services.context import Actor
 from kassa.services.payments import provider_for, request_for
 from kassa.services.updates import apply_update
@@ -32,6 +35,7 @@ ACTOR = Actor.system("reconciler")
 BATCH = 50
 LEASE = timedelta(minutes=2)
 MAX_INTERVAL = 3600.0
+_WAIT = timedelta(minutes=5)  # a payment its provider is working on, past its deadline
 # Statuses some provider can still move to paid (Stripe's declined intents included); a
 # payment is polled while its own provider's graph says it is open.
 POLLED_STATUSES = OPEN_STATUSES.union(*(p.graph.open_statuses for p in all_plugins()))
@@ -74,18 +78,10 @@ async def _apply(rt: Runtime, update: ProviderUpdate) -> Payment:
         return (await apply_update(session, update, actor=ACTOR, operation="status")).payment
 
 
-async def _expire(rt: Runtime, payment: Payment) -> None:
-    await _apply(
-        rt,
-        ProviderUpdate(
-            provider=payment.provider,
-            event_id=f"expire:{payment.id}",
-            payment_id=payment.id,
-            status=PaymentStatus.CANCELLED,
-            failure_code="expired",
-            failure_message="not paid in time",
-        ),
-    )
+def _by(deadline: datetime, delay: timedelta) -> timedelta:
+    """`delay`, but no later than a deadline still ahead: the payment is looked at by then."""
+    left = deadline - utcnow()
+    return min(delay, max(left, timedelta(seconds=1))) if left > timedelta(0) else delay
 
 
 async def reconcile(rt: Runtime, payment: Payment) -> str:
@@ -93,8 +89,10 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
     if not state_graph(payment.provider).is_open(PaymentStatus(payment.status)):
         await _schedule(rt, payment.id, None)  # finished: nothing more to ask
         return payment.status
-    deadline = payment.created_at + timedelta(hours=rt.settings.pending_payment_ttl_hours)
+    deadlines = await payment_deadlines.deadlines(rt, payment)
+    deadline = deadlines.first
     overdue = utcnow() >= deadline
+    backoff = retry_delay(payment.check_attempts, base=30, cap=MAX_INTERVAL)
     provider = await provider_for(rt, payment)
     request = await request_for(rt, payment)
     try:
@@ -102,10 +100,10 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
     except NothingToPoll:
         # The provider pushes its changes (Payme). An order nobody began paying is
         # abandoned at the deadline; one Payme is working on ends by Payme's own rules.
-        if overdue and payment.status == PaymentStatus.PENDING:
-            await _expire(rt, payment)
+        pending = payment.status == PaymentStatus.PENDING
+        if overdue and pending and await payment_deadlines.expire(rt, payment, ACTOR):
             return "expired"
-        await _schedule(rt, payment.id, max(deadline - utcnow(), timedelta(minutes=5)))
+        await _schedule(rt, payment.id, _by(deadline, max(deadline - utcnow(), _WAIT)))
         return "waiting"
     except ProviderFailure as exc:
         log.info("reconcile.provider_failed", payment_id=payment.id, error=exc.message[:200])
@@ -117,9 +115,7 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
                 payment=payment,
                 error_message=exc.message[:500],
             )
-        await _schedule(
-            rt, payment.id, retry_delay(payment.check_attempts, base=30, cap=MAX_INTERVAL)
-        )
+        await _schedule(rt, payment.id, _by(deadline, backoff))
         return "retry"
     moved = await _apply(rt, update)
     if not state_graph(moved.provider).is_open(PaymentStatus(moved.status)):
@@ -130,9 +126,13 @@ async def reconcile(rt: Runtime, payment: Payment) -> str:
             await _apply(rt, await provider.cancel(request))
         except ProviderFailure as exc:
             log.info("reconcile.cancel_failed", payment_id=payment.id, error=exc.message[:200])
-        await _expire(rt, payment)
+            if utcnow() < deadlines.abandoned:
+                # only its promo code's time is up: the provider may still take the money
+                await _schedule(rt, payment.id, backoff)
+                return "retry"
+        await payment_deadlines.expire(rt, payment, ACTOR)
         return "expired"
-    await _schedule(rt, payment.id, retry_delay(payment.check_attempts, base=30, cap=MAX_INTERVAL))
+    await _schedule(rt, payment.id, _by(deadline, backoff))
     return "open"
 
 

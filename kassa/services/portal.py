@@ -89,8 +89,10 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
                 and sub.auto_renew
                 and not sub.cancel_at_period_end
             )
+            # the price the next renewal will charge, at the time it will be charged
+            charged_at = _next_charge(sub, policy) or sub.current_period_end
             discount = await promo_codes.discount_for_renewal(
-                session, sub.promo_code, tariff.amount, tariff.currency
+                session, sub.promo_code, tariff, charged_at
             )
             held.append(
                 HeldSubscription(

@@ -8,7 +8,8 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.models import Payment
 from kassa.domain.errors import Forbidden, NotFound, ValidationFailed
-from kassa.services import clock, promo_codes, tariffs
+from kassa.services import access, clock, promo_codes, tariffs
+from kassa.services.customers import owner_of
 from kassa.services.idempotency import KeptAnswer
 from kassa.services.payments import NewPayment, create_payment
 
@@ -35,19 +36,22 @@ async def purchase(
     request: PurchaseRequest,
     keeper: KeptAnswer | None = None,
 ) -> Payment:
-    """A promo code's redemption is reserved first and given back if the payment is never
-    made (refused before it is recorded, or failed or cancelled later: see `effects`).
+    """A promo code's redemption is reserved first, for the payer (an organisation, else the
+    user), and given back if the payment is never made (refused before it is recorded, or
+    failed, cancelled or expired later: see `effects`).
     `keeper`: the request's Idempotency-Key (`create_payment`), claimed before a
     redemption is reserved: that is written before the payment."""
     tariff = await tariffs.get_tariff(rt, principal, tariff_id)
+    holder = access.acting_for(principal, request.user_id, "a payment")
     applied = None
+    payer = owner_of(holder, request.organization_id)
     if request.promo_code:
         if keeper is not None:
             await keeper.claim()
         async with rt.db.transaction() as session:
             now = await clock.billing_now(session)
         applied = await promo_codes.reserve(
-            rt, request.promo_code, tariff, tariff.amount, tariff.currency, now
+            rt, request.promo_code, tariff, tariff.amount, tariff.currency, now, payer
         )
     discount = applied.discount if applied else 0
     try:
@@ -79,5 +83,5 @@ async def purchase(
         # refused before any payment was written: the redemption was never used
         if applied is not None:
             async with rt.db.transaction() as session:
-                await promo_codes.release(session, applied.code)
+                await promo_codes.release(session, applied.code, payer)
         raise

@@ -232,9 +232,7 @@ async def _step(
         )
     payment = made
     if payment is None:
-        discount = await promo_codes.discount_for_renewal(
-            session, sub.promo_code, tariff.amount, tariff.currency
-        )
+        discount = await promo_codes.discount_for_renewal(session, sub.promo_code, tariff, now)
         # the shop's organisation, as `merchants.credentials_for` gives it; that the shop
         # can still be charged through is checked when the provider is asked
         organization_bin = known.shop_bins.get(sub.shop_id or "") or (

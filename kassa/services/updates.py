@@ -400,9 +400,10 @@ async def _move(
         await effects.on_succeeded(session, payment, payment.paid_at, method_id)
     elif target in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
         await effects.on_refunded(session, payment, newly_refunded)
-    elif target in UNPAID and PaymentStatus(previous) not in UNPAID:
-        # once: a failed payment later cancelled (Stripe's intent closed) is not unpaid twice
-        await effects.on_unpaid(session, payment)
+    elif target in UNPAID:
+        # a failed payment later cancelled (Stripe's intent closed) is not unpaid twice, but
+        # only then gives its promo code back (`effects.on_unpaid`)
+        await effects.on_unpaid(session, payment, PaymentStatus(previous))
     moved = labelled(PAYMENT_MOVES, payment.provider, target.value)
     said = {"payment_id": payment.id, "status": target.value, "event_id": update.event_id,
             "operation": operation}  # fmt: skip
