@@ -1441,7 +1441,9 @@ export interface components {
         /**
          * PromoCodeCreate
          * @description `percent_off`, or `amount_off` with its `currency`; `tariff_ids` empty: any tariff;
-         *     `applies_to`: the first period only, or every renewal too.
+         *     `applies_to`: the first period only, or every renewal too; `max_per_customer`: the
+         *     purchases one customer may hold with it (left out: 1 for a first-period code, any for
+         *     an every-period one; null: any).
          */
         PromoCodeCreate: {
             /** Amount Off */
@@ -1463,6 +1465,8 @@ export interface components {
              * @default true
              */
             is_active?: boolean;
+            /** Max Per Customer */
+            max_per_customer?: number | null;
             /** Max Redemptions */
             max_redemptions?: number | null;
             /** Percent Off */
@@ -1489,6 +1493,8 @@ export interface components {
             expires_at: string | null;
             /** Is Active */
             is_active: boolean;
+            /** Max Per Customer */
+            max_per_customer: number | null;
             /** Max Redemptions */
             max_redemptions: number | null;
             /** Percent Off */
