@@ -66,7 +66,8 @@ async def clone_due(dsn: str, template: str, count: int) -> None:
     try:
         bought = "(SELECT id FROM payments WHERE subscription_id = $1)"
         year, last = await pg.fetchrow(
-            "SELECT year, last_number FROM invoice_counters ORDER BY year DESC LIMIT 1")
+            "SELECT year, last_number FROM invoice_counters WHERE seller_key = '' "
+            "ORDER BY year DESC LIMIT 1")  # the default seller's series: the bench sets no seller
         async with pg.transaction():
             await _clone(pg, "subscriptions", "id = $1", template, count, {
                 "id": "'sub_bench_' || g", "group_key": "'bench-' || g",
@@ -82,8 +83,8 @@ async def clone_due(dsn: str, template: str, count: int) -> None:
             await _clone(pg, "invoices", f"payment_id IN {bought}", template, count, {
                 "id": _renamed("id"), "payment_id": _renamed("payment_id"),
                 "number": f"'INV-{year}-' || lpad(({last} + g - 1)::text, 6, '0')"})
-            await pg.execute("UPDATE invoice_counters SET last_number = $1 WHERE year = $2",
-                             last + count - 1, year)
+            await pg.execute("UPDATE invoice_counters SET last_number = $1 WHERE seller_key = '' "
+                             "AND year = $2", last + count - 1, year)
             await _clone(pg, "subscription_periods", "subscription_id = $1", template, count, {
                 "id": None, "subscription_id": "'sub_bench_' || g", "payment_id": _renamed("payment_id")})
             await pg.execute("UPDATE subscriptions SET current_period_end = now() - interval '1 second', "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import httpx
@@ -223,3 +224,26 @@ async def test_a_payme_checkout_payment_is_refunded_in_the_cabinet_not_with_a_bu
     assert "Refunded in the sandbox cabinet." in await said_after(client, done)
     body = (await client.get(f"/api/v1/payments/{payment['id']}", headers=bearer(user))).json()
     assert body["status"] == "refunded"  # Payme's CancelTransaction came back through the webhook
+
+
+async def test_a_sellers_series_and_time_zone_are_set_on_its_form(
+    client: httpx.AsyncClient, runtime: Runtime, admin: dict[str, str]
+) -> None:
+    email, password = await operator(runtime)
+    await sign_in(client, email, password)
+    shop_id = unique("form")
+    await client.post("/api/v1/admin/merchants", json={"shop_id": shop_id, "provider": "stripe"}, headers=admin)
+    page = await client.get("/admin/sellers")
+    assert 'name="time_zone"' in page.text and "Asia/Tashkent" in page.text
+    series = f"F{os.urandom(3).hex().upper()}"
+    form = {"key": shop_id, "legal_name": "Form Shop LLC", "series": series.lower(), "time_zone": "Asia/Almaty",
+            "csrf": csrf_of(page.text)}
+    saved = await client.post("/admin/sellers", data=form)
+    assert f"Seller for {shop_id} saved." in await said_after(client, saved)
+    made = next(s for s in (await client.get("/api/v1/admin/sellers", headers=admin)).json() if s["key"] == shop_id)
+    assert (made["series"], made["time_zone"]) == (series, "Asia/Almaty")
+    assert f"<td>{series}</td><td>Asia/Almaty</td>" in (await client.get("/admin/sellers")).text
+    wrong = await client.post("/admin/sellers", data={**form, "series": "", "time_zone": "Asia/Atlantis"})
+    assert "is not a time zone" in await said_after(client, wrong)
+    moved = await client.post("/admin/sellers", data={**form, "series": "OTHER"})
+    assert "does not change" in await said_after(client, moved)

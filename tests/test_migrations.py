@@ -1,13 +1,25 @@
 """Migrations keep what a running kassa already holds: Payme's transactions move into the
-engine's table with their times, account, receivers and fiscal receipts."""
+engine's table with their times, account, receivers and fiscal receipts; issued invoices and
+credit notes keep their numbers and take their sellers' details."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from kassa.db.migrate import upgrade
+from alembic import command
+from sqlalchemy import text
+
+from kassa.db.migrate import alembic_config, upgrade
+from kassa.db.session import Database
+from tests.conftest import _admin
 
 
 def test_payme_transactions_are_carried_into_the_engines_table(tmp_path: Path) -> None:
@@ -74,3 +86,121 @@ def test_a_held_subscription_becomes_an_object_with_the_period_its_payment_bough
     # a refund of its last payment takes back the 30 days that payment bought
     assert [(p[0], p[1], p[2]) for p in periods] == [(sub_id, 1, "pay_old")]
     assert periods[0][3].startswith("2026-01-31 00:00:00") and periods[0][4].startswith("2026-03-02")
+
+
+OLD_PAYMENT = ("INSERT INTO payments (id, user_id, provider, status, amount, currency, refunded_amount, purpose,"
+               " shop_id, description, items, email, metadata, created_at, updated_at, check_attempts,"
+               " save_payment_method, discount_amount)"
+               " VALUES (:id, 'u1', 'stripe', 'succeeded', 3000, 'EUR', 0, 'one_off', :shop, 'Order',"
+               " :items, 'u1@shop.example', '{}', :at, :at, 0, false, 0)")
+OLD_INVOICE = ("INSERT INTO invoices (id, number, payment_id, user_id, amount, currency, status, description,"
+               " issued_at, paid_at) VALUES (:id, :number, :payment, 'u1', 3000, 'EUR', 'paid', 'Order', :at, :at)")
+
+
+@contextmanager
+def old_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own on the suite's database server (SQLite: a file)."""
+    server = os.environ.get("KASSA_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"kassa_old_{os.urandom(5).hex()}"
+    asyncio.run(_admin(server, f"CREATE DATABASE {name}"))
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def run_sql(url: str, *statements: tuple[str, dict[str, Any]]) -> list[list[Any]]:
+    """The statements in one transaction; the rows of each SELECT among them."""
+    async def run() -> list[list[Any]]:
+        db = Database(url)
+        found = []
+        try:
+            async with db.engine.begin() as connection:
+                for sql, params in statements:
+                    result = await connection.execute(text(sql), params)
+                    if sql.startswith("SELECT"):
+                        found.append(list(result.all()))
+        finally:
+            await db.dispose()
+        return found
+
+    return asyncio.run(run())
+
+
+def test_issued_documents_keep_their_numbers_and_sellers_number_on_from_their_highest(tmp_path: Path) -> None:
+    """Until 0011 every seller shared one series a year and PDFs printed the seller of the
+    moment. Upgraded: each document keeps today's seller (the best there is to know) and its
+    number; each seller's series goes on after its highest number that year, the default
+    seller's after the whole shared series, so no number is given twice."""
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    items = json.dumps([{"title": "Notebook", "quantity": 3, "unit_price": 1_000, "discount": 0,
+                         "fiscal": {}}])
+    with old_database(tmp_path) as url:
+        upgrade(url, "0010")
+        statements: list[tuple[str, dict[str, Any]]] = [
+            ("INSERT INTO sellers (key, legal_name, tax_id, tax_id_kind, updated_at)"
+             " VALUES ('', 'Default LLC', '305000000', 'STIR', :at)", {"at": at}),
+            ("INSERT INTO sellers (key, legal_name, tax_id, tax_id_kind, address, updated_at)"
+             " VALUES ('web-1', 'Web One LLC', '7701234567', 'INN', 'Moscow, Arbat 1', :at)", {"at": at}),
+        ]
+        # the shared series: default 1, web-1 2, a shop without a seller (the default's) 3,
+        # web-1 4, default 5; and 2025's, whose last number was web-1's 7
+        invoices = [("a", None, 2026, 1), ("b", "web-1", 2026, 2), ("c", "plain", 2026, 3),
+                    ("d", "web-1", 2026, 4), ("e", None, 2026, 5), ("f", "web-1", 2025, 7)]
+        for name, shop, year, n in invoices:
+            statements.append((OLD_PAYMENT, {"id": f"pay_{name}", "shop": shop, "at": at,
+                                             "items": items if name == "b" else None}))
+            statements.append((OLD_INVOICE, {"id": f"inv_{name}", "number": f"INV-{year}-{n:06d}",
+                                             "payment": f"pay_{name}", "at": at}))
+        statements += [
+            ("INSERT INTO credit_notes (id, number, invoice_id, payment_id, amount, refunded_total, currency,"
+             " issued_at) VALUES ('cn_b', 'CN-2026-000001', 'inv_b', 'pay_b', 1000, 1000, 'EUR', :at)", {"at": at}),
+            ("INSERT INTO invoice_counters (year, last_number) VALUES (2026, 5), (2025, 7)", {}),
+            ("INSERT INTO credit_note_counters (year, last_number) VALUES (2026, 1)", {}),
+        ]
+        run_sql(url, *statements)
+        upgrade(url, "0011")
+        sellers, documents, notes, counters, note_counters = run_sql(
+            url,
+            ("SELECT key, series, time_zone FROM sellers ORDER BY key", {}),
+            ("SELECT id, number, seller_key, snapshot FROM invoices ORDER BY id", {}),
+            ("SELECT id, number, seller_key, snapshot FROM credit_notes", {}),
+            ("SELECT seller_key, year, last_number FROM invoice_counters ORDER BY seller_key, year", {}),
+            ("SELECT seller_key, year, last_number FROM credit_note_counters ORDER BY seller_key, year", {}),
+        )
+        # the default seller keeps numbers without a series; web-1's are INV-WEB1-…
+        assert [tuple(s) for s in sellers] == [("", None, "UTC"), ("web-1", "WEB1", "UTC")]
+        kept = {row[0]: (row[1], row[2], row[3] if isinstance(row[3], dict) else json.loads(row[3]))
+                for row in documents}
+        assert {i: (n, key) for i, (n, key, _) in kept.items()} == {
+            "inv_a": ("INV-2026-000001", ""), "inv_b": ("INV-2026-000002", "web-1"),
+            "inv_c": ("INV-2026-000003", ""), "inv_d": ("INV-2026-000004", "web-1"),
+            "inv_e": ("INV-2026-000005", ""), "inv_f": ("INV-2025-000007", "web-1")}
+        web = kept["inv_b"][2]
+        assert web["seller"] == {"key": "web-1", "legal_name": "Web One LLC", "address": "Moscow, Arbat 1",
+                                 "tax_id": "7701234567", "tax_id_kind": "INN", "bank_details": None,
+                                 "email": None, "phone": None, "series": "WEB1", "time_zone": "UTC"}
+        assert web["buyer"] == {"user_id": "u1", "organization_id": None, "email": "u1@shop.example", "phone": None}
+        assert [(line["title"], line["quantity"], line["unit_price"]) for line in web["lines"]] == [("Notebook", 3, 1_000)]
+        assert web["totals"] == {"subtotal": 3_000, "discount": 0, "total": 3_000, "vat": 0}
+        assert web["payment"] == {"id": "pay_b", "provider": "stripe", "promo_code": None}
+        plain = kept["inv_c"][2]  # a shop without a seller of its own printed the default's
+        assert plain["seller"]["legal_name"] == "Default LLC" and plain["seller"]["series"] is None
+        assert [(line["title"], line["unit_price"]) for line in plain["lines"]] == [("Order", 3_000)]
+        note = notes[0]
+        note_kept = note[3] if isinstance(note[3], dict) else json.loads(note[3])
+        assert (note[1], note[2]) == ("CN-2026-000001", "web-1")
+        assert note_kept["seller"]["legal_name"] == "Web One LLC"
+        assert [(line["title"], line["unit_price"]) for line in note_kept["lines"]] == [("Notebook", 1_000)]
+        # next numbers: the default's INV-2026-000006, web-1's INV-WEB1-2026-000005, never one given
+        assert [tuple(c) for c in counters] == [("", 2025, 7), ("", 2026, 5), ("web-1", 2025, 7), ("web-1", 2026, 4)]
+        assert [tuple(c) for c in note_counters] == [("", 2026, 1), ("web-1", 2026, 1)]
+
+        # and back: one series a year again, past every number any seller gave
+        command.downgrade(alembic_config(url), "0010")
+        (back,) = run_sql(url, ("SELECT year, last_number FROM invoice_counters ORDER BY year", {}))
+        assert [tuple(c) for c in back] == [(2025, 7), (2026, 5)]
+        upgrade(url, "0011")

@@ -1,4 +1,5 @@
-"""Admin UI: sellers, the legal details printed on invoices (per shop, or the default)."""
+"""Admin UI: sellers, the legal details printed on invoices (per shop, or the default), the
+series their documents are numbered in and the time zone they are dated in."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kassa.services.pagination import PageParams
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 TAX_ID = re.compile(r"^\d{9,12}$")
 KINDS = ("STIR", "INN", "BIN")
+ZONES = ("Asia/Tashkent", "Asia/Almaty", "Asia/Bishkek", "Europe/Moscow", "UTC")  # offered
 
 
 @router.get("/sellers", response_class=HTMLResponse)
@@ -33,6 +35,7 @@ async def seller_list(request: Request) -> Response:
         rows=rows,
         shops=[s.shop_id for s in shops],
         kinds=KINDS,
+        zones=ZONES,
     )
 
 
@@ -55,6 +58,9 @@ async def seller_save(request: Request) -> Response:
         "bank_details": form.get("bank_details", "").strip()[:1000] or None,
         "email": form.get("email", "").strip()[:254] or None,
         "phone": form.get("phone", "").strip()[:32] or None,
+        # left empty: the seller keeps its own (services.sellers.put)
+        "series": form.get("series", "").strip().upper()[:10] or None,
+        "time_zone": form.get("time_zone", "").strip()[:64] or None,
     }
     try:
         await sellers.put(_rt(request), me.principal, key, fields)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kassa.api.deps import CurrentAdmin, RuntimeDep
 from kassa.api.problems import PROBLEM_RESPONSES
+from kassa.domain.documents import SERIES
 from kassa.services import sellers
 from kassa.services.schemas import SellerOut
 
@@ -25,6 +26,19 @@ class SellerIn(BaseModel):
     bank_details: str | None = Field(default=None, max_length=1000)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
+    series: str | None = Field(
+        default=None,
+        pattern=SERIES.pattern,
+        description="its code in its invoice and credit note numbers (INV-ACME-2026-000042): "
+        "fixed once set; left out, a shop's seller gets one made from the shop's id",
+    )
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="an IANA time zone: its documents' dates, and the year its numbering "
+        "restarts in; left out, the seller keeps its own (a new one: UTC)",
+        examples=["Asia/Tashkent"],
+    )
 
 
 def _key(key: str) -> str:
@@ -47,6 +61,6 @@ async def put_seller(
     principal: CurrentAdmin,
 ) -> SellerOut:
     """`default` is the seller of every shop without details of its own; a shop's id sets
-    that shop's."""
+    that shop's. Documents already issued keep the seller they were issued with."""
     seller = await sellers.put(rt, principal, _key(key), body.model_dump())
     return SellerOut.model_validate(seller).model_copy(update={"key": key})

@@ -270,26 +270,11 @@ class PromoCode(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     tariff_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every tariff
     max_redemptions: Mapped[int | None] = mapped_column(Integer)
-    max_per_customer: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     redeemed: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     applies_to: Mapped[str] = mapped_column(String(20), default="first_period")  # | every_period
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class PromoRedemption(Base):
-    """One customer's use of a promo code, taken with its payment and released with it (the
-    payment failed, was cancelled or expired): `max_per_customer` counts the live ones."""
-
-    __tablename__ = "promo_redemptions"
-    __table_args__ = (Index("ix_promo_redemptions_code_owner", "code", "owner", "released_at"),)
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    code: Mapped[str] = mapped_column(ForeignKey("promo_codes.code"))
-    owner: Mapped[str] = mapped_column(String(250))  # customers.owner_of: a user or an org
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SandboxClock(Base):
@@ -318,19 +303,23 @@ class WalletEntry(Base):
 
 
 class InvoiceCounter(Base):
-    """The last invoice number issued per year, locked to keep numbering gap-free."""
+    """The last invoice number a seller issued in a year (its own), locked to keep its
+    numbering gap-free. `seller_key` is a Seller's key ("" the default seller)."""
 
     __tablename__ = "invoice_counters"
 
+    seller_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class CreditNoteCounter(Base):
-    """Credit notes are numbered in their own gap-free series per year, as invoices are."""
+    """Credit notes are numbered in their own gap-free series per seller and year, as
+    invoices are."""
 
     __tablename__ = "credit_note_counters"
 
+    seller_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(BigInteger, default=0)
 
@@ -350,6 +339,9 @@ class CreditNote(Base):
     refunded_total: Mapped[int] = mapped_column(BigInteger)  # the payment's, after this one
     currency: Mapped[str] = mapped_column(String(3))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seller_key: Mapped[str] = mapped_column(String(100), default="")  # its invoice's seller
+    # seller, buyer, lines and totals as issued (kassa.domain.documents.snapshot)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Seller(Base):
@@ -357,6 +349,7 @@ class Seller(Base):
     every payment whose shop has none of its own."""
 
     __tablename__ = "sellers"
+    __table_args__ = (Index("ux_sellers_series", "series", unique=True),)
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(300))
@@ -367,6 +360,11 @@ class Seller(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # its code in its documents' numbers (INV-ACME-2026-000042), fixed once set; None only
+    # for the default seller, whose numbers have none (INV-2026-000042)
+    series: Mapped[str | None] = mapped_column(String(10))
+    # an IANA name: its documents' dates, and the year its series restarts in
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class Invoice(Base):
@@ -382,6 +380,9 @@ class Invoice(Base):
     description: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seller_key: Mapped[str] = mapped_column(String(100), default="")  # whose series
+    # seller, buyer, lines and totals as issued (kassa.domain.documents.snapshot)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class AuditRecord(Base):

@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kassa.domain.fiscal import Line, refunded_part
+from kassa.domain.documents import DEFAULT_TIME_ZONE, totals, zone
+from kassa.domain.fiscal import Line
 from kassa.domain.language import STATES_RU, translate
 from kassa.domain.money import format_amount
 
@@ -64,6 +65,8 @@ class Document:
     credit_notes: list[CreditNoteRef] = field(default_factory=list)
     corrects: str | None = None
     language: str = "en"
+    time_zone: str = DEFAULT_TIME_ZONE  # the seller's: every date is printed in it
+    totals: dict[str, int] | None = None  # as issued; None: summed from the lines
 
     def word(self, english: str) -> str:
         """A label in the document's language."""
@@ -117,7 +120,7 @@ def render(doc: Document) -> bytes:
     out.font(18)
     out.cell(0, f"{w(doc.title)} {doc.number}", nl=True, height=10)
     out.font(9)
-    out.cell(0, f"{w('Issued')} {doc.issued_at:%Y-%m-%d %H:%M} UTC", nl=True)
+    out.cell(0, f"{w('Issued')} {dated(doc.issued_at, doc.time_zone)}", nl=True)
     if doc.corrects:
         out.cell(0, f"{w('Corrects invoice')} {doc.corrects}", nl=True)
     pdf.ln(3)
@@ -167,16 +170,13 @@ def render(doc: Document) -> bytes:
             out.cell(0, "    " + codes, nl=True, height=4)
             out.font(9)
 
-    gross = sum(line.gross for line in doc.lines)
-    discount = sum(line.discount for line in doc.lines)
-    total = sum(line.total for line in doc.lines)
-    vat = sum(line.vat_amount() for line in doc.lines)
+    sums = doc.totals or totals(doc.lines)
     pdf.ln(2)
-    rows = [("Subtotal", format_amount(gross, currency))]
-    if discount:
-        rows.append(("Discount", format_amount(-discount, currency)))
-    rows.append(("Total", format_amount(total, currency)))
-    rows.append(("of which VAT", format_amount(vat, currency)))
+    rows = [("Subtotal", format_amount(sums["subtotal"], currency))]
+    if sums["discount"]:
+        rows.append(("Discount", format_amount(-sums["discount"], currency)))
+    rows.append(("Total", format_amount(sums["total"], currency)))
+    rows.append(("of which VAT", format_amount(sums["vat"], currency)))
     for label, value in rows:
         pdf.set_x(110)
         out.font(11 if label == "Total" else 9)
@@ -189,7 +189,8 @@ def render(doc: Document) -> bytes:
         out.cell(0, w("Credit notes"), nl=True)
         for note in doc.credit_notes:
             amount = format_amount(-note.amount, currency)
-            out.cell(0, f"{note.number}  {note.issued_at:%Y-%m-%d}  {amount}", nl=True)
+            day = f"{note.issued_at.astimezone(zone(doc.time_zone)):%Y-%m-%d}"
+            out.cell(0, f"{note.number}  {day}  {amount}", nl=True)
     for receipt in doc.fiscal:
         _fiscal_receipt(out, receipt, doc)
     return bytes(pdf.output())
@@ -217,13 +218,9 @@ def _fiscal_receipt(out: _Pdf, receipt: dict[str, Any], doc: Document) -> None:
     pdf.image(image, w=28)
 
 
-def credit_lines(lines: list[Line], amount: int) -> list[Line]:
-    """A credit note's lines: the refund spread over the invoice's lines."""
-    return [
-        Line(line.title, 1, part, 0, line.fiscal)
-        for line, part in refunded_part(lines, amount)
-        if part
-    ]
+def dated(at: datetime, time_zone: str) -> str:
+    """A moment as a document prints it: in its seller's time zone, named."""
+    return f"{at.astimezone(zone(time_zone)):%Y-%m-%d %H:%M} {time_zone}"
 
 
 def status_of(status: str, language: str = "en") -> str:

@@ -1,27 +1,22 @@
-"""Invoices and credit notes as their owners and operators read them: lists, one, PDFs."""
+"""Invoices and credit notes as their owners and operators read them: lists, one, PDFs
+printed from what each was issued with (kassa.services.documents)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
-from kassa.db.models import CreditNote, Invoice, Payment, Seller
+from kassa.db.models import CreditNote, Invoice
 from kassa.domain.errors import NotFound
 from kassa.domain.fiscal import lines_of
 from kassa.domain.language import translate
 from kassa.domain.money import format_amount
-from kassa.services import fiscal_receipts, sellers
-from kassa.services.invoice_pdf import (
-    RU,
-    CreditNoteRef,
-    Document,
-    Party,
-    credit_lines,
-    render,
-    status_of,
-)
+from kassa.services import fiscal_receipts
+from kassa.services.invoice_pdf import RU, CreditNoteRef, Document, Party, dated, render, status_of
 from kassa.services.pagination import PageParams, paginate
 
 
@@ -50,34 +45,35 @@ async def get_invoice(rt: Runtime, principal: Principal, invoice_id: str) -> Inv
 async def invoice_pdf(
     rt: Runtime, principal: Principal, invoice_id: str, language: str = "en"
 ) -> tuple[str, bytes]:
-    """The invoice's number and its PDF, in `language` (en, ru)."""
+    """The invoice's number and its PDF, in `language` (en, ru): the seller, buyer, lines
+    and totals it was issued with; its status, credit notes and fiscal receipts as now."""
     invoice = await get_invoice(rt, principal, invoice_id)
     async with rt.db.transaction() as session:
-        payment = await session.get(Payment, invoice.payment_id)
-        assert payment is not None
-        seller = await sellers.for_shop(session, payment.shop_id, rt.settings.invoice_seller)
         notes = await _credit_notes(session, invoice.id)
-        receipts = await fiscal_receipts.of_payment(session, payment.id)
-    via = translate(RU, "via", language)
+        receipts = await fiscal_receipts.of_payment(session, invoice.payment_id)
+    kept = invoice.snapshot
+    time_zone = kept["seller"]["time_zone"]
     facts = [
         ("Status", status_of(invoice.status, language)),
-        ("Paid", f"{invoice.paid_at:%Y-%m-%d %H:%M} UTC" if invoice.paid_at else "-"),
-        ("Payment", f"{payment.id} {via} {payment.provider}"),
+        ("Paid", dated(invoice.paid_at, time_zone) if invoice.paid_at else "-"),
+        ("Payment", _paid_through(kept["payment"], language)),
     ]
-    if payment.promo_code:
-        facts.append(("Promo code", payment.promo_code))
+    if kept["payment"].get("promo_code"):
+        facts.append(("Promo code", kept["payment"]["promo_code"]))
     document = Document(
         title="Invoice",
         number=invoice.number,
         issued_at=invoice.issued_at,
         currency=invoice.currency,
-        seller=_party(seller, language),
-        buyer=_buyer(payment, language),
-        lines=lines_of(payment.items, payment.amount, payment.description),
+        seller=_party(kept["seller"], rt.settings.invoice_seller, language),
+        buyer=_buyer(kept["buyer"], language),
+        lines=lines_of(kept["lines"], invoice.amount, None),
         facts=facts,
         fiscal=receipts,
         credit_notes=[CreditNoteRef(n.number, n.issued_at, n.amount) for n in notes],
         language=language,
+        time_zone=time_zone,
+        totals=kept["totals"],
     )
     return invoice.number, render(document)
 
@@ -98,7 +94,8 @@ async def list_credit_notes(rt: Runtime, principal: Principal, invoice_id: str) 
 async def credit_note_pdf(
     rt: Runtime, principal: Principal, credit_note_id: str, language: str = "en"
 ) -> tuple[str, bytes]:
-    """A credit note: the refunded amount spread over the invoice's lines, in `language`."""
+    """A credit note as issued: the refunded amount spread over the invoice's lines, in
+    `language`."""
     async with rt.db.transaction() as session:
         note = await session.get(CreditNote, credit_note_id)
         invoice = await session.get(Invoice, note.invoice_id) if note else None
@@ -106,49 +103,53 @@ async def credit_note_pdf(
             raise NotFound("credit note not found")
         if not (principal.is_privileged or invoice.user_id == principal.subject):
             raise NotFound("credit note not found")
-        payment = await session.get(Payment, note.payment_id)
-        assert payment is not None
-        seller = await sellers.for_shop(session, payment.shop_id, rt.settings.invoice_seller)
         receipts = [
             r
-            for r in await fiscal_receipts.of_payment(session, payment.id)
+            for r in await fiscal_receipts.of_payment(session, note.payment_id)
             if r["kind"] == "refund"
         ]
-    lines = lines_of(payment.items, payment.amount, payment.description)
+    kept = note.snapshot
     document = Document(
         title="Credit note",
         number=note.number,
         issued_at=note.issued_at,
         currency=note.currency,
-        seller=_party(seller, language),
-        buyer=_buyer(payment, language),
-        lines=credit_lines(lines, note.amount),
+        seller=_party(kept["seller"], rt.settings.invoice_seller, language),
+        buyer=_buyer(kept["buyer"], language),
+        lines=lines_of(kept["lines"], note.amount, None),
         facts=[
             ("Refunded", format_amount(note.amount, note.currency)),
-            ("Payment", f"{payment.id} {translate(RU, 'via', language)} {payment.provider}"),
+            ("Payment", _paid_through(kept["payment"], language)),
         ],
         fiscal=receipts,
         corrects=invoice.number,
         language=language,
+        time_zone=kept["seller"]["time_zone"],
+        totals=kept["totals"],
     )
     return note.number, render(document)
 
 
-def _party(seller: Seller, language: str) -> Party:
-    details = [seller.address or ""]
-    if seller.tax_id:
-        kind = seller.tax_id_kind or translate(RU, "Tax id", language)
-        details.append(f"{kind} {seller.tax_id}")
-    details += [seller.bank_details or "", seller.email or "", seller.phone or ""]
-    return Party(seller.legal_name, tuple(d for d in details if d))
+def _paid_through(payment: dict[str, Any], language: str) -> str:
+    return f"{payment['id']} {translate(RU, 'via', language)} {payment['provider']}"
 
 
-def _buyer(payment: Payment, language: str) -> Party:
+def _party(seller: dict[str, Any], fallback_name: str, language: str) -> Party:
+    """The seller as kept; one kept while none was set is INVOICE_SELLER's name alone."""
+    details = [seller.get("address") or ""]
+    if seller.get("tax_id"):
+        kind = seller.get("tax_id_kind") or translate(RU, "Tax id", language)
+        details.append(f"{kind} {seller['tax_id']}")
+    details += [seller.get(name) or "" for name in ("bank_details", "email", "phone")]
+    return Party(seller.get("legal_name") or fallback_name, tuple(d for d in details if d))
+
+
+def _buyer(buyer: dict[str, Any], language: str) -> Party:
     def word(english: str) -> str:
         return translate(RU, english, language)
 
-    organisation = payment.organization_id
-    name = f"{word('Organisation')} {organisation}" if organisation else payment.user_id
-    details = [f"{word('Customer')} {payment.user_id}"] if organisation else []
-    details += [c for c in (payment.email, payment.phone) if c]
+    organisation = buyer.get("organization_id")
+    name = f"{word('Organisation')} {organisation}" if organisation else buyer["user_id"]
+    details = [f"{word('Customer')} {buyer['user_id']}"] if organisation else []
+    details += [c for c in (buyer.get("email"), buyer.get("phone")) if c]
     return Party(name, tuple(details))

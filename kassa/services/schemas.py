@@ -248,7 +248,6 @@ class PromoCodeOut(Out):
     currency: str | None
     tariff_ids: list[str]
     max_redemptions: int | None
-    max_per_customer: int | None  # purchases one customer may hold with it; None: any
     redeemed: int
     expires_at: datetime | None
     applies_to: str
@@ -288,6 +287,8 @@ class SellerOut(Out):
     bank_details: str | None
     email: str | None
     phone: str | None
+    series: str | None  # its code in its documents' numbers; the default seller may have none
+    time_zone: str  # an IANA name: its documents' dates and the year its numbering restarts
 
 
 class AuditRecordOut(Out):

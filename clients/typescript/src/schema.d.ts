@@ -104,7 +104,7 @@ export interface paths {
         /**
          * Put Seller
          * @description `default` is the seller of every shop without details of its own; a shop's id sets
-         *     that shop's.
+         *     that shop's. Documents already issued keep the seller they were issued with.
          */
         put: operations["put_seller_api_v1_admin_sellers__key__put"];
         post?: never;
@@ -1588,12 +1588,23 @@ export interface components {
             /** Phone */
             phone?: string | null;
             /**
+             * Series
+             * @description its code in its invoice and credit note numbers (INV-ACME-2026-000042): fixed once set; left out, a shop's seller gets one made from the shop's id
+             */
+            series?: string | null;
+            /**
              * Tax Id
              * @description INN, STIR or BIN
              */
             tax_id?: string | null;
             /** Tax Id Kind */
             tax_id_kind?: ("INN" | "STIR" | "BIN") | null;
+            /**
+             * Time Zone
+             * @description an IANA time zone: its documents' dates, and the year its numbering restarts in; left out, the seller keeps its own (a new one: UTC)
+             * @example Asia/Tashkent
+             */
+            time_zone?: string | null;
         };
         /** SellerOut */
         SellerOut: {
@@ -1609,10 +1620,14 @@ export interface components {
             legal_name: string;
             /** Phone */
             phone: string | null;
+            /** Series */
+            series: string | null;
             /** Tax Id */
             tax_id: string | null;
             /** Tax Id Kind */
             tax_id_kind: string | null;
+            /** Time Zone */
+            time_zone: string;
         };
         /** StatisticsOut */
         StatisticsOut: {
