@@ -63,6 +63,11 @@ RU: dict[str, str] = {
     "All tariffs": "Все тарифы", "Its subscriptions": "Его подписки",
     "percent off": "скидка в процентах", "amount off": "скидка суммой",
     "Currency (amount off)": "Валюта (для суммы)", "No promo codes.": "Промокодов нет.",
+    "Per customer": "На клиента",
+    "Per customer: the purchases one customer may hold with the code; left empty, 1 for a "
+    "first-period code and any number for an every-period one.": "На клиента: сколько покупок "
+    "с кодом может быть у одного клиента; если пусто, 1 для кода на первый период и без "
+    "ограничений для кода на каждый период.",
     "20 or 5 000,00": "20 или 5 000,00",
     "Percent off is a whole number; an amount off is typed in its currency, as prices are "
     "(5 000,00 UZS).": "Скидка в процентах: целое число; скидка суммой: в её валюте, как цены "
@@ -117,6 +122,7 @@ RU: dict[str, str] = {
     "Percent off is a whole number from 1 to 100.": "Скидка в процентах: целое число от 1 до 100.",
     "An amount off is more than zero.": "Скидка суммой должна быть больше нуля.",
     "The limit is a whole number.": "Лимит: целое число.",
+    "The limit per customer is a whole number from 1.": "Лимит на клиента: целое число от 1.",
     "The expiry is a date, YYYY-MM-DD.": "Срок: дата в виде ГГГГ-ММ-ДД.",
     "An amount off needs its currency.": "Для скидки суммой нужна валюта.",
     "Promo code {code} created.": "Промокод {code} создан.",

@@ -270,11 +270,26 @@ class PromoCode(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     tariff_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every tariff
     max_redemptions: Mapped[int | None] = mapped_column(Integer)
+    max_per_customer: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     redeemed: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     applies_to: Mapped[str] = mapped_column(String(20), default="first_period")  # | every_period
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PromoRedemption(Base):
+    """One customer's use of a promo code, taken with its payment and released with it (the
+    payment failed, was cancelled or expired): `max_per_customer` counts the live ones."""
+
+    __tablename__ = "promo_redemptions"
+    __table_args__ = (Index("ix_promo_redemptions_code_owner", "code", "owner", "released_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(ForeignKey("promo_codes.code"))
+    owner: Mapped[str] = mapped_column(String(250))  # customers.owner_of: a user or an org
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SandboxClock(Base):

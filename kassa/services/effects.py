@@ -21,7 +21,9 @@ from kassa.db.models import (
     WalletEntry,
 )
 from kassa.domain.states import PaymentStatus
+from kassa.providers.plugins import state_graph
 from kassa.services import billing, documents, outbox, promo_codes
+from kassa.services.customers import owner_of
 
 
 async def on_succeeded(
@@ -34,12 +36,21 @@ async def on_succeeded(
     await documents.issue_invoice(session, payment, paid_at)
 
 
-async def on_unpaid(session: AsyncSession, payment: Payment) -> None:
-    """The payment failed or was cancelled: a promo code it held is given back, and a
-    renewal it was makes its subscription past due."""
-    if payment.promo_code:
-        await promo_codes.release(session, payment.promo_code)
-    if payment.billing_period is not None:
+async def on_unpaid(session: AsyncSession, payment: Payment, previous: PaymentStatus) -> None:
+    """The payment failed or was cancelled (from `previous`). A renewal it was makes its
+    subscription past due, once; a promo code it held is given back once it can no longer
+    be paid: a failed payment its provider may still complete (Stripe's declined intent)
+    keeps its code until it is cancelled, so a late success never holds a code given away."""
+    graph = state_graph(payment.provider)
+    if (
+        payment.promo_code
+        and graph.is_open(previous)
+        and not graph.is_open(PaymentStatus(payment.status))
+    ):
+        payer = owner_of(payment.user_id, payment.organization_id)
+        await promo_codes.release(session, payment.promo_code, payer)
+    first = previous not in (PaymentStatus.FAILED, PaymentStatus.CANCELLED)
+    if payment.billing_period is not None and first:
         await billing.on_renewal_failed(session, payment)
 
 

@@ -248,6 +248,7 @@ class PromoCodeOut(Out):
     currency: str | None
     tariff_ids: list[str]
     max_redemptions: int | None
+    max_per_customer: int | None  # purchases one customer may hold with it; None: any
     redeemed: int
     expires_at: datetime | None
     applies_to: str
