@@ -445,6 +445,7 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
         fiscal=trail.fiscal,
         invoice=trail.invoice,
         tariff=trail.tariff,
+        credit_notes=trail.credit_notes,
         cabinet=_cabinet_refunds(payment),
         sandbox=_rt(request).settings.is_sandbox,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from kassa.domain.states import PaymentStatus
 
@@ -23,13 +23,29 @@ class SavedMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class SeenRefund:
+    """One refund as its provider reports it, whoever started it (kassa, or an operator in
+    the provider's cabinet or dashboard): the provider's id for it (None where it gives
+    none), its amount in minor units, and where it stands there. `kassa_refund_id` names
+    the Refund kassa reserved when kassa itself asked for it; `needs_receipt`: the
+    provider registered no fiscal receipt for it though the shop sends them."""
+
+    provider_refund_id: str | None
+    amount: int
+    status: Literal["succeeded", "pending", "failed"] = "succeeded"
+    kassa_refund_id: str | None = None
+    needs_receipt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderUpdate:
     """One observation of a payment at its provider.
 
     `event_id` identifies the signal for deduplication (a webhook id, or a stable digest
     of a polled state); `payment_id` is kassa's id, `provider_payment_id` the provider's,
     one of them at least. `amount`/`currency` are what the provider saw paid and are
-    checked against the payment; `refunded_amount` is the provider's cumulative total.
+    checked against the payment; `refunded_amount` is the provider's cumulative total;
+    `refunds` the refunds it names (each recorded once, matched by the provider's id).
     """
 
     provider: str
@@ -50,6 +66,7 @@ class ProviderUpdate:
     # the method this payment was made with, kept by the provider for later charges
     # (saved only when the payment asked for it: `save_payment_method`)
     saved_method: SavedMethod | None = None
+    refunds: tuple[SeenRefund, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.payment_id and not self.provider_payment_id:

@@ -207,6 +207,18 @@ class MethodDetails(Protocol):
 
 
 @runtime_checkable
+class RefundReceipts(Protocol):
+    """Providers that register the shop's fiscal receipts (YooKassa's 54-FZ receipts): a
+    refund made without one (in the provider's cabinet) is given the receipt kassa sends
+    with its own refunds. Answers the receipt as the provider registered it: `receipt_id`,
+    `status`, and where known `date`, `terminal_id`, `fiscal_sign`."""
+
+    async def refund_receipt(
+        self, request: PaymentRequest, provider_refund_id: str, amount: int
+    ) -> dict[str, Any]: ...
+
+
+@runtime_checkable
 class PaymentProvider(Protocol):
     name: str
     currencies: frozenset[str] | None  # None: any currency the provider accepts

@@ -48,6 +48,11 @@ class StatusChange(BaseModel):
     status: str = Field(min_length=1, max_length=60)
 
 
+class CabinetRefund(BaseModel):
+    externalId: str = Field(min_length=1, max_length=40)  # the gateway's name for it
+    amount: str | None = Field(default=None, max_length=20)  # whole tenge; default the rest
+
+
 def build(ctx: EmulatorContext) -> FastAPI:
     state = KaspiSandboxState()
     app = new_emulator("kaspi", state.faults)
@@ -138,6 +143,21 @@ def build(ctx: EmulatorContext) -> FastAPI:
                 }
             ),
         )
+
+    @app.post("/_cabinet/refund")
+    async def cabinet_refund(body: CabinetRefund) -> JSONResponse:
+        """Sandbox control (not the gateway's API): a refund the merchant makes in Kaspi
+        Pay itself, outside kassa. Nothing is pushed (the gateway pushes nothing); the
+        purchase's status shows it in `refundedAmount`, as after the gateway's /refund/."""
+        payment = state.payments.get(body.externalId)
+        if payment is None or payment["status"] != "Processed":
+            return JSONResponse({"error": "not refundable"}, status_code=400)
+        left = payment["amount"] - payment["refunded"]
+        amount = tenge(body.amount) if body.amount else left
+        if amount is None or amount > left:
+            return JSONResponse({"error": "refund amount exceeds what is left"}, status_code=400)
+        payment["refunded"] += amount
+        return JSONResponse({"externalId": body.externalId, "refundedAmount": f"{amount:.2f}"})
 
     @app.put("/_payments/{external_id}")
     async def set_status(external_id: str, change: StatusChange) -> JSONResponse:

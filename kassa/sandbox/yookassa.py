@@ -103,6 +103,7 @@ def _receipt_problem(receipt: Any, amount: Decimal) -> bool:
 class YooKassaSandboxState:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    receipts: dict[str, dict[str, Any]] = field(default_factory=dict)  # POST /v3/receipts
     # payment methods saved for autopayments: the `payment_method` object of the payment
     # that saved them, and whether charges with them are declined (sandbox control)
     methods: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -459,21 +460,158 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return keep(
                 request, body, _error(400, "invalid_request", RECEIPT_REFUSED, "receipt"), None
             )
+        made = give_back(payment, amount, receipt is not None)
+        if isinstance(made, JSONResponse):
+            return keep(request, body, made, None)
+        later(state.tasks, notify("refund.succeeded", dict(made)))
+        return keep(request, body, JSONResponse(made), failure)
+
+    def give_back(
+        payment: dict[str, Any], amount: tuple[Decimal, str], with_receipt: bool
+    ) -> dict[str, Any] | JSONResponse:
+        """A refund of the payment, from the API or the cabinet: its `refunded_amount`
+        grows (the caller sends YooKassa's `refund.succeeded` notification with the refund
+        object, https://yookassa.ru/developers/using-api/webhooks). `receipt_registration` is set
+        when a receipt is registered with it: one sent with the refund, or YooKassa's own
+        for a full refund in a shop with receipts on
+        (https://yookassa.ru/developers/payment-acceptance/scenario-extensions/54fz/refunds)."""
+        paid = Decimal(payment["amount"]["value"])
         refunded = Decimal((payment.get("refunded_amount") or {}).get("value", "0"))
-        if refunded + amount[0] > Decimal(payment["amount"]["value"]):
-            return keep(
-                request, body, _error(400, "invalid_request", "Refund exceeds the payment"), None
-            )
+        if amount[0] <= 0 or amount[1] != payment["amount"]["currency"]:
+            return _error(400, "invalid_request", "Invalid amount", "amount")
+        if refunded + amount[0] > paid:
+            return _error(400, "invalid_request", "Refund exceeds the payment")
         payment["refunded_amount"] = {"value": f"{refunded + amount[0]:.2f}", "currency": amount[1]}
         rid = str(uuid.uuid4())
-        state.refunds[rid] = {
+        refund: dict[str, Any] = {
             "id": rid,
             "payment_id": payment["id"],
             "status": "succeeded",
             "created_at": _now(),
             "amount": {"value": f"{amount[0]:.2f}", "currency": amount[1]},
         }
-        return keep(request, body, JSONResponse(state.refunds[rid]), failure)
+        whole = refunded == 0 and amount[0] == paid
+        if with_receipt or (state.receipts_required and whole):
+            refund["receipt_registration"] = "succeeded"
+        state.refunds[rid] = refund
+        return refund
+
+    @app.get("/v3/refunds/{rid}")
+    async def read_refund(request: Request, rid: str) -> JSONResponse:
+        _, denied, failure = await gate(request)
+        if denied:
+            return denied
+        refund = state.refunds.get(rid)
+        if refund is None:
+            return _error(404, "not_found", "Refund not found")
+        if failure:
+            return _error(failure, "internal_server_error", "Internal server error")
+        return JSONResponse(refund)
+
+    @app.get("/v3/refunds")
+    async def list_refunds(request: Request) -> JSONResponse:
+        """YooKassa's refund list ("Список возвратов",
+        https://yookassa.ru/developers/api#get_refunds_list): newest
+        first, `limit` (1-100, default 10) a page, `next_cursor` to the next; filtered by
+        `payment_id` and `status`."""
+        _, denied, failure = await gate(request)
+        if denied:
+            return denied
+        query = request.query_params
+        try:
+            limit = int(query.get("limit", "10"))
+            start = int(query.get("cursor") or 0)
+        except ValueError:
+            return _error(400, "invalid_request", "Invalid list parameters")
+        if not 1 <= limit <= 100 or start < 0:
+            return _error(400, "invalid_request", "Invalid limit", "limit")
+        found = [
+            r
+            for r in reversed(state.refunds.values())
+            if query.get("payment_id") in (None, r["payment_id"])
+            and query.get("status") in (None, r["status"])
+        ]
+        body: dict[str, Any] = {"type": "list", "items": found[start : start + limit]}
+        if start + limit < len(found):
+            body["next_cursor"] = str(start + limit)
+        if failure:
+            return _error(failure, "internal_server_error", "Internal server error")
+        return JSONResponse(body)
+
+    @app.post("/v3/receipts")
+    async def create_receipt(request: Request) -> JSONResponse:
+        """A receipt made apart from its payment or refund ("Создание чека",
+        https://yookassa.ru/developers/api#create_receipt): `type` payment or refund, the
+        payment's or refund's id, `send`, the customer's e-mail or phone, items as in any
+        receipt, and `settlements` adding up to the items. Registered at once here."""
+        body, denied, failure = await gate(request)
+        if denied:
+            return denied
+        if (seen := replay(request, body)) is not None:
+            return seen
+        kind = body.get("type")
+        refund = state.refunds.get(str(body.get("refund_id"))) if kind == "refund" else None
+        payment = state.payments.get(str(body.get("payment_id"))) if kind == "payment" else None
+        if refund is None and payment is None:
+            unknown = "Receipt's payment or refund not found"
+            return keep(request, body, _error(400, "invalid_request", unknown, "type"), None)
+        settled = body.get("settlements")
+        parts = [money((p or {}).get("amount")) for p in settled or [None]]
+        if (
+            not isinstance(settled, list)
+            or not isinstance(body.get("send"), bool)
+            or any(part is None for part in parts)
+            or _receipt_problem(body, sum((part[0] for part in parts if part), Decimal(0)))
+        ):
+            return keep(request, body, _error(400, "invalid_request", RECEIPT_REFUSED), None)
+        named = (
+            {"refund_id": refund["id"]}
+            if refund is not None
+            else {"payment_id": str(body.get("payment_id"))}
+        )
+        rid = f"rt-{uuid.uuid4()}"
+        receipt = {
+            "id": rid,
+            "type": kind,
+            **named,
+            "status": "succeeded",
+            "fiscal_document_number": str(uuid.uuid4().int % 10**5),
+            "fiscal_storage_number": "9288000100115785",
+            "fiscal_attribute": str(uuid.uuid4().int % 10**10),
+            "registered_at": _now(),
+            "fiscal_provider_id": "fd9e9ab0-0000-0000-0000-000000000000",
+            "items": body["items"],
+            "settlements": settled,
+        }
+        state.receipts[rid] = {**receipt, "_customer": body.get("customer")}
+        return keep(request, body, JSONResponse(receipt), failure)
+
+    @app.get("/_receipts")
+    async def receipts_made() -> dict[str, Any]:
+        """Sandbox view (not YooKassa's API): the receipts made apart from their payments,
+        with the customer each was sent to (`_customer`)."""
+        return {"receipts": list(state.receipts.values())}
+
+    @app.post("/_cabinet/refund")
+    async def cabinet_refund(request: Request) -> JSONResponse:
+        """Sandbox control (not YooKassa's API): a refund an operator makes in YooKassa's
+        cabinet — `{"payment_id", "amount"?}` (a decimal string; default: what is left).
+        YooKassa notifies it as any refund; a partial one there carries no receipt."""
+        body = await request.json()
+        payment = state.payments.get(str(body.get("payment_id")))
+        if payment is None or payment["status"] != "succeeded":
+            return JSONResponse({"error": "not refundable"}, status_code=400)
+        paid = Decimal(payment["amount"]["value"])
+        refunded = Decimal((payment.get("refunded_amount") or {}).get("value", "0"))
+        try:
+            value = Decimal(str(body["amount"])) if body.get("amount") else paid - refunded
+        except InvalidOperation:
+            return JSONResponse({"error": "bad amount"}, status_code=400)
+        made = give_back(payment, (value, payment["amount"]["currency"]), False)
+        if isinstance(made, JSONResponse):
+            return made
+        await notify("refund.succeeded", dict(made))  # answered once kassa was told
+        return JSONResponse(made)
 
     def page(request: Request, payment: dict[str, Any], result: str | None = None) -> HTMLResponse:
         return checkout_page(

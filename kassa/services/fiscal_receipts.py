@@ -1,5 +1,7 @@
 """Fiscal receipts the providers made for a payment (Payme's SetFiscalData, kept on its
-provider transactions): the receipt's number, date and the tax office's check link (QR)."""
+provider transactions; the 54-FZ receipt kassa had YooKassa register for a refund made in
+its cabinet, kept on the Refund): the receipt's number, date and the tax office's check
+link (QR)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
-from kassa.db.models import Payment, ProviderTransaction
+from kassa.db.models import Payment, ProviderTransaction, Refund
 from kassa.services import access
 
 KINDS = (("fiscal_perform", "sale"), ("fiscal_cancel", "refund"))
@@ -38,6 +40,22 @@ async def of_payment(session: AsyncSession, payment_id: str) -> list[dict[str, A
                         "qr_code_url": fiscal.get("qr_code_url"),
                     }
                 )
+    refunds = await session.execute(
+        select(Refund.receipt).where(Refund.payment_id == payment_id).order_by(Refund.created_at)
+    )
+    for (receipt,) in refunds:
+        if isinstance(receipt, dict) and receipt.get("status") in ("pending", "succeeded"):
+            found.append(
+                {
+                    "provider": receipt.get("provider"),
+                    "kind": "refund",
+                    "receipt_id": str(receipt.get("receipt_id", "")),
+                    "date": receipt.get("date"),
+                    "terminal_id": receipt.get("terminal_id"),
+                    "fiscal_sign": receipt.get("fiscal_sign"),
+                    "qr_code_url": None,
+                }
+            )
     return found
 
 

@@ -50,7 +50,7 @@ from kassa.domain.inverted import (
     TxState,
 )
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
-from kassa.domain.updates import ProviderUpdate
+from kassa.domain.updates import ProviderUpdate, SeenRefund
 from kassa.providers.plugins import state_graph
 from kassa.services.compare_and_set import compare_and_set
 from kassa.services.context import Actor
@@ -418,7 +418,11 @@ class _Engine:
         state = TxState.CANCELLED_AFTER_COMPLETE if completed else TxState.CANCELLED
         assign(self.session, tx, state=state, reason=reason, cancel_time=now_ms())
         if completed:
-            await self._move(payment, tx, PaymentStatus.REFUNDED, refunded_amount=tx.amount)
+            # the whole transaction given back (Payme's CancelTransaction after Perform, as
+            # its cabinet's refund sends it): a Refund the provider's transaction id names
+            refund = SeenRefund(provider_refund_id=tx.provider_tx_id, amount=tx.amount)
+            await self._move(payment, tx, PaymentStatus.REFUNDED, refunded_amount=tx.amount,
+                             refunds=(refund,))  # fmt: skip
         else:
             await self._move(
                 payment,

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from kassa.core.runtime import Runtime
 from kassa.db.models import (
     AuditRecord,
+    CreditNote,
     Invoice,
     Payment,
     PaymentMethod,
@@ -33,6 +34,7 @@ class PaymentTrail:
     fiscal: list[dict[str, Any]] = field(default_factory=list)  # the provider's receipts
     invoice: Invoice | None = None
     tariff: Tariff | None = None
+    credit_notes: dict[str, str] = field(default_factory=dict)  # id → number
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +107,17 @@ async def payment_trail(rt: Runtime, payment_id: str) -> PaymentTrail | None:
         receipts = await fiscal_receipts.of_payment(session, found.id)
         invoice = await session.scalar(select(Invoice).where(Invoice.payment_id == found.id))
         tariff = await session.get(Tariff, found.tariff_id) if found.tariff_id else None
+        notes = await session.execute(
+            select(CreditNote.id, CreditNote.number).where(CreditNote.payment_id == found.id)
+        )
         return PaymentTrail(
-            found, list(events.scalars()), list(refunds.scalars()), receipts, invoice, tariff
+            found,
+            list(events.scalars()),
+            list(refunds.scalars()),
+            receipts,
+            invoice,
+            tariff,
+            credit_notes={note_id: number for note_id, number in notes},
         )
 
 

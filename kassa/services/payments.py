@@ -44,7 +44,7 @@ from kassa.providers.base import (
     provides,
 )
 from kassa.providers.plugins import state_graph
-from kassa.services import access, audit, customers, merchants, payment_methods
+from kassa.services import access, audit, customers, merchants, payment_methods, refund_receipts
 from kassa.services.context import Actor
 from kassa.services.idempotency import KeptAnswer
 from kassa.services.pagination import PageParams, paginate
@@ -557,8 +557,9 @@ async def reread(
     """The payment as its provider reports it now, applied; None when the provider pushes
     every change and has nothing to ask. A failed call is recorded and raised as a 502."""
     provider = await provider_for(rt, payment)
+    request = await request_for(rt, payment)
     try:
-        update = await provider.fetch(await request_for(rt, payment))
+        update = await provider.fetch(request)
     except NothingToPoll:
         return None
     except ProviderFailure as exc:
@@ -566,7 +567,10 @@ async def reread(
             rt, payment, exc, actor=actor, operation=operation, what=what
         ) from exc
     async with rt.db.transaction() as session:
-        return await apply_update(session, update, actor=actor, operation=operation)
+        result = await apply_update(session, update, actor=actor, operation=operation)
+    if update.refunds:  # refunds made without their fiscal receipt get one now
+        await refund_receipts.issue_missing(rt, provider, request, update)
+    return result
 
 
 async def find_by_provider_id(

@@ -1,32 +1,25 @@
-"""Refunds: reserve the amount under the payment's lock, ask the provider outside any
-transaction, then record the result through apply_update."""
+"""kassa's own refunds: reserved under the payment's lock, the provider asked outside any
+transaction, its answer recorded through apply_update like any other report of a refund
+(`refund_records`), so a webhook echoing it later finds it and records nothing twice."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.models import Payment, Refund
 from kassa.domain.errors import InvalidState, ProviderError
-from kassa.domain.refunds import RefundTooLarge, choose_refund_amount
+from kassa.domain.refunds import RefundTooLarge
 from kassa.domain.states import REFUNDABLE_STATUSES, PaymentStatus
-from kassa.domain.updates import ProviderUpdate
-from kassa.providers.base import ProviderFailure, RefundNotSupported
-from kassa.services import access, audit
+from kassa.domain.updates import ProviderUpdate, SeenRefund
+from kassa.providers.base import ProviderFailure, ProviderRefund, RefundNotSupported
+from kassa.services import access, audit, refund_records
+from kassa.services.context import Actor
 from kassa.services.pagination import PageParams, paginate
 from kassa.services.payments import actor_of, provider_for, request_for
 from kassa.services.updates import apply_update, lock_payment
-
-
-async def _refund_total(session: AsyncSession, payment_id: str, status: str) -> int:
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.payment_id == payment_id, Refund.status == status
-        )
-    )
-    return int(total or 0)
 
 
 async def create_refund(
@@ -40,65 +33,69 @@ async def create_refund(
         )
         if PaymentStatus(payment.status) not in REFUNDABLE_STATUSES:
             raise InvalidState(f"a {payment.status} payment cannot be refunded")
-        reserved = await _refund_total(session, payment.id, "pending")
         try:
-            chosen = choose_refund_amount(amount, payment.amount, payment.refunded_amount, reserved)
+            refund = await refund_records.reserve(session, payment, amount, reason)
         except RefundTooLarge as exc:
             raise InvalidState(f"refund exceeds what is left: {exc}") from exc
-        refund = Refund(
-            payment_id=payment.id,
-            amount=chosen,
-            currency=payment.currency,
-            status="pending",
-            reason=reason,
-        )
-        session.add(refund)
-        await session.flush()
     provider = await provider_for(rt, payment)
     try:
         result = await provider.refund(
-            await request_for(rt, payment), chosen, idempotency_key=refund.id
+            await request_for(rt, payment), refund.amount, idempotency_key=refund.id
         )
     except ProviderFailure as exc:
         async with rt.db.transaction() as session:
-            row = await session.get(Refund, refund.id)
-            assert row is not None
-            row.status = "failed"
-            row.failure_message = exc.message[:500]
+            await lock_payment(session, payment_id=payment.id)
+            await refund_records.give_up(session, refund.id, exc.message)
             audit.record(
                 session,
                 actor=actor,
                 operation="refund",
                 payment=payment,
-                amount=chosen,
+                amount=refund.amount,
                 status="failed",
                 error_message=exc.message[:500],
+                details={"refund_id": refund.id},
             )
         if isinstance(exc, RefundNotSupported):
             raise InvalidState(exc.message) from exc
         raise ProviderError(f"{payment.provider}: {exc.message}") from exc
-
     async with rt.db.transaction() as session:
-        row = await session.get(Refund, refund.id)
-        assert row is not None
-        row.provider_refund_id = result.provider_refund_id
-        row.status = "succeeded" if result.succeeded else "pending"
-        await session.flush()
-        if result.succeeded:
-            total = await _refund_total(session, payment.id, "succeeded")
-            await apply_update(
-                session,
-                ProviderUpdate(
-                    provider=payment.provider,
-                    event_id=f"refund:{refund.id}",
-                    payment_id=payment.id,
-                    status=PaymentStatus.PARTIALLY_REFUNDED,
-                    refunded_amount=total,
-                ),
-                actor=actor,
-                operation="refund",
-            )
-        return row
+        return await _answered(session, payment.id, refund, result, actor)
+
+
+async def _answered(
+    session: AsyncSession, payment_id: str, refund: Refund, result: ProviderRefund, actor: Actor
+) -> Refund:
+    """The provider's answer, a report of kassa's refund like any other: recorded through
+    apply_update (each refund once: its echo may have been recorded already)."""
+    payment = await lock_payment(session, payment_id=payment_id)
+    assert payment is not None
+    seen = SeenRefund(
+        provider_refund_id=result.provider_refund_id or None,
+        amount=refund.amount,
+        status="succeeded" if result.succeeded else "pending",
+        kassa_refund_id=refund.id,
+    )
+    await apply_update(
+        session,
+        ProviderUpdate(
+            provider=payment.provider,
+            event_id=f"refund:{refund.id}",
+            payment_id=payment.id,
+            status=PaymentStatus.PARTIALLY_REFUNDED,
+            refunds=(seen,),
+        ),
+        actor=actor,
+        operation="refund",
+        locked=payment,
+    )
+    found = await session.get(Refund, refund.id, populate_existing=True)
+    if found is None and seen.provider_refund_id:  # recorded under the provider's id
+        found = await refund_records.by_provider_id(
+            session, payment.provider, seen.provider_refund_id
+        )
+    assert found is not None
+    return found
 
 
 async def list_refunds(

@@ -22,13 +22,13 @@ from kassa.db import driver
 from kassa.db.after_commit import after_commit
 from kassa.db.base import utcnow
 from kassa.db.batch import assign, batch_of
-from kassa.db.models import Payment, ProviderEvent
+from kassa.db.models import Payment, ProviderEvent, Refund
 from kassa.domain.errors import NotFound
-from kassa.domain.refunds import status_after_refunds
+from kassa.domain.refunds import RefundPlan, status_after_refunds
 from kassa.domain.states import PAID_STATUSES, REFUNDED_STATUSES, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers.plugins import state_graph
-from kassa.services import audit, billing, effects, outbox, payment_methods
+from kassa.services import audit, billing, effects, outbox, payment_methods, refund_records
 from kassa.services.context import Actor
 from kassa.services.schemas import PaymentOut
 from kassa.services.sql import insert_ignore
@@ -183,17 +183,18 @@ class _Decision:
     through_success: bool = False
 
 
-def _target_status(payment: Payment, update: ProviderUpdate) -> tuple[PaymentStatus, int]:
-    """The status the update asks for, and the refunded total it implies."""
+def _target_status(
+    payment: Payment, update: ProviderUpdate, plan: RefundPlan | None
+) -> tuple[PaymentStatus, int]:
+    """The status the update asks for, and the refunded total it implies: an update that
+    speaks of refunds (`plan`) moves the payment only as far as refunds went back."""
     refunded = payment.refunded_amount
-    wants_refund = update.status in REFUNDED_STATUSES or bool(update.refunded_amount)
-    if wants_refund:
-        reported = update.refunded_amount
-        if reported is None:
-            reported = payment.amount if update.status is PaymentStatus.REFUNDED else refunded
-        refunded = max(refunded, min(reported, payment.amount))
-        return status_after_refunds(payment.amount, refunded), refunded
-    return update.status, refunded
+    if plan is None:
+        return update.status, refunded
+    if plan.refunded == refunded:
+        return PaymentStatus(payment.status), refunded
+    refunded = min(plan.refunded, payment.amount)
+    return status_after_refunds(payment.amount, refunded), refunded
 
 
 def _amount_mismatch(payment: Payment, update: ProviderUpdate) -> str | None:
@@ -239,9 +240,15 @@ async def apply_update(
     def finish(outcome: Outcome, reason: str | None = None) -> UpdateResult:
         return UpdateResult(outcome, payment, previous, reason)
 
-    # The decision reads only the locked row, so it is made before the event is claimed and
-    # written with the claim: one statement, and a duplicate still changes nothing.
-    decision = _decide(payment, update, state_graph(payment.provider))
+    # The decision reads only the locked row (and, for an update that speaks of refunds,
+    # the payment's refunds), so it is made before the event is claimed and written with
+    # the claim: one statement, and a duplicate still changes nothing.
+    plan = (
+        await refund_records.plan(session, payment, update)
+        if refund_records.speaks_of_refunds(update)
+        else None
+    )
+    decision = _decide(payment, update, state_graph(payment.provider), plan)
     outcome, reason = decision.outcome, decision.reason
     claim = {
         "provider": update.provider,
@@ -267,6 +274,16 @@ async def apply_update(
     after_commit(session, counted.inc)
     if outcome is Outcome.IGNORED:
         await _keep_late_method(session, payment, update)
+        if (
+            plan is not None
+            and previous in PAID_STATUSES
+            and plan.steps
+            and not any(step.counts for step in plan.steps)
+        ):
+            # no money moved, but the refunds learned something (a provider's id for one
+            # of kassa's, one waiting at the provider, one the provider failed)
+            await _note_refunds(session, payment, update, plan, actor=actor, operation=operation)
+            return finish(outcome, reason)
     if outcome is not Outcome.APPLIED:
         audit.record(
             session,
@@ -292,6 +309,9 @@ async def apply_update(
             actor=actor,
             operation=operation,
         )
+    if plan is not None:
+        await _refund(session, payment, update, plan, actor=actor, operation=operation)
+        return finish(Outcome.APPLIED)
     await _move(
         session,
         payment,
@@ -302,6 +322,52 @@ async def apply_update(
         operation=operation,
     )
     return finish(Outcome.APPLIED)
+
+
+async def _refund(
+    session: AsyncSession,
+    payment: Payment,
+    update: ProviderUpdate,
+    plan: RefundPlan,
+    *,
+    actor: Actor,
+    operation: str,
+) -> None:
+    """The plan's steps in order, each refund whose money went back one move of the
+    payment: its own audit record and amount, credit note and effects."""
+    for step in plan.steps:
+        refund = await refund_records.record(session, payment, step)
+        if step.counts and refund is not None:
+            refunded = payment.refunded_amount + step.amount
+            target = status_after_refunds(payment.amount, refunded)
+            await _move(session, payment, update, target, refunded,
+                        actor=actor, operation=operation, refund=refund)  # fmt: skip
+
+
+async def _note_refunds(
+    session: AsyncSession,
+    payment: Payment,
+    update: ProviderUpdate,
+    plan: RefundPlan,
+    *,
+    actor: Actor,
+    operation: str,
+) -> None:
+    """Refunds brought up to date without money moving, and the audit record saying so."""
+    noted = [await refund_records.record(session, payment, step) for step in plan.steps]
+    for refund in noted:
+        if refund is None:
+            continue
+        audit.record(
+            session,
+            actor=actor,
+            operation=operation,
+            payment=payment,
+            amount=refund.amount,
+            status=f"refund_{refund.status}",  # the refund's, not a move of the payment
+            details={"event_id": update.event_id, "refund_id": refund.id,
+                     "provider_refund_id": refund.provider_refund_id},
+        )  # fmt: skip
 
 
 async def _keep_late_method(
@@ -319,14 +385,19 @@ async def _keep_late_method(
             await billing.keep_method(session, payment, method_id)
 
 
-def _decide(payment: Payment, update: ProviderUpdate, graph: StateGraph) -> _Decision:
+def _decide(
+    payment: Payment, update: ProviderUpdate, graph: StateGraph, plan: RefundPlan | None
+) -> _Decision:
     """What the update does to the payment: the outcome, why, and the target state."""
     previous = PaymentStatus(payment.status)
-    target, refunded = _target_status(payment, update)
+    target, refunded = _target_status(payment, update, plan)
     through_success = (
         target in REFUNDED_STATUSES
         and previous not in PAID_STATUSES
         and graph.can_move(previous, PaymentStatus.SUCCEEDED)
+        # only a report that says the payment was paid (a Stripe refund event alone does
+        # not: its charge's `charge.refunded` does, with the amount, checked)
+        and (update.amount is not None or update.status is PaymentStatus.SUCCEEDED)
     )
     problem: str | None = None
     if update.provider != payment.provider:
@@ -335,6 +406,8 @@ def _decide(payment: Payment, update: ProviderUpdate, graph: StateGraph) -> _Dec
         problem = _amount_mismatch(payment, update)
     if problem is None and update.refunded_amount and update.refunded_amount > payment.amount:
         problem = f"provider reports {update.refunded_amount} refunded of {payment.amount}"
+    if problem is None and plan is not None and plan.refunded > payment.amount:
+        problem = f"provider reports {plan.refunded} refunded of {payment.amount}"
     if problem is not None:
         return _Decision(Outcome.REJECTED, problem, target, refunded)
     if target is previous and refunded == payment.refunded_amount:
@@ -356,7 +429,9 @@ async def _move(
     *,
     actor: Actor,
     operation: str,
+    refund: Refund | None = None,
 ) -> None:
+    """`refund`: the refund whose money went back with this move (a refund's move)."""
     now = utcnow()
     previous = payment.status
     newly_refunded = refunded - payment.refunded_amount
@@ -377,13 +452,18 @@ async def _move(
     # written with the transaction's other writes, in one round trip (kassa.db.batch)
     assign(session, payment, **changes)
 
+    details: dict[str, object] = {"from": previous, "event_id": update.event_id,
+                                   "newly_refunded": newly_refunded}  # fmt: skip
+    if refund is not None:
+        details["refund_id"] = refund.id
     audit.record(
         session,
         actor=actor,
         operation=operation,
         payment=payment,
         status=target.value,
-        details={"from": previous, "event_id": update.event_id, "newly_refunded": newly_refunded},
+        amount=refund.amount if refund is not None else None,  # a refund's own amount
+        details=details,
     )
     event_type = _EVENT_FOR_STATUS.get(target)
     if event_type is not None:
@@ -400,6 +480,8 @@ async def _move(
         await effects.on_succeeded(session, payment, payment.paid_at, method_id)
     elif target in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
         await effects.on_refunded(session, payment, newly_refunded)
+        if refund is not None:
+            await refund_records.note_credit_note(session, payment, refund)
     elif target in UNPAID:
         # a failed payment later cancelled (Stripe's intent closed) is not unpaid twice, but
         # only then gives its promo code back (`effects.on_unpaid`)

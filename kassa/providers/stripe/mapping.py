@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kassa.domain.states import PaymentStatus
-from kassa.domain.updates import ProviderUpdate, SavedMethod
+from kassa.domain.updates import ProviderUpdate, SavedMethod, SeenRefund
 from kassa.providers.stripe.states import PI_STATUSES
 
 S = PaymentStatus
@@ -19,7 +19,14 @@ INTENT_EVENTS = frozenset(
     }
 )
 SESSION_EVENTS = frozenset({"checkout.session.completed", "checkout.session.expired"})
-HANDLED_EVENTS = INTENT_EVENTS | SESSION_EVENTS | {"charge.refunded"}
+# A refund, whoever made it (kassa through the API, an operator in the Dashboard): the
+# charge's `charge.refunded` carries the cumulative `amount_refunded` (and its `refunds`
+# where the charge is sent with them), and `refund.created` / `refund.updated` /
+# `refund.failed` the refund itself with its id and `status` (pending, requires_action,
+# succeeded, failed, canceled): docs.stripe.com/api/events/types, /api/refunds/object; the
+# SDK's V1RefundCreatedEvent, V1RefundUpdatedEvent, V1RefundFailedEvent.
+REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed"})
+HANDLED_EVENTS = INTENT_EVENTS | SESSION_EVENTS | REFUND_EVENTS | {"charge.refunded"}
 
 
 def intent_update(intent: dict[str, Any], event_id: str, *, failed: bool = False) -> ProviderUpdate:
@@ -101,6 +108,7 @@ def event_update(event: dict[str, Any]) -> ProviderUpdate | None:
     if kind in SESSION_EVENTS:
         return session_update(obj, str(event["id"]))
     if kind == "charge.refunded":
+        listed = obj.get("refunds") or {}
         return ProviderUpdate(
             provider="stripe",
             event_id=str(event["id"]),
@@ -111,5 +119,30 @@ def event_update(event: dict[str, Any]) -> ProviderUpdate | None:
             refunded_amount=int(obj.get("amount_refunded") or 0),
             currency=str(obj.get("currency", "")).upper() or None,
             raw={"charge": obj.get("id")},
+            refunds=tuple(seen_refund(r) for r in listed.get("data") or ()),
+        )
+    if kind in REFUND_EVENTS:
+        if not obj.get("payment_intent"):
+            return None  # a refund of a charge made without a PaymentIntent: not kassa's
+        return ProviderUpdate(
+            provider="stripe",
+            event_id=str(event["id"]),
+            provider_payment_id=str(obj["payment_intent"]),
+            status=S.PARTIALLY_REFUNDED,
+            raw={"refund": obj.get("id"), "status": obj.get("status")},
+            refunds=(seen_refund(obj),),
         )
     return intent_update(obj, str(event["id"]), failed=kind == "payment_intent.payment_failed")
+
+
+def seen_refund(refund: dict[str, Any]) -> SeenRefund:
+    """A Refund object: its money is back once `succeeded`; `failed` and `canceled` gave
+    nothing back; `pending` and `requires_action` wait (docs.stripe.com/refunds#refund-statuses)."""
+    status = str(refund.get("status"))
+    return SeenRefund(
+        provider_refund_id=str(refund["id"]),
+        amount=int(refund.get("amount") or 0),
+        status="succeeded"
+        if status == "succeeded"
+        else ("failed" if status in ("failed", "canceled") else "pending"),
+    )

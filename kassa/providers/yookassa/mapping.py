@@ -6,7 +6,7 @@ from typing import Any
 
 from kassa.domain.money import MoneyError, from_decimal_string
 from kassa.domain.states import PaymentStatus
-from kassa.domain.updates import ProviderUpdate, SavedMethod
+from kassa.domain.updates import ProviderUpdate, SavedMethod, SeenRefund
 from kassa.providers.yookassa.states import STATUSES
 
 S = PaymentStatus
@@ -22,8 +22,11 @@ def _minor(amount: dict[str, Any] | None) -> tuple[int | None, str | None]:
         return -1, currency  # never equal to a payment's amount: the update is rejected
 
 
-def payment_update(payment: dict[str, Any], event_prefix: str) -> ProviderUpdate:
-    """A payment as the YooKassa API reports it (never a notification's own body)."""
+def payment_update(
+    payment: dict[str, Any], event_prefix: str, refunds: tuple[SeenRefund, ...] = ()
+) -> ProviderUpdate:
+    """A payment as the YooKassa API reports it (never a notification's own body), with
+    its refunds as the API lists them (`refunds`)."""
     status = STATUSES.get(str(payment.get("status")), S.PENDING)
     amount, currency = _minor(payment.get("amount"))
     refunded, _ = _minor(payment.get("refunded_amount"))
@@ -46,6 +49,27 @@ def payment_update(payment: dict[str, Any], event_prefix: str) -> ProviderUpdate
         failure_message=f"cancelled by {details.get('party')}" if details else None,
         raw={"status": payment.get("status")},
         saved_method=_saved_method(payment) if paid else None,
+        refunds=refunds,
+    )
+
+
+def seen_refund(refund: dict[str, Any], *, sends_receipts: bool) -> SeenRefund | None:
+    """A refund object (https://yookassa.ru/developers/api#refund_object): `succeeded`
+    gave the money back, `canceled` did not, `pending` waits. `receipt_registration` is
+    there when YooKassa registers its 54-FZ receipt (kassa sent one with it, or YooKassa
+    made it for a full refund); a refund made without one in a shop that sends receipts
+    still needs its receipt."""
+    amount, _ = _minor(refund.get("amount"))
+    if not refund.get("id") or amount is None or amount <= 0:
+        return None
+    status = str(refund.get("status"))
+    return SeenRefund(
+        provider_refund_id=str(refund["id"]),
+        amount=amount,
+        status="succeeded"
+        if status == "succeeded"
+        else ("failed" if status == "canceled" else "pending"),
+        needs_receipt=sends_receipts and not refund.get("receipt_registration"),
     )
 
 

@@ -4,13 +4,15 @@ with amounts as exact decimal strings and YooKassa's Idempotence-Key derived fro
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from yookassa import Payment as YooPayment
+from yookassa import Receipt as YooReceipt
 from yookassa import Refund as YooRefund
 
 from kassa.domain.money import to_decimal_string
-from kassa.domain.updates import ProviderUpdate
+from kassa.domain.updates import ProviderUpdate, SeenRefund
 from kassa.providers.base import (
     CancelNotSupported,
     PaymentRequest,
@@ -20,7 +22,7 @@ from kassa.providers.base import (
     ProviderRefund,
 )
 from kassa.providers.yookassa import receipts, sdk
-from kassa.providers.yookassa.mapping import payment_update
+from kassa.providers.yookassa.mapping import payment_update, seen_refund
 from kassa.providers.yookassa.states import CANCELLABLE
 
 
@@ -105,8 +107,31 @@ class YooKassaProvider:
         return request.provider_payment_id
 
     async def read(self, provider_payment_id: str, event_prefix: str) -> ProviderUpdate:
+        """The payment, and once anything of it was refunded its refunds: each a Refund in
+        kassa, whoever made it (kassa, or an operator in YooKassa's cabinet)."""
         data = await self._payment("read", lambda: YooPayment.find_one(provider_payment_id))
-        return payment_update(data, event_prefix)
+        refunded = (data.get("refunded_amount") or {}).get("value")
+        refunds: tuple[SeenRefund, ...] = ()
+        if refunded and Decimal(str(refunded)) > 0:
+            refunds = await self._refunds(provider_payment_id)
+        return payment_update(data, event_prefix, refunds)
+
+    async def _refunds(self, provider_payment_id: str) -> tuple[SeenRefund, ...]:
+        """The payment's refunds: GET /v3/refunds?payment_id=… ("Список возвратов",
+        https://yookassa.ru/developers/api#get_refunds_list; the SDK's `Refund.list`),
+        newest first, a page at a time (`next_cursor`)."""
+        found: list[SeenRefund] = []
+        params: dict[str, Any] = {"payment_id": provider_payment_id, "limit": 100}
+        for _ in range(20):  # 2,000 refunds of one payment: more would be no payment's
+            page = await self._payment("refunds", lambda: YooRefund.list(dict(params)))
+            for item in page.get("items") or ():
+                refund = seen_refund(item, sends_receipts=self.sends_receipts)
+                if refund is not None:
+                    found.append(refund)
+            if not page.get("next_cursor"):
+                break
+            params["cursor"] = page["next_cursor"]
+        return tuple(reversed(found))  # oldest first
 
     async def fetch(self, request: PaymentRequest) -> ProviderUpdate:
         return await self.read(self._require_id(request), "poll")
@@ -161,3 +186,33 @@ class YooKassaProvider:
             amount=amount,
             succeeded=data.get("status") == "succeeded",
         )
+
+    async def refund_receipt(
+        self, request: PaymentRequest, provider_refund_id: str, amount: int
+    ) -> dict[str, Any]:
+        """The 54-FZ receipt kassa sends with its own refunds, for a refund made without one
+        (a partial refund in YooKassa's cabinet): POST /v3/receipts, `type: refund`, naming
+        the refund, sent to the customer, settled cashless ("Создание чека",
+        https://yookassa.ru/developers/api#create_receipt; "Receipts for refunds",
+        https://yookassa.ru/developers/payment-acceptance/scenario-extensions/54fz/refunds;
+        the SDK's ReceiptRequest wants type, send, customer, items and settlements)."""
+        value = {"value": to_decimal_string(amount, request.currency), "currency": request.currency}
+        params = {
+            **receipts.for_refund(
+                request.lines, amount, request.currency, request.email, request.phone
+            ),
+            "type": "refund",
+            "refund_id": provider_refund_id,
+            "send": True,
+            "settlements": [{"type": "cashless", "amount": value}],
+        }
+        data = await self._payment(
+            "receipt", lambda: YooReceipt.create(params, f"kassa-receipt-{provider_refund_id}")
+        )
+        return {
+            "receipt_id": str(data.get("id") or ""),
+            "status": str(data.get("status") or "pending"),
+            "date": data.get("registered_at"),
+            "terminal_id": data.get("fiscal_storage_number"),
+            "fiscal_sign": data.get("fiscal_attribute"),
+        }

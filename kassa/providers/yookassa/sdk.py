@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import yookassa.payment
+import yookassa.receipt
 import yookassa.refund
 from yookassa import Configuration
 from yookassa.client import ApiClient
@@ -70,6 +71,7 @@ class PerCallApiClient(ApiClient):  # type: ignore[misc]
 # The SDK builds its ApiClient inside each call; these are the modules kassa calls through.
 yookassa.payment.ApiClient = PerCallApiClient
 yookassa.refund.ApiClient = PerCallApiClient
+yookassa.receipt.ApiClient = PerCallApiClient
 Configuration.configure("unused", "unused")  # the SDK insists on a global configuration
 
 

@@ -115,6 +115,9 @@ ENABLED_EVENTS = frozenset(
         "checkout.session.completed",
         "checkout.session.expired",
         "charge.refunded",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
     }
 )
 
