@@ -31,6 +31,7 @@ RU: dict[str, str] = {
     "Receipt": "Чек", "Check": "Проверка", "Count": "Количество", "Day": "День",
     "Succeeded": "Успешно", "Failure code": "Код ошибки", "Refund": "Вернуть",
     "Refunded": "Возвращено", "Refunds": "Возвраты", "Reason": "Причина", "Note": "Пометка",
+    "Started by": "Инициатор", "Provider's id": "Id у провайдера", "Credit note": "Кредит-нота",
     "At": "Время", "Operation": "Операция", "Actor": "Кто", "Error": "Ошибка",
     "Request": "Запрос", "Shop / BIN": "Магазин / БИН", "BIN": "БИН", "Card": "Карта",
     "Default": "Основная", "Until": "До", "Open": "Открыть", "None.": "Нет.",

@@ -179,17 +179,40 @@ class ProviderEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+HAS_PROVIDER_REFUND_ID = "provider_refund_id IS NOT NULL"
+
+
 class Refund(Base):
+    """Money given back on a payment, whoever started it: kassa (its API or admin) or the
+    provider (an operator in its cabinet or dashboard). One per refund at the provider: its
+    id there is unique per provider, so a refund seen again is matched, never recorded
+    twice (see 0012)."""
+
     __tablename__ = "refunds"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index(
+            "ux_refunds_provider_refund_id",
+            "provider",
+            "provider_refund_id",
+            unique=True,
+            **_where(HAS_PROVIDER_REFUND_ID),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("re"))
     payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))  # the payment's
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     reason: Mapped[str | None] = mapped_column(Text)
     provider_refund_id: Mapped[str | None] = mapped_column(String(200))
+    initiated_by: Mapped[str] = mapped_column(String(10), default="kassa")  # kassa | provider
+    credit_note_id: Mapped[str | None] = mapped_column(String(40))  # issued when it succeeded
+    # the fiscal receipt kassa had the provider register for it, when the provider made none
+    # (YooKassa: a cabinet refund in a shop that sends 54-FZ receipts)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     failure_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
@@ -17,7 +17,6 @@ from kassa.db.batch import batch_of
 from kassa.db.models import (
     Invoice,
     Payment,
-    Refund,
     WalletEntry,
 )
 from kassa.domain.states import PaymentStatus
@@ -55,7 +54,8 @@ async def on_unpaid(session: AsyncSession, payment: Payment, previous: PaymentSt
 
 
 async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: int) -> None:
-    """`newly_refunded` is this move's increase of the refunded total."""
+    """`newly_refunded` is this move's increase of the refunded total: one refund's amount
+    (each refund is its own move, `kassa.services.refund_records`)."""
     if payment.purpose == "wallet_topup" and payment.organization_id and newly_refunded > 0:
         await _wallet_entry(
             session, payment, -newly_refunded, "refund", reference=str(payment.refunded_amount)
@@ -70,28 +70,6 @@ async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: i
         .where(Invoice.payment_id == payment.id)
         .values(status="refunded" if full else "partially_refunded")
     )
-    await _settle_pending_refunds(session, payment)
-
-
-async def _settle_pending_refunds(session: AsyncSession, payment: Payment) -> None:
-    """Refunds the provider accepted but had not finished (Payme's cancel queue, Stripe's
-    pending refunds) are settled, oldest first, as far as its refunded total covers them."""
-    rows = (
-        (
-            await session.execute(
-                select(Refund)
-                .where(Refund.payment_id == payment.id)
-                .order_by(Refund.created_at, Refund.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    covered = payment.refunded_amount - sum(r.amount for r in rows if r.status == "succeeded")
-    for row in rows:
-        if row.status == "pending" and row.provider_refund_id and row.amount <= covered:
-            row.status = "succeeded"
-            covered -= row.amount
 
 
 async def _wallet_entry(

@@ -207,6 +207,11 @@ class RefundOut(Out):
     status: str
     reason: str | None
     created_at: datetime
+    # who started it (kassa, or the provider: its cabinet or dashboard), the provider's id
+    # for it, and the credit note its money going back issued
+    initiated_by: Literal["kassa", "provider"] = "kassa"
+    provider_refund_id: str | None = None
+    credit_note_id: str | None = None
 
 
 class SubscriptionOut(Out):
