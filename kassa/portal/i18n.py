@@ -15,11 +15,15 @@ RU: dict[str, str] = {
         "Ссылка действует час. Откройте кабинет снова из сервиса, на который вы подписаны.",
     "Link expired": "Ссылка устарела", "every": "каждые", "days": "дн.",
     "paid until": "оплачено до", "ended": "завершена", "Next try": "Следующая попытка",
-    "Next charge": "Следующее списание", "to your saved card": "с сохранённой карты",
+    "Next charge": "Следующее списание", "to your card": "с карты",
     "(you will be asked to pay)": "(мы попросим вас оплатить)",
     "Your last renewal did not go through. Your subscription stays on while we retry.":
         "Последнее продление не прошло. Подписка действует, пока мы пробуем снова.",
     "Pay now": "Оплатить сейчас", "Turn renewal off": "Отключить продление",
+    "Pay with": "Чем оплатить", "renewals use it": "для продлений",
+    "another card, on the payment page": "другая карта, на странице оплаты",
+    "use this card for renewals from now on": "продлевать подписку с этой карты",
+    "renewals of": "продление:",
     "Turn renewal on": "Включить продление", "You have no subscriptions.": "У вас нет подписок.",
     "Saved cards": "Сохранённые карты", "Card": "Карта", "Expires": "Срок",
     "default": "основная", "Make default": "Сделать основной", "Remove": "Удалить",
@@ -31,7 +35,31 @@ RU: dict[str, str] = {
     "Renewal turned off: it ends with its period.": "Продление отключено: подписка закончится "
     "вместе с оплаченным периодом.",
     "Paid: your subscription is renewed.": "Оплачено: подписка продлена.",
-    "The payment did not go through ({code}).": "Платёж не прошёл ({code}).",
+    "Paid: your subscription is renewed, and renews with this card.":
+        "Оплачено: подписка продлена и дальше будет продлеваться с этой карты.",
+    # why a payment did not go through (kassa.portal.failures)
+    "Your bank declined the card. Try another card, or ask your bank why.":
+        "Банк отклонил оплату картой. Попробуйте другую карту или узнайте причину в банке.",
+    "There is not enough money on the card. Top it up, or try another card.":
+        "На карте недостаточно денег. Пополните её или выберите другую карту.",
+    "Your bank wants you to confirm this payment yourself: choose “another card, on the "
+    "payment page” and pay there.": "Банк просит вас подтвердить платёж: выберите «другая "
+    "карта, на странице оплаты» и оплатите там.",
+    "The card has expired. Try another card.": "Срок действия карты истёк. Выберите другую карту.",
+    "The card's details were not accepted. Try another card.":
+        "Данные карты не приняты. Выберите другую карту.",
+    "The card's limit does not allow this payment. Try another card, or ask your bank.":
+        "Лимит карты не позволяет этот платёж. Выберите другую карту или обратитесь в банк.",
+    "The payment could not be made just now. Please try again in a few minutes.":
+        "Сейчас провести платёж не удалось. Попробуйте ещё раз через несколько минут.",
+    "The payment did not go through. Try another card, or try again later.":
+        "Платёж не прошёл. Выберите другую карту или попробуйте позже.",
+    # what a service refuses, in its words
+    "payment method not found": "карта не найдена", "subscription not found": "подписка не найдена",
+    "there is nothing to pay for this subscription now":
+        "по этой подписке сейчас нечего оплачивать",
+    "there is no card or provider to pay this subscription with":
+        "для этой подписки нет ни карты, ни платёжного сервиса",
     "The payment is on its way: confirm it where your provider asks you to.":
         "Платёж в пути: подтвердите его там, где просит ваш платёжный сервис.",
     "Default card changed.": "Основная карта изменена.",

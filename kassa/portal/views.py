@@ -16,10 +16,10 @@ from fastapi.templating import Jinja2Templates
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
-from kassa.domain.errors import KassaError
+from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import shown
-from kassa.portal import flash, i18n
-from kassa.services import invoices, payment_methods, portal, subscriptions
+from kassa.portal import failures, flash, i18n
+from kassa.services import invoices, pay_now, payment_methods, portal, subscriptions
 
 COOKIE = "kassa_portal"
 LANGUAGE_COOKIE = "kassa_portal_language"
@@ -108,8 +108,11 @@ def _back(message: str, error: bool = False, **values: object) -> RedirectRespon
 
 def _refused(exc: KassaError) -> RedirectResponse:
     """What a service refused, in its own words under a heading in the customer's language."""
-    said = f"{i18n.gettext('That did not work:')} {exc.detail}"
-    return _back(said, True)
+    return _back(_said(exc), True)
+
+
+def _said(exc: KassaError) -> str:
+    return f"{i18n.gettext('That did not work:')} {i18n.gettext(exc.detail)}"
 
 
 async def _posted(request: Request) -> tuple[PortalGrant, dict[str, str]] | None:
@@ -153,18 +156,30 @@ async def home(request: Request) -> Response:
     if found is None:
         return _expired(request)
     grant, token = found
-    seen = await portal.overview(_rt(request), grant)
     message, is_error = flash.read(request)  # only a message this portal composed
+    return await _home(request, grant, token, message, is_error)
+
+
+async def _home(
+    request: Request,
+    grant: PortalGrant,
+    token: str,
+    message: str | None,
+    is_error: bool,
+    status_code: int = 200,
+) -> HTMLResponse:
+    seen = await portal.overview(_rt(request), grant)
     _speak(request)
     context: dict[str, Any] = {
         "title": i18n.gettext("Your subscriptions"),
         "grant": grant,
         "o": seen,
         "form_token": _form_token(request, token),
+        "attempt": pay_now.new_attempt(),  # this rendering's Pay now forms: one payment each
         "flash": message,
         "flash_error": is_error,
     }
-    return _render(request, "home.html", context)
+    return _render(request, "home.html", context, status_code)
 
 
 @router.get("/invoices/{invoice_id}.pdf")
@@ -199,20 +214,34 @@ async def renewal_switch(request: Request, subscription_id: str) -> Response:
 
 
 @router.post("/subscriptions/{subscription_id}/pay")
-async def pay_now(request: Request, subscription_id: str) -> Response:
+async def pay(request: Request, subscription_id: str) -> Response:
+    """Pay now: with the card chosen (`method_id`; empty: on the provider's page), which
+    renewals then use when `use_for_renewals` is ticked."""
     posted = await _posted(request)
     if posted is None:
         return _expired(request)
+    grant, form = posted
+    method_id = form.get("method_id", "").strip()[:64] or None
+    keep = method_id is not None and form.get("use_for_renewals") == "on"
     try:
-        payment = await portal.pay_now(_rt(request), posted[0], subscription_id[:64])
+        payment = await portal.pay_now(
+            _rt(request), grant, subscription_id[:64], method_id,
+            attempt=form.get("attempt", "")[:64], keep_card=keep,
+        )  # fmt: skip
+    except NotFound as exc:  # another's subscription or card: as if it did not exist
+        found = _grant(request)
+        assert found is not None
+        return await _home(request, grant, found[1], _said(exc), True, status_code=404)
     except KassaError as exc:
         return _refused(exc)
     if payment.status == "succeeded":
+        if keep:
+            return _back("Paid: your subscription is renewed, and renews with this card.")
         return _back("Paid: your subscription is renewed.")
+    if payment.status in ("failed", "cancelled"):
+        return _back(failures.why(payment.failure_code), True)
     if payment.checkout_url:
         return RedirectResponse(payment.checkout_url, status_code=303)
-    if payment.status in ("failed", "cancelled"):
-        return _back("The payment did not go through ({code}).", True, code=payment.failure_code)
     return _back("The payment is on its way: confirm it where your provider asks you to.")
 
 

@@ -347,8 +347,12 @@ async def on_tariff_refunded(session: AsyncSession, payment: Payment) -> None:
 
 async def on_renewal_failed(session: AsyncSession, payment: Payment) -> None:
     """A renewal payment failed or was cancelled: the subscription is past due and retried
-    on the dunning schedule, or, past its last step, cancelled."""
+    on the dunning schedule, or, past its last step, cancelled. A try the customer made with
+    the portal's Pay now (`metadata.paid_from`, `kassa.services.pay_now`) leaves all that
+    as it was: it spends no retry and moves no next attempt."""
     if payment.subscription_id is None or payment.billing_period is None:
+        return
+    if (payment.metadata_ or {}).get("paid_from") == "portal":
         return
     sub = await lock(session, payment.subscription_id)
     if sub is None or not is_live(sub) or payment.billing_period != sub.period_number + 1:

@@ -15,15 +15,13 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import PortalGrant, Principal, Role, mint_portal_token
 from kassa.db.models import Invoice, Payment, PaymentMethod, Subscription, Tariff
 from kassa.domain.billing import BillingPolicy
-from kassa.domain.errors import InvalidState, NotFound
 from kassa.services import (
     access,
     billing,
     fiscal_receipts,
     promo_codes,
-    renewals,
-    subscriptions,
 )
+from kassa.services import pay_now as paying
 from kassa.services.session_info import billing_policy
 
 LINK_LIFETIME = timedelta(hours=1)
@@ -41,6 +39,9 @@ class HeldSubscription:
     next_charge_at: datetime | None  # when the next renewal is charged (or asked for)
     next_amount: int | None
     action_needed: bool  # past due: the customer can pay now
+    cards: list[PaymentMethod]  # the holder's cards to pay with, the default first
+    renewal_card: PaymentMethod | None  # the card renewals charge
+    payable_on_page: bool  # without a card too: on its provider's page
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Overview:
     invoices: list[Invoice]
     methods: list[PaymentMethod]
     receipts: dict[str, str]  # an invoice's payment → its fiscal receipt's check link
+    renews_with: dict[str, list[str]]  # a card → the tariffs whose renewals charge it
 
 
 def link(
@@ -75,6 +77,18 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
     cards = (PaymentMethod.user_id == grant.subject) & PaymentMethod.organization_id.is_(None)
     async with rt.db.transaction() as session:
         policy = billing_policy(session)
+        every_card = (
+            await session.execute(
+                select(PaymentMethod)
+                .where(
+                    or_(cards, PaymentMethod.organization_id.in_(list(grant.orgs))),
+                    PaymentMethod.detached_at.is_(None),
+                )
+                .order_by(PaymentMethod.is_default.desc(), PaymentMethod.created_at.desc())
+            )
+        ).scalars()
+        usable = list(every_card)
+        renews_with: dict[str, list[str]] = {}
         rows = await session.execute(
             select(Subscription, Tariff)
             .join(Tariff, Tariff.id == Subscription.tariff_id)
@@ -94,6 +108,10 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
             discount = await promo_codes.discount_for_renewal(
                 session, sub.promo_code, tariff, charged_at
             )
+            held_cards = [m for m in usable if paying.holds(sub, m)]
+            renewal_card = next((m for m in held_cards if m.id == sub.payment_method_id), None)
+            if renewal_card is not None and renews:
+                renews_with.setdefault(renewal_card.id, []).append(tariff.name)
             held.append(
                 HeldSubscription(
                     subscription=sub,
@@ -102,6 +120,9 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
                     next_charge_at=_next_charge(sub, policy) if renews else None,
                     next_amount=tariff.amount - discount if renews else None,
                     action_needed=sub.status == "past_due",
+                    cards=held_cards,
+                    renewal_card=renewal_card,
+                    payable_on_page=sub.provider is not None,
                 )
             )
         invoices = await session.execute(
@@ -121,7 +142,7 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
             for receipt in await fiscal_receipts.of_payment(session, invoice.payment_id):
                 if receipt["kind"] == "sale" and receipt["qr_code_url"]:
                     receipts[invoice.payment_id] = str(receipt["qr_code_url"])
-        return Overview(held, listed, list(methods.scalars()), receipts)
+        return Overview(held, listed, list(methods.scalars()), receipts, renews_with)
 
 
 def _next_charge(sub: Subscription, policy: BillingPolicy) -> datetime | None:
@@ -132,12 +153,23 @@ def _next_charge(sub: Subscription, policy: BillingPolicy) -> datetime | None:
     return sub.current_period_end - policy.lead
 
 
-async def pay_now(rt: Runtime, grant: PortalGrant, subscription_id: str) -> Payment:
-    """A past-due renewal paid now: the card charged, or the payment to pay on its page."""
-    await subscriptions.get(rt, principal_of(grant), subscription_id)  # theirs, or 404
-    payment = await renewals.renew_now(rt, subscription_id)
-    if payment is None:
-        raise InvalidState("there is nothing to pay for this subscription now")
-    if payment.user_id != grant.subject and payment.organization_id not in grant.orgs:
-        raise NotFound("subscription not found")
-    return payment
+async def pay_now(
+    rt: Runtime,
+    grant: PortalGrant,
+    subscription_id: str,
+    method_id: str | None,
+    *,
+    attempt: str,
+    keep_card: bool,
+) -> Payment:
+    """A past-due renewal paid now with the card the customer chose (charged at once), or
+    without one, the payment to pay on its provider's page (`kassa.services.pay_now`)."""
+    return await paying.pay_now(
+        rt,
+        principal_of(grant),
+        subscription_id,
+        method_id,
+        attempt=attempt,
+        keep_card=keep_card,
+        return_url=grant.return_url,
+    )

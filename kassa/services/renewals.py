@@ -331,7 +331,7 @@ async def _await_customer(
 
 async def _carry_out(rt: Runtime, renewal: Renewal) -> None:
     if renewal.previous_payment_id is not None:
-        await _close_previous(rt, renewal.previous_payment_id)
+        await close_attempt(rt, renewal.previous_payment_id)
     payment = renewal.payment
     provider = await provider_for(rt, payment)
     made = await submit(
@@ -367,9 +367,10 @@ async def _carry_out(rt: Runtime, renewal: Renewal) -> None:
         RENEWALS.labels(made.provider, "failed").inc()
 
 
-async def _close_previous(rt: Runtime, payment_id: str) -> None:
+async def close_attempt(rt: Runtime, payment_id: str) -> None:
     """A failed attempt its provider could still complete (a Stripe intent waits for another
-    card) is cancelled there before the next attempt, so a period is never paid twice."""
+    card) is cancelled there before the next attempt (or once the customer has paid the period
+    in the portal), so a period is never paid twice."""
     async with rt.db.transaction() as session:
         payment = await session.get(Payment, payment_id)
     if payment is None or not payment.provider_payment_id:
@@ -380,33 +381,3 @@ async def _close_previous(rt: Runtime, payment_id: str) -> None:
     update = await provider.cancel(await request_for(rt, payment))
     async with rt.db.transaction() as session:
         await apply_update(session, update, actor=ACTOR, operation="cancel")
-
-
-async def renew_now(rt: Runtime, subscription_id: str) -> Payment | None:
-    """The customer pays a past-due renewal now (the portal's button): its card is charged
-    at once, or the payment waiting for them is returned (to pay on its page). None: there
-    is nothing to pay through (no card and no provider to ask with)."""
-    async with rt.db.transaction() as session:
-        sub = await billing.lock(session, subscription_id)
-        if sub is None or sub.status != S.PAST_DUE.value:
-            return None
-        now = await clock.billing_now(session)
-        claimed = await claim(rt, session, [sub], now, billing_policy(session))
-        renewal = claimed[0] if claimed else None
-        waiting = await session.scalar(
-            select(Payment)
-            .where(
-                Payment.subscription_id == sub.id,
-                Payment.billing_period == sub.period_number + 1,
-                Payment.status.in_(OPEN),
-            )
-            .order_by(Payment.created_at.desc())
-            .limit(1)
-        )
-    if renewal is not None:
-        await _carry_out(rt, renewal)
-        async with rt.db.transaction() as session:
-            return await session.scalar(
-                select(Payment).where(Payment.idempotency_key == renewal.key)
-            )
-    return waiting
