@@ -1020,8 +1020,11 @@ export interface components {
              * @enum {string}
              */
             provider: "payme" | "kaspi" | "stripe" | "yookassa" | "click";
-            /** Shop Id */
-            shop_id: string;
+            /**
+             * Shop Id
+             * @description a shop's id, as a string or an integer; kept as the string
+             */
+            shop_id: string | number;
         };
         /** MerchantOut */
         MerchantOut: {
@@ -1564,12 +1567,22 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Credit Note Id */
+            credit_note_id?: string | null;
             /** Currency */
             currency: string;
             /** Id */
             id: string;
+            /**
+             * Initiated By
+             * @default kassa
+             * @enum {string}
+             */
+            initiated_by?: "kassa" | "provider";
             /** Payment Id */
             payment_id: string;
+            /** Provider Refund Id */
+            provider_refund_id?: string | null;
             /** Reason */
             reason: string | null;
             /** Status */
