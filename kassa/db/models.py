@@ -258,8 +258,10 @@ class Subscription(Base):
 
 
 class SubscriptionPeriod(Base):
-    """A stretch of time a subscription was given, and by which payment: a refund takes back
-    exactly the period its payment bought."""
+    """A stretch of time a subscription was given and the money that bought it
+    (`kassa.domain.service_value`): `payment_id` is the payment that bought the stretch,
+    `funded_by` the payment whose money it holds (the same, or the source of carried time),
+    `value` what that money is worth in it, spread evenly over its seconds."""
 
     __tablename__ = "subscription_periods"
     __table_args__ = (UniqueConstraint("subscription_id", "number"),)
@@ -273,6 +275,9 @@ class SubscriptionPeriod(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     taken_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    funded_by: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

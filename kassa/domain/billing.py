@@ -66,24 +66,6 @@ def parse_schedule(text: str) -> tuple[timedelta, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Price:
-    amount: int
-    currency: str
-    duration_days: int
-
-
-def converted_time(remaining: timedelta, old: Price, new: Price) -> timedelta:
-    """The unused part of a period on `old`, as time on `new` bought with the same money:
-    remaining * (old price per day) / (new price per day), rounded down to the second.
-    Prices in different currencies have no exchange rate here: nothing carries over."""
-    if remaining <= timedelta(0) or old.currency != new.currency:
-        return timedelta(0)
-    seconds = int(remaining.total_seconds())
-    carried = seconds * old.amount * new.duration_days // (old.duration_days * new.amount)
-    return timedelta(seconds=carried)
-
-
-@dataclass(frozen=True, slots=True)
 class Period:
     start: datetime
     end: datetime

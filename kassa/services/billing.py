@@ -25,12 +25,12 @@ from kassa.db.models import (
 from kassa.domain.billing import (
     LIVE_STATUSES,
     BillingPolicy,
-    Price,
     SubscriptionStatus,
-    converted_time,
     paid_period,
     retry_at,
 )
+from kassa.domain.errors import InvalidState
+from kassa.domain.service_value import Stretch, convert, take_back
 from kassa.services import clock, outbox
 from kassa.services.customers import owner_of
 from kassa.services.schemas import SubscriptionOut
@@ -42,10 +42,6 @@ S = SubscriptionStatus
 
 def group_key(tariff: Tariff) -> str:
     return tariff.group or ""
-
-
-def price_of(tariff: Tariff) -> Price:
-    return Price(tariff.amount, tariff.currency, tariff.duration_days)
 
 
 def announce(session: AsyncSession, event_type: str, sub: Subscription, **extra: object) -> None:
@@ -238,19 +234,26 @@ async def on_tariff_paid(
     else:
         previous = await session.get(Tariff, sub.tariff_id)
         assert previous is not None
-        start = await now()
-        left = sub.current_period_end - start
-        carried = converted_time(left, price_of(previous), price_of(tariff))
-        end = start + timedelta(days=tariff.duration_days) + carried
+        if previous.currency != tariff.currency:
+            # refused at purchase while paid time is left (`ensure_convertible`); paid in a
+            # race, the time already held stays as it is and the new period follows it
+            start = max(await now(), sub.current_period_end)
+        else:
+            start = await _convert(session, sub, tariff, await now())
+        end = start + timedelta(days=tariff.duration_days)
         kind = "change"
         sub.tariff_id = tariff.id
+        if not (payment.promo_code and await _applies_every_period(session, payment.promo_code)):
+            sub.promo_code = None  # a code of the old tariff does not follow the change
 
     first = sub.period_number == 0
     sub.period_number += 1
     sub.status = S.ACTIVE.value
     # the current period is the one the latest payment bought; another purchase of the same
     # tariff while it runs only lengthens it
-    if first or kind != "purchase" or start <= await now():
+    if kind == "change":
+        sub.current_period_start = await now()  # carried time runs first, then the new period
+    elif first or kind != "purchase" or start <= await now():
         sub.current_period_start = start
     sub.current_period_end = end
     sub.renewal_attempts = 0
@@ -280,10 +283,103 @@ async def on_tariff_paid(
             payment_id=payment.id,
             starts_at=start,
             ends_at=end,
+            value=payment.amount,
+            currency=payment.currency,
+            funded_by=payment.id,
         ),
     )
     event = "subscription.renewed" if kind == "renewal" else "subscription.activated"
     announce(session, event, sub, payment_id=payment.id)
+
+
+async def _live_stretches(
+    session: AsyncSession, subscription_id: str, now: datetime
+) -> list[SubscriptionPeriod]:
+    """The subscription's stretches with time left at `now`; the caller holds the
+    subscription's row lock, which every writer of its stretches takes first."""
+    return list(
+        (
+            await session.execute(
+                select(SubscriptionPeriod)
+                .where(
+                    SubscriptionPeriod.subscription_id == subscription_id,
+                    SubscriptionPeriod.ends_at > now,
+                    SubscriptionPeriod.taken_back_at.is_(None),
+                )
+                .order_by(SubscriptionPeriod.starts_at, SubscriptionPeriod.number)
+            )
+        ).scalars()
+    )
+
+
+def _as_stretch(row: SubscriptionPeriod) -> Stretch:
+    return Stretch(row.number, row.starts_at, row.ends_at, row.value, row.funded_by)
+
+
+async def _convert(
+    session: AsyncSession, sub: Subscription, tariff: Tariff, now: datetime
+) -> datetime:
+    """A change of tariff at `now`: the time left is cut there and its unused value buys
+    time on `tariff` at its list price, a stretch per funding payment
+    (`kassa.domain.service_value.convert`); returns where the new payment's period begins."""
+    rows = await _live_stretches(session, sub.id, now)
+    conversion = convert([_as_stretch(r) for r in rows], now, tariff.amount, tariff.duration_days)
+    by_number = {r.number: r for r in rows}
+    for cut in conversion.cuts:
+        row = by_number[cut.key]
+        row.starts_at, row.ends_at, row.value = cut.starts_at, cut.ends_at, cut.kept_value
+    cursor = now
+    for carried in conversion.carried:
+        sub.period_number += 1
+        session.add(
+            SubscriptionPeriod(
+                subscription_id=sub.id,
+                number=sub.period_number,
+                kind="carried",
+                tariff_id=tariff.id,
+                payment_id=None,
+                starts_at=cursor,
+                ends_at=cursor + timedelta(seconds=carried.seconds),
+                value=carried.value,
+                currency=tariff.currency,
+                funded_by=carried.funded_by,
+            )
+        )
+        cursor += timedelta(seconds=carried.seconds)
+    return cursor
+
+
+async def ensure_convertible(session: AsyncSession, owner: str, tariff: Tariff) -> None:
+    """A change of tariff across currencies has no exchange rate to carry value by: refused
+    while the customer holds paid time not yet used in another currency of the group (a
+    trial, or no time left, converts nothing and is no loss)."""
+    sub = (
+        await session.execute(
+            select(Subscription).where(
+                Subscription.owner == owner,
+                Subscription.group_key == group_key(tariff),
+                Subscription.status.in_([s.value for s in LIVE_STATUSES]),
+            )
+        )
+    ).scalar_one_or_none()
+    if sub is None or sub.tariff_id == tariff.id:
+        return
+    now = await clock.billing_now(session)
+    rows = (
+        await session.execute(
+            select(SubscriptionPeriod).where(
+                SubscriptionPeriod.subscription_id == sub.id,
+                SubscriptionPeriod.ends_at > now,
+                SubscriptionPeriod.taken_back_at.is_(None),
+                SubscriptionPeriod.currency != tariff.currency,
+            )
+        )
+    ).scalars()
+    if any(_as_stretch(row).unused_value(now) > 0 for row in rows):
+        raise InvalidState(
+            "the customer holds paid time in another currency in this tariff group;"
+            " a change would lose it (let it run out, or refund it first)"
+        )
 
 
 async def _applies_every_period(session: AsyncSession, code: str) -> bool:
@@ -302,44 +398,47 @@ async def keep_method(session: AsyncSession, payment: Payment, method_id: str) -
         sub.updated_at = utcnow()
 
 
-async def on_tariff_refunded(session: AsyncSession, payment: Payment) -> None:
-    """A fully refunded payment takes back exactly the period it bought; a subscription left
-    with no paid time is cancelled."""
-    period = (
-        await session.execute(
-            select(SubscriptionPeriod)
-            .where(
-                SubscriptionPeriod.payment_id == payment.id,
-                SubscriptionPeriod.taken_back_at.is_(None),
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if period is None:
+async def on_tariff_refunded(session: AsyncSession, payment: Payment, refunded: int) -> None:
+    """A refund of `refunded` takes back exactly that much value from the time the payment
+    funded, wherever it went, latest first and only from time not yet used
+    (`kassa.domain.service_value.take_back`); later stretches move up by the seconds taken,
+    and a subscription left with no time is cancelled."""
+    subscription_id = payment.subscription_id or await session.scalar(
+        select(SubscriptionPeriod.subscription_id)
+        .where(SubscriptionPeriod.funded_by == payment.id)
+        .limit(1)
+    )
+    if subscription_id is None or refunded <= 0:
         return
-    now = await clock.billing_now(session)
-    period.taken_back_at = now
-    sub = await lock(session, period.subscription_id)
+    sub = await lock(session, subscription_id)
     if sub is None or not is_live(sub):
         return
-    sub.current_period_end -= period.ends_at - period.starts_at
+    now = await clock.billing_now(session)
+    rows = await _live_stretches(session, sub.id, now)
+    plan = take_back([_as_stretch(r) for r in rows], payment.id, refunded, now)
+    if not plan:
+        return
+    for step in plan:  # latest first: each moves up the stretches after it
+        row = next(r for r in rows if r.number == step.key)
+        old_end = row.ends_at
+        row.ends_at -= step.removed
+        row.value -= step.value
+        if row.value <= 0 or row.ends_at <= row.starts_at:
+            row.taken_back_at = now
+        for later in rows:
+            if later is not row and later.starts_at >= old_end:
+                later.starts_at -= step.removed
+                later.ends_at -= step.removed
+    sub.current_period_end -= sum((step.removed for step in plan), timedelta(0))
     sub.updated_at = utcnow()
     if sub.current_period_end <= now:
         sub.current_period_end = max(sub.current_period_end, sub.current_period_start)
         await end(session, sub, S.CANCELLED, now, payment_id=payment.id)
         return
     if sub.current_period_start >= sub.current_period_end:
-        earlier = await session.scalar(
-            select(SubscriptionPeriod.starts_at)
-            .where(
-                SubscriptionPeriod.subscription_id == sub.id,
-                SubscriptionPeriod.number < period.number,
-                SubscriptionPeriod.taken_back_at.is_(None),
-            )
-            .order_by(SubscriptionPeriod.number.desc())
-            .limit(1)
+        sub.current_period_start = min(
+            (r.starts_at for r in rows if r.ends_at > r.starts_at), default=sub.started_at
         )
-        sub.current_period_start = earlier or sub.started_at
     tariff = await session.get(Tariff, sub.tariff_id)
     assert tariff is not None
     reschedule(sub, tariff, billing_policy(session))

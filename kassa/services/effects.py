@@ -63,8 +63,8 @@ async def on_refunded(session: AsyncSession, payment: Payment, newly_refunded: i
     full = payment.status == PaymentStatus.REFUNDED
     if newly_refunded > 0:
         await documents.issue_credit_note(session, payment, newly_refunded)
-    if payment.purpose == "tariff" and payment.tariff_id and full:
-        await billing.on_tariff_refunded(session, payment)
+    if payment.purpose == "tariff" and payment.tariff_id:
+        await billing.on_tariff_refunded(session, payment, newly_refunded)
     await session.execute(
         update(Invoice)
         .where(Invoice.payment_id == payment.id)

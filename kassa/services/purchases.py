@@ -8,7 +8,7 @@ from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
 from kassa.db.models import Payment
 from kassa.domain.errors import Forbidden, NotFound, ValidationFailed
-from kassa.services import access, clock, promo_codes, tariffs
+from kassa.services import access, billing, clock, promo_codes, tariffs
 from kassa.services.customers import owner_of
 from kassa.services.idempotency import KeptAnswer
 from kassa.services.payments import NewPayment, create_payment
@@ -43,6 +43,8 @@ async def purchase(
     redemption is reserved: that is written before the payment."""
     tariff = await tariffs.get_tariff(rt, principal, tariff_id)
     holder = access.acting_for(principal, request.user_id, "a payment")
+    async with rt.db.reading() as session:
+        await billing.ensure_convertible(session, owner_of(holder, request.organization_id), tariff)
     applied = None
     payer = owner_of(holder, request.organization_id)
     if request.promo_code:

@@ -244,6 +244,9 @@ class SubscriptionPeriodOut(Out):
     starts_at: datetime
     ends_at: datetime
     taken_back_at: datetime | None
+    value: int  # minor units of `currency` the stretch holds, spread evenly over its time
+    currency: str
+    funded_by: str | None  # the payment whose money it is (none for a trial)
 
 
 class PromoCodeOut(Out):

@@ -15,11 +15,14 @@ from kassa.db.models import (
     OutboxEvent,
     Payment,
     Subscription,
+    SubscriptionPeriod,
     Tariff,
     WebhookDelivery,
 )
-from kassa.domain.billing import LIVE_STATUSES, SubscriptionStatus
+from kassa.domain.billing import LIVE_STATUSES
+from kassa.domain.service_value import monthly_value
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
+from kassa.services import clock
 
 FINISHED = [s.value for s in (*PAID_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELLED)]
 PAID = [s.value for s in PAID_STATUSES]
@@ -266,17 +269,37 @@ async def _billing(
         )
     )
     stats.discounts = [{"currency": c, "amount": int(a or 0)} for c, a in rows]
-    live = [s.value for s in LIVE_STATUSES if s is not SubscriptionStatus.TRIALING]
-    monthly = Tariff.amount * 30 / Tariff.duration_days
-    rows = await session.execute(
-        select(Tariff.currency, func.sum(func.floor(monthly)))
-        .join(Subscription, Subscription.tariff_id == Tariff.id)
-        .where(Subscription.status.in_(live), Tariff.recurring.is_(True))
-        .group_by(Tariff.currency)
-        .order_by(Tariff.currency)
-    )
-    stats.mrr = [{"currency": c, "amount": int(a or 0)} for c, a in rows]
+    stats.mrr = await _mrr(session)
     rows = await session.execute(
         select(Subscription.status, func.count()).group_by(Subscription.status)
     )
     stats.subscriptions = {status: int(n) for status, n in rows}
+
+
+async def _mrr(session: AsyncSession) -> list[dict[str, Any]]:
+    """Per currency, what the live recurring subscriptions' running stretches are worth a
+    month: each stretch's value over 30 days of its length (the value ledger, so a trial or
+    a discount counts as what was paid, not as list price)."""
+    now = await clock.billing_now(session)
+    live = [s.value for s in LIVE_STATUSES]
+    rows = await session.execute(
+        select(
+            SubscriptionPeriod.currency,
+            SubscriptionPeriod.value,
+            SubscriptionPeriod.starts_at,
+            SubscriptionPeriod.ends_at,
+        )
+        .join(Subscription, Subscription.id == SubscriptionPeriod.subscription_id)
+        .join(Tariff, Tariff.id == Subscription.tariff_id)
+        .where(
+            Subscription.status.in_(live),
+            Tariff.recurring.is_(True),
+            SubscriptionPeriod.taken_back_at.is_(None),
+            SubscriptionPeriod.starts_at <= now,
+            SubscriptionPeriod.ends_at > now,
+        )
+    )
+    totals: dict[str, int] = {}
+    for currency, value, starts_at, ends_at in rows:
+        totals[currency] = totals.get(currency, 0) + monthly_value(value, ends_at - starts_at)
+    return [{"currency": c, "amount": totals[c]} for c in sorted(totals)]

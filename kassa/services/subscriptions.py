@@ -238,6 +238,8 @@ async def start_trial(
                 payment_id=None,
                 starts_at=sub.current_period_start,
                 ends_at=sub.current_period_end,
+                value=0,  # a trial is bought with nothing and carries nothing
+                currency=tariff.currency,
             )
         )
         billing.reschedule(sub, tariff, billing_policy(session))
