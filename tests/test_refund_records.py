@@ -259,6 +259,21 @@ async def test_a_yookassa_cabinet_refund_without_a_receipt_gets_the_one_kassa_se
         await client.put("/sandbox/yookassa/_shop", json={"receipts_required": False})
 
 
+# --- Click: no notice of refunds; kassa's reversal is its Refund, named by Click's id ----------
+
+async def test_a_click_reversal_is_a_refund_named_by_clicks_payment(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    payment = await paid(client, "click", 250_000, "UZS")
+    ours = await client.post(f"/api/v1/payments/{payment['id']}/refunds", json={}, headers=admin)
+    assert ours.status_code == 201 and ours.json()["status"] == "succeeded", ours.text
+    click_id = (await read(client, payment, admin))["provider_payment_id"]
+    [refund] = await refunds_of(client, payment, admin)
+    assert (refund["amount"], refund["initiated_by"], refund["provider_refund_id"]) == (250_000, "kassa", click_id)
+    assert await credit_notes_of(client, payment, admin) == [250_000]
+    assert await refund_moves(client, payment, admin) == [250_000]
+
+
 # --- Kaspi: a refund in Kaspi Pay, seen in the purchase's status ------------------------------
 
 async def test_a_kaspi_refund_made_in_kaspi_pay_is_recorded_on_sync(
