@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres test-container chaos screenshots clean
+.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres test-container chaos property screenshots clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,13 @@ screenshots: install browser
 
 chaos: install
 	KASSA_CHAOS=1 KASSA_CHAOS_PAYMENTS=$${KASSA_CHAOS_PAYMENTS:-400} $(BIN)/pytest -s tests/chaos
+
+# The money-backs-time property test at length: 5 000 random histories on SQLite, then on
+# PostgreSQL (`make test` runs 500 on each).
+property: install
+	KASSA_PROPERTY_EXAMPLES=$${KASSA_PROPERTY_EXAMPLES:-5000} $(BIN)/pytest -q tests/test_money_backs_time.py
+	KASSA_PROPERTY_EXAMPLES=$${KASSA_PROPERTY_EXAMPLES:-5000} KASSA_TEST_DATABASE_URL="$(PG_URL)" \
+		$(BIN)/pytest -q tests/test_money_backs_time.py
 
 clean:
 	rm -rf $(VENV) kassa.db kassa.db-wal kassa.db-shm .mypy_cache .ruff_cache

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-RANK = {"payments": 0, "subscription_periods": 1, "subscriptions": 2}
+RANK = {"payments": 0, "subscriptions": 1, "subscription_periods": 2}
 _NAMES = "|".join(RANK)
 _WRITE = re.compile(rf'\b(?:UPDATE|DELETE\s+FROM)\s+"?({_NAMES})"?\s', re.IGNORECASE)
 _FOR_UPDATE = re.compile(

@@ -204,3 +204,49 @@ def test_issued_documents_keep_their_numbers_and_sellers_number_on_from_their_hi
         (back,) = run_sql(url, ("SELECT year, last_number FROM invoice_counters ORDER BY year", {}))
         assert [tuple(c) for c in back] == [(2025, 7), (2026, 5)]
         upgrade(url, "0011")
+
+
+def test_existing_stretches_are_valued_by_what_was_paid_and_keep_their_ends(tmp_path: Path) -> None:
+    """Migration 0010: a trial is worth nothing, a purchase its payment net of refunds, a
+    change its payment plus the old rule's extra time at the new price, capped at what the
+    stretch before it held; no end date moves."""
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url, "0009")
+    at = "2026-01-01 00:00:00"
+    with sqlite3.connect(path) as db:
+        for tariff, amount in (("tar_a", 3000), ("tar_b", 6000)):
+            db.execute("INSERT INTO tariffs (id, name, amount, currency, duration_days, is_active, recurring,"
+                       " trial_days, created_at, updated_at) VALUES (?, 'T', ?, 'USD', 30, 1, 0, 14, ?, ?)",
+                       (tariff, amount, at, at))
+        for payment, amount, refunded, tariff in (("pay_a", 3000, 1000, "tar_a"), ("pay_b", 6000, 0, "tar_b")):
+            db.execute("INSERT INTO payments (id, user_id, provider, status, amount, currency, refunded_amount,"
+                       " purpose, tariff_id, metadata, created_at, updated_at, check_attempts,"
+                       " save_payment_method, discount_amount) VALUES (?, 'u1', 'stripe', 'succeeded', ?, 'USD',"
+                       " ?, 'tariff', ?, '{}', ?, ?, 0, 0, 0)", (payment, amount, refunded, tariff, at, at))
+        db.execute("INSERT INTO subscriptions (id, user_id, owner, group_key, tariff_id, status, started_at,"
+                   " current_period_start, current_period_end, period_number, auto_renew, cancel_at_period_end,"
+                   " renewal_attempts, created_at, updated_at) VALUES ('sub_1', 'u1', 'user:u1', '', 'tar_b',"
+                   " 'active', ?, '2026-01-15 00:00:00', '2026-03-06 00:00:00', 3, 1, 0, 0, ?, ?)", (at, at, at))
+        for number, kind, tariff, payment, starts, ends in (
+            (1, "trial", "tar_a", None, "2026-01-01 00:00:00", "2026-01-15 00:00:00"),
+            (2, "purchase", "tar_a", "pay_a", "2026-01-15 00:00:00", "2026-02-14 00:00:00"),
+            # the old rule: 30 days of B plus 20 days carried at list price (20 days of A's 3000 a month
+            # at B's 6000 a month: 10 days, shown here as 20 to prove the cap at A's value)
+            (3, "change", "tar_b", "pay_b", "2026-01-15 00:00:00", "2026-03-06 00:00:00"),
+        ):
+            db.execute("INSERT INTO subscription_periods (subscription_id, number, kind, tariff_id, payment_id,"
+                       " starts_at, ends_at, created_at) VALUES ('sub_1', ?, ?, ?, ?, ?, ?, ?)",
+                       (number, kind, tariff, payment, starts, ends, at))
+    upgrade(url)
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT number, value, currency, funded_by, ends_at FROM subscription_periods"
+                          " ORDER BY number").fetchall()
+        end = db.execute("SELECT current_period_end FROM subscriptions").fetchone()[0]
+    assert [r[:4] for r in rows] == [
+        (1, 0, "USD", None),
+        (2, 2000, "USD", "pay_a"),  # 3000 paid, 1000 refunded
+        (3, 6000 + 2000, "USD", "pay_b"),  # 20 days at 6000 a month is 4000, capped at pay_a's 2000
+    ]
+    assert [r[4][:19] for r in rows] == ["2026-01-15 00:00:00", "2026-02-14 00:00:00", "2026-03-06 00:00:00"]
+    assert end.startswith("2026-03-06 00:00:00")

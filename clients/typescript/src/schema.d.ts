@@ -1751,11 +1751,15 @@ export interface components {
         };
         /** SubscriptionPeriodOut */
         SubscriptionPeriodOut: {
+            /** Currency */
+            currency: string;
             /**
              * Ends At
              * Format: date-time
              */
             ends_at: string;
+            /** Funded By */
+            funded_by: string | null;
             /** Kind */
             kind: string;
             /** Number */
@@ -1771,6 +1775,8 @@ export interface components {
             taken_back_at: string | null;
             /** Tariff Id */
             tariff_id: string;
+            /** Value */
+            value: number;
         };
         /** TariffCreate */
         TariffCreate: {
