@@ -36,8 +36,9 @@ test: install browser lint typecheck test-sqlite test-postgres test-container
 # Sans; install them when missing (root only).
 browser:
 	@{ test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } \
-		|| { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+		|| { [ "$$(id -u)" = 0 ] && echo "installing Debian packages: chromium fonts-dejavu-core" \
+			&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium fonts-dejavu-core) \
 		|| echo "Chromium or DejaVu missing: install Debian's chromium and fonts-dejavu-core"; }
 
 lint: install
@@ -70,8 +71,9 @@ test-postgres: install
 # Needs root; installs Debian's podman, runc and debootstrap when missing.
 test-container: install
 	@{ command -v podman && command -v runc && command -v debootstrap; } >/dev/null 2>&1 \
-		|| { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq podman runc debootstrap >/dev/null; } || true
+		|| { [ "$$(id -u)" = 0 ] && echo "installing Debian packages: podman runc debootstrap" \
+			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq podman runc debootstrap; } || true
 	@if [ "$$(id -u)" = 0 ] && command -v podman >/dev/null && command -v debootstrap >/dev/null; then \
 		echo "== the container image, built and started =="; \
 		KASSA_CONTAINER=1 KASSA_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -s tests/container; \
@@ -83,7 +85,8 @@ test-container: install
 
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+		(echo "installing Debian package: wrk" && apt-get update -qq \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
 		|| echo "wrk missing: install Debian's wrk package for the benchmark"; }
 	$(BIN)/python -m bench.run
 

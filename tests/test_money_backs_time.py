@@ -41,14 +41,13 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal, Role
 from kassa.core.settings import Settings
 from kassa.db.migrate import upgrade_async
 from kassa.db.models import Payment, Subscription, Tariff, new_id
-from kassa.db.session import Database
 from kassa.domain.errors import InvalidState, KassaError, ValidationFailed
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
@@ -56,7 +55,7 @@ from kassa.services import billing, clock, promo_codes, purchases, renewals, sub
 from kassa.services.context import Actor
 from kassa.services.session_info import billing_policy
 from kassa.services.updates import apply_update
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, _admin
 
 T = TypeVar("T")
 DAY = 86_400
@@ -108,16 +107,6 @@ class World:
     def next_id(self, prefix: str) -> str:
         self.serial += 1
         return f"{prefix}-{self.serial}-{os.urandom(3).hex()}"
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    db = Database(server_url)
-    try:
-        async with db.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture(scope="module")
