@@ -200,7 +200,7 @@ class Model:
         self.slack += 2 + Fraction(spec["duration_days"] * DAY, spec["amount"])
 
     def buy(self, payment: PaymentSeen, now: Fraction) -> None:
-        self.slack += 1  # kassa's clock read a moment before the model's
+        self.slack += 2  # kassa's clock read a moment before the model's
         spec = TARIFFS[payment.tariff]
         length = Fraction(spec["duration_days"] * DAY)
         if self.tariff is None or not self.stretches:
@@ -211,6 +211,11 @@ class Model:
             start = max(now, self.end)
         else:
             start = now
+            # the live stretches are all on the current tariff: a second of clock or rounding
+            # off there is this many seconds of the new one
+            old = TARIFFS[self.tariff]
+            ratio = Fraction(old["amount"] * spec["duration_days"], old["duration_days"] * spec["amount"])
+            self.slack *= max(Fraction(1), ratio)
             carried: dict[str, Fraction] = {}
             for s in self.stretches:
                 left, value = s.unused(now)
