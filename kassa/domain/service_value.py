@@ -87,10 +87,6 @@ class Conversion:
     cuts: tuple[Cut, ...]
     carried: tuple[Carried, ...]
 
-    @property
-    def carried_seconds(self) -> int:
-        return sum(c.seconds for c in self.carried)
-
 
 def convert(
     stretches: list[Stretch], now: datetime, list_amount: int, duration_days: int
