@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install bench browser run test lint typecheck test-sqlite test-postgres test-container chaos property screenshots clean
+.PHONY: install deps test-deps bench browser run test lint typecheck test-sqlite test-postgres test-container chaos property screenshots clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,16 +30,22 @@ run: install
 	@echo ""
 	$(BIN)/kassa serve --host $(HOST) --port $(PORT)
 
-test: install browser lint typecheck test-sqlite test-postgres test-container
+test: install test-deps lint typecheck test-sqlite test-postgres test-container
 
-# The admin UI's browser test drives Debian's Chromium, and Russian invoices print in DejaVu
-# Sans; install them when missing (root only).
+# The Debian packages the tests and make bench use (scripts/deps.sh names each and why): as
+# root the missing ones are installed, with their names and apt's output; otherwise it says
+# what is missing and how to get it. A test whose tool is missing is skipped, or fails when
+# CI=true.
+deps:
+	@sh scripts/deps.sh test bench
+
+test-deps:
+	@echo "== make test first checks the Debian packages the tests use (make deps) =="
+	@sh scripts/deps.sh test
+
+# The admin UI's browser test drives Debian's Chromium, and Russian invoices print in DejaVu Sans.
 browser:
-	@{ test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } \
-		|| { [ "$$(id -u)" = 0 ] && echo "installing Debian packages: chromium fonts-dejavu-core" \
-			&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq chromium fonts-dejavu-core) \
-		|| echo "Chromium or DejaVu missing: install Debian's chromium and fonts-dejavu-core"; }
+	@sh scripts/deps.sh browser
 
 lint: install
 	$(BIN)/ruff check kassa tests bench clients
@@ -68,12 +74,9 @@ test-postgres: install
 
 # The image from the Dockerfile, built with podman on a Debian made by debootstrap and
 # started (API and worker) against PostgreSQL and a Redis of its own: tests/container.
-# Needs root; installs Debian's podman, runc and debootstrap when missing.
+# Needs root, and Debian's podman, runc and debootstrap (make deps).
 test-container: install
-	@{ command -v podman && command -v runc && command -v debootstrap; } >/dev/null 2>&1 \
-		|| { [ "$$(id -u)" = 0 ] && echo "installing Debian packages: podman runc debootstrap" \
-			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq podman runc debootstrap; } || true
+	@sh scripts/deps.sh container
 	@if [ "$$(id -u)" = 0 ] && command -v podman >/dev/null && command -v debootstrap >/dev/null; then \
 		echo "== the container image, built and started =="; \
 		KASSA_CONTAINER=1 KASSA_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -s tests/container; \
@@ -83,11 +86,9 @@ test-container: install
 		echo "== not root or no podman: the container test did not run (CI=true makes this fail) =="; \
 	fi
 
+# Writes its tables to build/benchmarks.md; docs/performance.md says how to read them.
 bench: install
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
-		(echo "installing Debian package: wrk" && apt-get update -qq \
-			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
-		|| echo "wrk missing: install Debian's wrk package for the benchmark"; }
+	@sh scripts/deps.sh bench
 	$(BIN)/python -m bench.run
 
 # The admin UI's screenshots in docs/ are refreshed on purpose, never by `make test`.

@@ -2,7 +2,8 @@
 payme-pkg peer, on SQLite and PostgreSQL, at 1 and 2 uvicorn workers and 1/16/64/256
 concurrent clients; the load comes from wrk in a separate process (bench/drive.py). The three
 serve at once and take turns, a cell each, so that kassa's ratios to the floor and the peer
-compare cells seconds apart. Prints a table and writes docs/benchmarks.md.
+compare cells seconds apart. Prints a table and writes it to build/benchmarks.md (not kept
+in git; docs/performance.md holds the targets and the latest table worth keeping).
 
 BENCH_SECONDS (default 5) sets each cell's length; BENCH_CLIENTS ("1,16,64,256"),
 BENCH_DATABASES ("sqlite,postgresql"), BENCH_WORKERS ("1,2"), BENCH_SCENARIOS
@@ -480,28 +481,12 @@ def main() -> None:
               "succeeded and payments with more than one invoice or Payme transaction. *connections a process* is how the "
               "server's processes shared the load's open connections a second into the cell (iproute2's `ss`); the "
               "peer's sync workers close each connection after its answer, so few or none are open to count.\n\n")
-    output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
+    output = os.environ.get("BENCH_OUTPUT", str(ROOT / "build" / "benchmarks.md"))
     if output == "-":
         return
     target = Path(output)
-    target.write_text(header + written_by_hand(target) + MEASURED + table + "\n")
-
-
-MEASURED = "## Measurements\n\n"
-
-
-def written_by_hand(target: Path) -> str:
-    """What a new run keeps of the file it rewrites: every section from the first heading
-    after the header up to the last run's measurements (the rounds' readings, before and
-    after tables), so that `make bench` replaces only the figures it measured."""
-    if not target.exists():
-        return ""
-    old = target.read_text()
-    start = old.find("\n## ")
-    if start < 0:
-        return ""
-    kept = old[start + 1:]
-    return kept.rsplit(MEASURED, 1)[0] if MEASURED in kept else kept + "\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(header + "## Measurements\n\n" + table + "\n")
 
 
 if __name__ == "__main__":
