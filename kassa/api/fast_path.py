@@ -4,7 +4,7 @@ the request is the ordinary kind, FastAPI's dependency solving for every other r
 FastAPI solves an endpoint's parameters anew on each request: it walks the dependency tree,
 looks for path, query, header and cookie parameters at every level, computes cache keys and
 reads the body through an email parser for its content type; under the create load that
-was a fifth of an API worker's time (py-spy, docs/benchmarks.md, fifteenth round). A route
+was a fifth of an API worker's time (py-spy, under `make bench`'s create cells). A route
 whose endpoint has a reader (`reads_arguments`) asks it first. The reader either returns the
 endpoint's arguments, as FastAPI would have solved them, or None; on None FastAPI handles the
 request as it always has. A reader says None to anything out of the ordinary (a body that

@@ -3,9 +3,9 @@
 Under more clients than a process can serve, requests used to be let in at once and queue
 for a database turn with their bodies parsed, their dependencies solved and their
 coroutines deep: about 30 KB each, and the arenas they spread over stayed with the process
-after the peak (docs/benchmarks.md, seventeenth round). With a door, at most `places`
-requests are at work; the others wait before anything of theirs is built, in the order
-they came. A request waiting on the world outside kassa (its provider, a merchant's
+after the peak (2-3 MB more a process after 256 clients; docs/scaling.md). With a door, at
+most `places` requests are at work; the others wait before anything of theirs is built, in
+the order they came. A request waiting on the world outside kassa (its provider, a merchant's
 server) is not at work: it leaves its place to the next while it waits and takes it back
 without queueing. So a slow provider never holds up Payme's and Click's calls or other
 clients' reads, and a returning request never waits on newcomers (nothing that holds a

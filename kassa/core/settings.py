@@ -106,17 +106,17 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./kassa.db"
-    # Transactions a process runs at once (PostgreSQL), each on a kept-open connection;
-    # further requests queue for one (see kassa.db.session).
-    # Transactions a process runs at once (its pool). One process is one core of Python,
-    # which keeps about this many busy; more only hold row locks longer while they wait
-    # for that core, and crowd PostgreSQL (bench: 10 → 5 on 2 API processes, Payme at 64
-    # clients 115-149 → 151-164 payments/s, p99 340-372 → 210-220 ms; docs/scaling.md).
+    # Transactions a process runs at once (its pool; further requests queue for one, see
+    # kassa.db.session). One process is one core of Python, which keeps about this many
+    # busy; more only hold row locks longer while they wait for that core, and crowd
+    # PostgreSQL (bench: 10 → 5 on 2 API processes, Payme at 64 clients 115-149 → 151-164
+    # payments/s, p99 340-372 → 210-220 ms; docs/scaling.md).
     database_pool_size: int = Field(default=5, ge=1, le=200)
     # requests one API process works on at once; the rest wait at its door in arrival order
     # (kassa.core.admission); 0: no door. 32 is six requests for each of the pool's turns:
     # the door shuts only under overload, and then what 256 clients hold stays what 64 do
-    # (2 processes; docs/benchmarks.md, eighteenth round). Raise it with the pool.
+    # (2 processes after 256 clients: 117-119 MB each with the door, 120-122 MB without;
+    # docs/scaling.md). Raise it with the pool.
     api_concurrency: int = Field(default=32, ge=0, le=10_000)
     redis_url: str | None = None
     secret_key: SecretStr | None = None

@@ -47,8 +47,8 @@ class EmulatorContext:
         form). Sent with aiohttp: the emulators stand in for the providers' own servers
         and share the process with the kassa they call, so what their calls cost is kept
         small: a Stripe webhook sent through httpx (whose pool polls every kept connection
-        on every request) was a fifth of the renewal bench's API process, ~0.5 ms a renewal
-        more than now (docs/benchmarks.md, tenth round)."""
+        on every request) was a fifth of the renewal bench's API process, ~0.5 ms of CPU a
+        renewal more than through aiohttp (bench/renewals.py)."""
         import aiohttp  # here: a kassa without its sandboxes never loads it (~8 MB a process)
 
         session = self._session

@@ -40,7 +40,7 @@ def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
     reused; closed with the runtime. Its HTTP is the SDK's aiohttp client: a renewal's
     charge costs ~0.25 ms of CPU in it against ~0.9-1.2 ms in the SDK's httpx client (whose
     pool polls every kept connection on every request, encode/httpcore#1035), measured
-    with the same SDK calls (docs/benchmarks.md, tenth round). A call that takes longer than
+    with the same SDK calls on the renewal bench. A call that takes longer than
     PROVIDER_TIMEOUT_SECONDS is given up (the SDK retries it with the same idempotency key)."""
     api_base = ctx.settings.stripe_api_base
     timeout = ctx.settings.provider_timeout_seconds
