@@ -169,10 +169,13 @@ def shown(amount: int | None, currency: str | None) -> str:
         return str(amount)
 
 
-def format_number(amount: int, currency: str) -> str:
-    """The amount grouped and pointed as its currency is written, without the code."""
+def format_number(amount: int, currency: str, *, trim: bool = False) -> str:
+    """The amount grouped and pointed as its currency is written, without the code; `trim`
+    leaves out the zero decimals of a whole amount (a chart's axis: 200 000)."""
     text = to_decimal_string(abs(amount), currency)
     whole, _, frac = text.partition(".")
+    if trim and not frac.strip("0"):
+        frac = ""
     grouped = f"{int(whole):,}"
     sign = "-" if amount < 0 else ""
     if currency in SPACE_GROUPED:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from kassa.db.base import utcnow
 from kassa.db.batch import add_new, queue_changes
@@ -44,13 +45,30 @@ def group_key(tariff: Tariff) -> str:
     return tariff.group or ""
 
 
+def subscription_object(sub: Subscription, tariff: Tariff | None) -> SubscriptionOut:
+    """The Subscription as the API and events show it: `auto_renew` is whether it renews
+    by itself, never on a one-off tariff (the holder's wish is kept for a recurring one)."""
+    shown = SubscriptionOut.model_validate(sub)
+    if tariff is not None and not tariff.recurring and shown.auto_renew:
+        shown = shown.model_copy(update={"auto_renew": False})
+    return shown
+
+
 def announce(session: AsyncSession, event_type: str, sub: Subscription, **extra: object) -> None:
-    data = SubscriptionOut.model_validate(sub).model_dump(mode="json")
+    # the tariff is in the session already wherever a subscription's event is announced
+    tariff = session.identity_map.get(identity_key(Tariff, sub.tariff_id))
+    data = subscription_object(sub, tariff).model_dump(mode="json")
     outbox.enqueue(session, event_type, {**data, **extra})
 
 
 def is_live(sub: Subscription) -> bool:
     return S(sub.status) in LIVE_STATUSES
+
+
+def renews(sub: Subscription, tariff: Tariff) -> bool:
+    """Whether it renews by itself at its period's end: live, on a recurring tariff, with
+    renewal on and no cancellation asked for."""
+    return is_live(sub) and tariff.recurring and sub.auto_renew and not sub.cancel_at_period_end
 
 
 def reschedule(sub: Subscription, tariff: Tariff, policy: BillingPolicy) -> None:

@@ -139,6 +139,7 @@ class CustomerOverview:
     customer: str
     payments: list[Payment]
     subscriptions: list[Subscription]
+    tariffs: dict[str, Tariff]  # each subscription's tariff, by id
     methods: list[PaymentMethod]
     wallet: list[tuple[str, int]]  # (currency, balance) of an organisation
 
@@ -151,8 +152,13 @@ async def customer(rt: Runtime, who: str, limit: int = 100) -> CustomerOverview:
         paid = await session.execute(
             select(Payment).where(mine).order_by(Payment.created_at.desc()).limit(limit)
         )
-        held = await session.execute(
-            select(Subscription).where(subs).order_by(Subscription.created_at.desc())
+        held = list(
+            await session.execute(
+                select(Subscription, Tariff)
+                .join(Tariff, Tariff.id == Subscription.tariff_id)
+                .where(subs)
+                .order_by(Subscription.created_at.desc())
+            )
         )
         saved = await session.execute(
             select(PaymentMethod)
@@ -168,7 +174,8 @@ async def customer(rt: Runtime, who: str, limit: int = 100) -> CustomerOverview:
         return CustomerOverview(
             who,
             list(paid.scalars()),
-            list(held.scalars()),
+            [sub for sub, _ in held],
+            {tariff.id: tariff for _, tariff in held},
             list(saved.scalars()),
             [(c, int(a or 0)) for c, a in balances],
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +22,14 @@ class PageParams:
 
 
 async def paginate(
-    session: AsyncSession, query: Select[Any], params: PageParams
+    session: AsyncSession,
+    query: Select[Unpack[tuple[Any, ...]]],
+    params: PageParams,
+    *,
+    rows: bool = False,
 ) -> tuple[list[Any], int]:
+    """A page of the query's first entity, or of its whole rows (`rows`: a subscription
+    with its tariff)."""
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.execute(query.limit(params.page_size).offset(params.offset))).scalars()
-    return list(rows), int(total or 0)
+    result = await session.execute(query.limit(params.page_size).offset(params.offset))
+    return list(result.all() if rows else result.scalars()), int(total or 0)

@@ -97,12 +97,7 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
         )
         held = []
         for sub, tariff in rows:
-            renews = (
-                billing.is_live(sub)
-                and tariff.recurring
-                and sub.auto_renew
-                and not sub.cancel_at_period_end
-            )
+            renews = billing.renews(sub, tariff)
             # the price the next renewal will charge, at the time it will be charged
             charged_at = _next_charge(sub, policy) or sub.current_period_end
             discount = await promo_codes.discount_for_renewal(

@@ -166,13 +166,25 @@ async def compute(
     if median is not None:
         stats.median_seconds_to_success = round(float(median), 3)
 
-    webhook_rows = await session.execute(
-        select(AuditRecord.error_message.is_(None), func.count())
-        .where(AuditRecord.operation == "webhook")
-        .group_by(AuditRecord.error_message.is_(None))
+    # a webhook not applied told kassa what the payment had already reached or passed
+    # (audited "ignored: …"; a repeat of the same event is not even audited), or was
+    # refused: it contradicted the payment ("rejected: …", an amount, a currency or a
+    # provider not the payment's), or the provider could not be asked to confirm it
+    outcome = case(
+        (AuditRecord.error_message.is_(None), "applied"),
+        (AuditRecord.error_message.like("ignored:%"), "ignored"),
+        else_="rejected",
     )
-    counts = {bool(ok): int(n) for ok, n in webhook_rows}
-    stats.webhooks = {"applied": counts.get(True, 0), "not_applied": counts.get(False, 0)}
+    webhook_rows = await session.execute(
+        select(outcome, func.count()).where(AuditRecord.operation == "webhook").group_by(outcome)
+    )
+    counts = {str(kind): int(n) for kind, n in webhook_rows}
+    stats.webhooks = {
+        "applied": counts.get("applied", 0),
+        "not_applied": counts.get("ignored", 0) + counts.get("rejected", 0),
+        "ignored": counts.get("ignored", 0),
+        "rejected": counts.get("rejected", 0),
+    }
     stats.outbox = {
         "unpublished": int(
             await session.scalar(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import Principal
@@ -29,8 +30,13 @@ S = SubscriptionStatus
 NONE = "none"
 
 
-def view(sub: Subscription) -> SubscriptionOut:
-    return SubscriptionOut.model_validate(sub)
+def view(sub: Subscription, tariff: Tariff | None) -> SubscriptionOut:
+    return billing.subscription_object(sub, tariff)
+
+
+async def _shown(session: AsyncSession, sub: Subscription) -> SubscriptionOut:
+    """The subscription with its tariff (from the session's own rows when it holds it)."""
+    return view(sub, await session.get(Tariff, sub.tariff_id))
 
 
 def _visible(principal: Principal, sub: Subscription | None) -> Subscription:
@@ -60,9 +66,8 @@ async def current(rt: Runtime, user_id: str) -> SubscriptionOut:
         sub = live or await session.scalar(
             query.order_by(Subscription.updated_at.desc(), Subscription.id).limit(1)
         )
-    if sub is None:
-        return SubscriptionOut(id=None, user_id=user_id, tariff_id=None, status=NONE)
-    return view(sub)
+        shown = await _shown(session, sub) if sub is not None else None
+    return shown or SubscriptionOut(id=None, user_id=user_id, tariff_id=None, status=NONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +77,12 @@ class SubscriptionFilters:
     tariff_id: str | None = None
 
 
-def _listed(principal: Principal, filters: SubscriptionFilters) -> Select[Any]:
-    query = select(Subscription).order_by(Subscription.created_at.desc(), Subscription.id.desc())
+def _listed(principal: Principal, filters: SubscriptionFilters) -> Select[Subscription, Tariff]:
+    query = (
+        select(Subscription, Tariff)
+        .join(Tariff, Tariff.id == Subscription.tariff_id)
+        .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+    )
     if principal.is_privileged:
         if filters.user_id:
             query = query.where(Subscription.user_id == filters.user_id)
@@ -91,13 +100,14 @@ async def list_subscriptions(
     rt: Runtime, principal: Principal, filters: SubscriptionFilters, page: PageParams
 ) -> tuple[list[SubscriptionOut], int]:
     async with rt.db.reading() as session:
-        rows, total = await paginate(session, _listed(principal, filters), page)
-    return [view(row) for row in rows], total
+        rows, total = await paginate(session, _listed(principal, filters), page, rows=True)
+    return [view(sub, tariff) for sub, tariff in rows], total
 
 
 async def get(rt: Runtime, principal: Principal, subscription_id: str) -> SubscriptionOut:
     async with rt.db.reading() as session:
-        return view(_visible(principal, await session.get(Subscription, subscription_id)))
+        sub = _visible(principal, await session.get(Subscription, subscription_id))
+        return await _shown(session, sub)
 
 
 async def periods(
@@ -132,17 +142,19 @@ async def change(
             if method is None or method.detached_at is not None or not _holds(sub, method):
                 raise NotFound("payment method not found")
             sub.payment_method_id = method.id
-        if auto_renew is not None:
-            sub.auto_renew = auto_renew
         tariff = await session.get(Tariff, sub.tariff_id)
         assert tariff is not None
+        if auto_renew and not tariff.recurring:
+            raise InvalidState("the tariff is one-off: the subscription does not renew")
+        if auto_renew is not None:
+            sub.auto_renew = auto_renew
         if sub.status != S.PAST_DUE.value or sub.renewal_attempts == 0:
             billing.reschedule(sub, tariff, billing_policy(session))
         if sub.status == S.PAST_DUE.value and payment_method_id is not None:
             sub.next_attempt_at = await clock.billing_now(session)  # try the new card now
         sub.updated_at = utcnow()
         await session.flush()
-        return view(sub)
+        return view(sub, tariff)
 
 
 def _holds(sub: Subscription, method: PaymentMethod) -> bool:
@@ -171,7 +183,7 @@ async def cancel(
         else:
             # a past-due subscription has no paid time left to keep
             await billing.end(session, sub, S.CANCELLED, now)
-        return view(sub)
+        return await _shown(session, sub)
 
 
 async def start_trial(
@@ -245,4 +257,4 @@ async def start_trial(
         billing.reschedule(sub, tariff, billing_policy(session))
         await session.flush()
         billing.announce(session, "subscription.activated", sub, trial=True)
-        return view(sub)
+        return view(sub, tariff)
