@@ -22,8 +22,9 @@ run: install
 	$(BIN)/kassa migrate
 	@echo ""
 	@echo "kassa is starting on http://$(HOST):$(PORT) ($(if $(DATABASE_URL),the database DATABASE_URL names,SQLite: ./kassa.db), provider sandboxes on)"
-	@echo "  API docs:     http://$(HOST):$(PORT)/docs"
-	@echo "  Sandboxes:    http://$(HOST):$(PORT)/sandbox/<provider>/"
+	@echo "  Start here:   http://$(HOST):$(PORT)/"
+	@echo "  API docs:     http://$(HOST):$(PORT)/docs (no internet needed)"
+	@echo "  Sandboxes:    http://$(HOST):$(PORT)/sandbox/<provider>/ (each linked from the start page)"
 	@echo "  Admin token (12 h):"
 	@echo "    export KASSA_TOKEN=$$($(BIN)/kassa token admin --role admin --minutes 720)"
 	@echo '  Try: curl -H "Authorization: Bearer $$KASSA_TOKEN" http://$(HOST):$(PORT)/api/v1/tariffs'

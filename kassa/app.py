@@ -38,6 +38,7 @@ from kassa.core.collector import freeze_what_start_up_made
 from kassa.core.logging import configure_logging, get_logger, logs_at
 from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings, load_settings
+from kassa.home import api_docs, start_page
 from kassa.jobs.runner import run_jobs
 from kassa.portal import views as portal_views
 from kassa.providers import plugins
@@ -65,6 +66,11 @@ def create_app(
         settings.log_level, json=settings.log_json, secrets=plugins.log_secrets(settings)
     )
     rt = runtime or Runtime.build(settings)
+    emulators = (
+        {p.name: p.emulator for p in plugins.all_plugins() if p.emulator}
+        if settings.is_sandbox
+        else {}
+    )
     sandboxes: list[EmulatorContext] = []  # the emulators' connections, closed at the end
 
     @asynccontextmanager
@@ -102,8 +108,11 @@ def create_app(
         title="kassa",
         version=__version__,
         description="Self-hosted payments: tariffs, wallets and invoices over Payme, "
-        "Kaspi Pay, Stripe and YooKassa.",
+        "Click, Kaspi Pay, Stripe and YooKassa.",
         lifespan=lifespan,
+        # served from kassa's own files instead (kassa.home.api_docs): FastAPI's load a CDN's
+        docs_url=None,
+        redoc_url=None,
         # kassa's metrics are Prometheus's and its logs structlog's; FastAPI's own
         # OpenTelemetry, left on, asks the global providers on every request
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -118,7 +127,6 @@ def create_app(
         # the emulators (each one Mount, one regex to pass) are as busy as kassa's own API
         # when they are on: a Stripe call matched after every other route costs ~0.2 ms
         app.include_router(sandbox_clock.router)
-        emulators = {p.name: p.emulator for p in plugins.all_plugins() if p.emulator}
         sandboxes.append(mount_sandboxes(app, settings, emulators))
     for router in (
         payments.router,
@@ -135,6 +143,8 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(start_page.router(list(emulators)))
+    api_docs.install(app)
     app.include_router(admin_views.router)
     app.include_router(admin_billing_views.router)
     app.include_router(admin_seller_views.router)

@@ -1,10 +1,11 @@
-"""Who may work the sandbox's controls: the clock (`/sandbox/clock`) and every emulator's
+"""Who may work the sandbox's controls: the clock (`/sandbox/clock`), every emulator's
 switches (`/sandbox/<provider>/_…`: faults, cabinet and dashboard refunds, statuses set by
-hand). They answer a caller on this machine (loopback, by kassa's own reading of the
-sender's address) or one with an admin token: a kassa listening beyond loopback (the
-container image binds 0.0.0.0) must not let anyone who reaches it move billing time or
-make a provider fail. The emulators' checkout pages (Pay, Decline) stay open: they are
-what a customer's browser uses."""
+hand) and its index page (`/sandbox/<provider>/`: every payment it holds, the customers'
+phone numbers among them). They answer a caller on this machine (loopback, by kassa's
+own reading of the sender's address) or one with an admin token: a kassa listening beyond
+loopback (the container image binds 0.0.0.0) must not let anyone who reaches it move
+billing time, make a provider fail or read every sandbox payment. The emulators' checkout
+pages (Pay, Decline) stay open: they are what a customer's browser uses."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ _FORWARDING = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
 
 
 def is_control(path: str) -> bool:
-    """`/sandbox/clock…`, or a path under `/sandbox/<provider>/` whose first segment
-    starts with `_` (the emulators' convention for what no provider's API has)."""
+    """`/sandbox/clock…`, an emulator's index (`/sandbox/<provider>/`), or a path under it
+    whose first segment starts with `_` (the emulators' convention for what no provider's
+    API has)."""
     if not path.startswith("/sandbox/"):
         return False
     provider, _, rest = path.removeprefix("/sandbox/").partition("/")
-    return provider == "clock" or rest.lstrip("/").startswith("_")
+    rest = rest.lstrip("/")
+    return provider == "clock" or not rest or rest.startswith("_")
 
 
 class SandboxControls:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from kassa.core.settings import Settings
+from kassa.domain.money import shown
 
 if TYPE_CHECKING:
     import aiohttp
@@ -129,6 +130,27 @@ def fault_router(faults: Faults) -> APIRouter:
     return router
 
 
+def money(amount: int, currency: str) -> str:
+    """An amount on the sandbox pages as the admin writes it ("50 000,00 UZS", "12.50 USD"):
+    the emulators keep amounts as their providers do, and show them the one way kassa does."""
+    return f"{shown(amount, currency.upper())} {currency.upper()}"
+
+
+Tone = Literal["success", "error", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the checkout page says after Pay or Decline (or when it is opened again):
+    `tone` colours it (a decline is an error, never a green box), and `retry` keeps Pay and
+    Decline on the page when the provider lets the customer try again (Stripe leaves a
+    declined PaymentIntent open for another card)."""
+
+    text: str
+    tone: Tone = "success"
+    retry: bool = False
+
+
 def checkout_page(
     request: Request,
     *,
@@ -137,16 +159,18 @@ def checkout_page(
     amount: str,
     reference: str,
     note: str | None = None,
-    result: str | None = None,
+    result: Outcome | None = None,
     return_url: str | None = None,
     status_code: int = 200,
+    name: str | None = None,
 ) -> HTMLResponse:
-    """The sandbox payment page: Pay and Decline post `action=…` back to the same URL."""
+    """The sandbox payment page: Pay and Decline post `action=…` back to the same URL.
+    `name`: the provider as it writes itself, when not its code capitalised."""
     return TEMPLATES.TemplateResponse(
         request,
         "checkout.html",
         {
-            "provider": provider,
+            "provider": name or provider.capitalize(),
             "title": title,
             "amount": amount,
             "reference": reference,
@@ -155,6 +179,70 @@ def checkout_page(
             "return_url": return_url if return_url and return_url.startswith("http") else None,
         },
         status_code=status_code,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One payment on an emulator's index page, in the emulator's own words."""
+
+    reference: str
+    amount: str  # as `money` writes it
+    status: str
+    page: str | None = None  # its checkout page, under the emulator, while it can be paid
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """One of the emulator's controls (`_…`: no provider's API has them) and what it does."""
+
+    method: str
+    path: str
+    does: str
+
+
+def fault_controls() -> list[Control]:
+    return [
+        Control("GET", "/_faults", "the fault switches as they stand"),
+        Control(
+            "PUT",
+            "/_faults",
+            "switch faults on: delay_ms, fail_status, fail_times, fail_method, lose_answers, "
+            "duplicate_callbacks, reverse_callbacks ({} switches them off)",
+        ),
+    ]
+
+
+def index_page(
+    request: Request,
+    *,
+    provider: str,
+    about: str,
+    payments: Sequence[Row],
+    controls: Sequence[Control],
+    faults: Faults,
+    limit: int = 50,
+    name: str | None = None,
+) -> HTMLResponse:
+    """`/sandbox/<provider>/`: the emulator's recent payments (newest first; `payments` in
+    the order made) with their checkout pages, and its controls with the faults switched on."""
+    base = request.scope.get("root_path", "")
+    newest = list(reversed(payments))
+    return TEMPLATES.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "provider": provider,
+            "name": name or provider.capitalize(),
+            "about": about,
+            "base": base,
+            "origin": f"{request.url.scheme}://{request.url.netloc}",
+            "payments": newest[:limit],
+            "more": max(0, len(newest) - limit),
+            "controls": controls,
+            "faults": {k: v for k, v in asdict(faults).items() if v},
+        },
     )
 
 

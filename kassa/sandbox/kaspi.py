@@ -18,13 +18,35 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.sandbox.base import EmulatorContext, Faults, checkout_page, new_emulator, read_action
+from kassa.domain.money import from_decimal_string
+from kassa.sandbox.base import (
+    Control,
+    EmulatorContext,
+    Faults,
+    Outcome,
+    Row,
+    checkout_page,
+    fault_controls,
+    index_page,
+    money,
+    new_emulator,
+    read_action,
+)
 
 
 @dataclass
 class KaspiSandboxState:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
+
+
+def _said(status: str) -> Outcome:
+    """The phone page for a payment no longer waiting: Processed is paid, Error declined."""
+    if status == "Processed":
+        return Outcome("Status: Processed (paid).", "success")
+    if status == "Error":
+        return Outcome("Status: Error (the payment was declined).", "error")
+    return Outcome(f"Status: {status}", "info")
 
 
 def ok(data: dict[str, Any]) -> JSONResponse:
@@ -42,6 +64,27 @@ def tenge(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return value if value > 0 and value == value.to_integral_value() else None
+
+
+def shown(tenge: Decimal) -> str:
+    """Whole tenge as the admin writes an amount ("5 000,00 KZT")."""
+    return money(from_decimal_string(tenge, "KZT"), "KZT")
+
+
+CONTROLS = [
+    Control("GET", "/_payments", "the payments as the gateway keeps them"),
+    Control(
+        "PUT",
+        "/_payments/{externalId}",
+        '{"status"}: set any status, one kassa has never heard of too; polling reads it',
+    ),
+    Control(
+        "POST",
+        "/_cabinet/refund",
+        '{"externalId", "amount"?}: a refund made in Kaspi Pay itself, outside kassa',
+    ),
+    *fault_controls(),
+]
 
 
 class StatusChange(BaseModel):
@@ -176,14 +219,42 @@ def build(ctx: EmulatorContext) -> FastAPI:
             }
         }
 
-    def page(request: Request, payment: dict[str, Any], result: str | None = None) -> HTMLResponse:
+    def page(
+        request: Request, payment: dict[str, Any], result: Outcome | None = None
+    ) -> HTMLResponse:
         return checkout_page(
             request,
             provider="kaspi",
             title=f"Kaspi.kz request to +{payment['phone']}",
-            amount=f"{payment['amount']:.2f} KZT",
+            amount=shown(payment["amount"]),
             reference=payment["externalId"],
             result=result,
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> HTMLResponse:
+        """Sandbox page (the gateway has none such): the remote payments, each with its
+        "phone" page while it waits."""
+        rows = [
+            Row(
+                external_id,
+                shown(p["amount"]),
+                p["status"],
+                page=f"/phone/{external_id}" if p["status"] == "Wait" else None,
+                detail=f"to +{p['phone']}"
+                + (f", refunded {shown(p['refunded'])}" if p["refunded"] else ""),
+            )
+            for external_id, p in state.payments.items()
+        ]
+        return index_page(
+            request,
+            provider="kaspi",
+            about="The Kaspi Pay gateway kassa talks to: create, status and refund, in whole "
+            "tenge; a payment is a request to a customer's phone, whose page (the payment's "
+            "checkout_url) stands in for the Kaspi app. kassa polls the status.",
+            payments=rows,
+            controls=CONTROLS,
+            faults=state.faults,
         )
 
     @app.get("/phone/{external_id}", response_class=HTMLResponse)
@@ -192,7 +263,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
         if payment is None:
             return HTMLResponse("<h1>No such Kaspi payment</h1>", status_code=404)
         if payment["status"] != "Wait":
-            return page(request, payment, f"Status: {payment['status']}")
+            return page(request, payment, _said(payment["status"]))
         return page(request, payment)
 
     @app.post("/phone/{external_id}", response_class=HTMLResponse)
@@ -203,11 +274,8 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return HTMLResponse("<h1>No such Kaspi payment</h1>", status_code=404)
         if payment["status"] == "Wait":
             payment["status"] = "Processed" if action == "pay" else "Error"
-        result = (
-            "Payment successful."
-            if payment["status"] == "Processed"
-            else f"Status: {payment['status']}"
-        )
-        return page(request, payment, result)
+            if payment["status"] == "Processed":
+                return page(request, payment, Outcome("Payment successful."))
+        return page(request, payment, _said(payment["status"]))
 
     return app

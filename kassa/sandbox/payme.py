@@ -21,9 +21,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.domain.money import to_decimal_string
 from kassa.sandbox import payme_subscribe
-from kassa.sandbox.base import EmulatorContext, Faults, checkout_page, new_emulator, read_action
+from kassa.sandbox.base import (
+    Control,
+    EmulatorContext,
+    Faults,
+    Outcome,
+    Row,
+    checkout_page,
+    fault_controls,
+    index_page,
+    money,
+    new_emulator,
+    read_action,
+)
 from kassa.sandbox.payme_links import BadLink, CheckoutLink, read_link
 
 
@@ -106,11 +117,28 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _error_text(answer: dict[str, Any]) -> str:
+def _error_text(answer: dict[str, Any]) -> Outcome:
     error = answer.get("error") or {}
     message = error.get("message")
     text = message.get("en") if isinstance(message, dict) else message
-    return f"Payme refused the payment: {text} ({error.get('code')})"
+    return Outcome(f"Payme refused the payment: {text} ({error.get('code')})", "error")
+
+
+# Merchant API transaction states (developer.help.paycom.uz, "Transaction states") and the
+# Subscribe API's receipt states ("receipts.*": 0 created, 4 paid, 21 queued for cancel, 50
+# cancelled), as the index page names them
+TRANSACTION_STATES = {1: "created", 2: "performed", -1: "cancelled", -2: "cancelled after perform"}
+RECEIPT_STATES = {0: "created", 4: "paid", 21: "cancel queued", 50: "cancelled"}
+CONTROLS = [
+    Control("GET", "/_transactions", "the transactions and the Merchant API calls made"),
+    Control(
+        "POST",
+        "/_cabinet/refund",
+        '{"order_id"} or {"payme_id"}: a refund made in Payme Business: CancelTransaction '
+        "with reason 5",
+    ),
+    *fault_controls(),
+]
 
 
 class RefundRequest(BaseModel):
@@ -135,7 +163,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return None
         return link if link.merchant_id == merchant_id else None  # Payme: merchant not found
 
-    async def run_checkout(link: CheckoutLink, action: str) -> str:
+    async def run_checkout(link: CheckoutLink, action: str) -> Outcome:
         order, amount = link.order, link.amount
         account = {link.account_field: order}
         check = await client.call("CheckPerformTransaction", {"amount": amount, "account": account})
@@ -143,7 +171,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return _error_text(check)
         detail = (check.get("result") or {}).get("detail")
         if detail is not None and (problem := _detail_problem(detail, amount)):
-            return f"Payme refused the payment: {problem}"
+            return Outcome(f"Payme refused the payment: {problem}", "error")
         payme_id = secrets.token_hex(12)
         payme_time = _now_ms()
         created = await client.call(
@@ -162,13 +190,13 @@ def build(ctx: EmulatorContext) -> FastAPI:
         if action == "decline":
             await client.call("CancelTransaction", {"id": payme_id, "reason": 2})
             state.transactions[payme_id]["state"] = -1
-            return "Payment declined by the card issuer."
+            return Outcome("Payment declined by the card issuer.", "error")
         performed = await client.call("PerformTransaction", {"id": payme_id})
         if "error" in performed:
             return _error_text(performed)
         state.transactions[payme_id]["state"] = 2
         await fiscalise(payme_id, "PERFORM")
-        return "Payment successful."
+        return Outcome("Payment successful.")
 
     async def fiscalise(payme_id: str, kind: str) -> None:
         """Payme's fiscal receipt for a transaction whose order gave `detail`, pushed with
@@ -192,6 +220,47 @@ def build(ctx: EmulatorContext) -> FastAPI:
         }
         tx.setdefault("fiscal", {})[kind] = fiscal
         await client.call("SetFiscalData", {"id": payme_id, "type": kind, "fiscal_data": fiscal})
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> HTMLResponse:
+        """Sandbox page (Payme has none such): the transactions kassa's Merchant API took
+        part in, and the Subscribe API's receipts (payments with a saved card)."""
+        made = [
+            (
+                tx["time"],
+                Row(
+                    tx["order_id"],
+                    money(tx["amount"], "UZS"),
+                    TRANSACTION_STATES.get(tx["state"], str(tx["state"])),
+                    detail=f"transaction {payme_id}",
+                ),
+            )
+            for payme_id, tx in state.transactions.items()
+        ]
+        made += [
+            (
+                receipt["create_time"],
+                Row(
+                    ", ".join(str(a["value"]) for a in receipt["account"]) or receipt["_id"],
+                    money(receipt["amount"], "UZS"),
+                    RECEIPT_STATES.get(receipt["state"], str(receipt["state"])),
+                    detail=f"receipt {receipt['_id']} (a saved card)",
+                ),
+            )
+            for receipt in app.state.subscribe.state.receipts.values()
+        ]
+        rows = [row for _, row in sorted(made, key=lambda pair: pair[0])]
+        return index_page(
+            request,
+            provider="payme",
+            about="Payme's checkout page calls kassa's Merchant API (CheckPerformTransaction, "
+            "CreateTransaction, PerformTransaction) as Payme does; a saved card pays through "
+            "the Subscribe API (receipts.create, receipts.pay). A checkout link is opened from "
+            "its payment's checkout_url; the transactions it made are listed here.",
+            payments=rows,
+            controls=CONTROLS,
+            faults=state.faults,
+        )
 
     @app.get("/_transactions")
     async def transactions() -> dict[str, Any]:
@@ -225,7 +294,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             request,
             provider="payme",
             title="Payment",
-            amount=f"{to_decimal_string(link.amount, 'UZS')} UZS",
+            amount=money(link.amount, "UZS"),
             reference=link.order,
         )
 
@@ -242,7 +311,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             request,
             provider="payme",
             title="Payment",
-            amount=f"{to_decimal_string(link.amount, 'UZS')} UZS",
+            amount=money(link.amount, "UZS"),
             reference=link.order,
             result=result,
             return_url=link.return_url,

@@ -17,11 +17,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from kassa.domain.money import MoneyError, from_decimal_string
 from kassa.sandbox.base import (
+    Control,
     EmulatorContext,
     Faults,
+    Outcome,
+    Row,
     checkout_page,
+    fault_controls,
+    index_page,
     later,
+    money,
     new_emulator,
     read_action,
 )
@@ -97,6 +104,32 @@ def _receipt_problem(receipt: Any, amount: Decimal) -> bool:
             return True
         total += quantity * price
     return total != amount
+
+
+def shown(amount: dict[str, Any]) -> str:
+    """YooKassa's `{"value": "5000.00", "currency": "RUB"}` as the admin writes an amount."""
+    try:
+        return money(from_decimal_string(amount["value"], amount["currency"]), amount["currency"])
+    except MoneyError:
+        return f"{amount['value']} {amount['currency']}"
+
+
+CONTROLS = [
+    Control("GET", "/_receipts", "the 54-FZ receipts made apart from their payments"),
+    Control(
+        "POST",
+        "/_cabinet/refund",
+        '{"payment_id", "amount"?}: a refund made in YooKassa\'s cabinet, outside kassa',
+    ),
+    Control("PUT", "/_shop", '{"receipts_required": true}: the shop\'s 54-FZ receipts on'),
+    Control("POST", "/_methods/{id}/decline", "later charges of this saved method are declined"),
+    Control(
+        "POST",
+        "/_notify/{payment_id}",
+        '{"event", "object"}: a notification claiming anything (kassa re-reads, never believes)',
+    ),
+    *fault_controls(),
+]
 
 
 @dataclass
@@ -613,15 +646,62 @@ def build(ctx: EmulatorContext) -> FastAPI:
         await notify("refund.succeeded", dict(made))  # answered once kassa was told
         return JSONResponse(made)
 
-    def page(request: Request, payment: dict[str, Any], result: str | None = None) -> HTMLResponse:
+    def page(
+        request: Request, payment: dict[str, Any], result: Outcome | None = None
+    ) -> HTMLResponse:
         return checkout_page(
             request,
             provider="yookassa",
+            name="YooKassa",
             title=payment.get("description") or "Payment",
-            amount=f"{payment['amount']['value']} {payment['amount']['currency']}",
+            amount=shown(payment["amount"]),
             reference=payment["id"],
             result=result,
-            return_url=payment["confirmation"].get("return_url"),
+            return_url=(payment.get("confirmation") or {}).get("return_url"),
+        )
+
+    def status_of(payment: dict[str, Any]) -> Outcome:
+        status = payment["status"]
+        if status == "canceled":
+            return Outcome("Status: canceled", "error")
+        return Outcome(f"Status: {status}", "success" if status == "succeeded" else "info")
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> HTMLResponse:
+        """Sandbox page (YooKassa's API has none such): the payments, each with its
+        confirmation page while it waits for the customer."""
+        rows = [
+            Row(
+                pid,
+                shown(p["amount"]),
+                p["status"],
+                page=f"/confirm/{pid}"
+                if p["status"] == "pending" and p.get("confirmation")
+                else None,
+                detail=" · ".join(
+                    x
+                    for x in (
+                        p.get("description") or "",
+                        "" if p.get("confirmation") else "a saved method, charged at once",
+                        shown(p["refunded_amount"]) + " refunded"
+                        if p.get("refunded_amount")
+                        else "",
+                    )
+                    if x
+                ),
+            )
+            for pid, p in state.payments.items()
+        ]
+        return index_page(
+            request,
+            provider="yookassa",
+            name="YooKassa",
+            about="YooKassa's API v3 as the official SDK reaches it (payments, capture, "
+            "cancel, refunds, receipts) with Basic auth and Idempotence-Key; the confirmation "
+            "page (a payment's checkout_url) notifies kassa, which re-reads the payment.",
+            payments=rows,
+            controls=CONTROLS,
+            faults=state.faults,
         )
 
     @app.get("/confirm/{pid}", response_class=HTMLResponse)
@@ -630,9 +710,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
         if payment is None:
             return HTMLResponse("<h1>Payment not found</h1>", status_code=404)
         return page(
-            request,
-            payment,
-            None if payment["status"] == "pending" else f"Status: {payment['status']}",
+            request, payment, None if payment["status"] == "pending" else status_of(payment)
         )
 
     @app.post("/confirm/{pid}", response_class=HTMLResponse)
@@ -642,22 +720,22 @@ def build(ctx: EmulatorContext) -> FastAPI:
         if payment is None or action is None:
             return HTMLResponse("<h1>Payment not found</h1>", status_code=404)
         if payment["status"] != "pending":
-            return page(request, payment, f"Status: {payment['status']}")
+            return page(request, payment, status_of(payment))
         if action == "decline":
             payment.update(
                 status="canceled",
                 cancellation_details={"party": "payment_network", "reason": "insufficient_funds"},
             )
             await notify("payment.canceled", public(payment))
-            return page(request, payment, "Payment declined: insufficient funds.")
+            return page(request, payment, Outcome("Payment declined: insufficient funds.", "error"))
         authorise(payment)
         if payment["_capture"]:
             succeed(payment)
             await notify("payment.succeeded", public(payment))
-            return page(request, payment, "Payment successful.")
+            return page(request, payment, Outcome("Payment successful."))
         payment.update(status="waiting_for_capture", expires_at=_after(days=7))
         await notify("payment.waiting_for_capture", public(payment))
-        return page(request, payment, "Payment authorised; awaiting capture.")
+        return page(request, payment, Outcome("Payment authorised; awaiting capture."))
 
     @app.put("/_shop")
     async def shop_settings(request: Request) -> JSONResponse:

@@ -21,7 +21,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from kassa.sandbox.base import EmulatorContext, Faults, checkout_page, new_emulator, read_action
+from kassa.domain.money import from_decimal_string
+from kassa.sandbox.base import (
+    Control,
+    EmulatorContext,
+    Faults,
+    Outcome,
+    Row,
+    checkout_page,
+    fault_controls,
+    index_page,
+    money,
+    new_emulator,
+    read_action,
+)
 
 # The sandbox's Click cabinet (kassa's sandbox settings name the same service).
 SERVICE_ID, MERCHANT_ID, MERCHANT_USER_ID = "10001", "20002", "30003"
@@ -53,8 +66,20 @@ def _sums(text: str) -> Decimal | None:
     return value if value > 0 and value == value.quantize(Decimal("0.01")) else None
 
 
-def _refused(answer: dict[str, Any]) -> str:
-    return f"The shop refused the payment: {answer.get('error_note')} ({answer.get('error')})"
+def _refused(answer: dict[str, Any]) -> Outcome:
+    note = f"The shop refused the payment: {answer.get('error_note')} ({answer.get('error')})"
+    return Outcome(note, "error")
+
+
+def _sums_shown(amount: str | Decimal) -> str:
+    """Click's amount (sums, a decimal string `_sums` took) as the admin writes it."""
+    return money(from_decimal_string(Decimal(amount), "UZS"), "UZS")
+
+
+CONTROLS = [
+    Control("GET", "/_payments", "the payments and the SHOP API calls made"),
+    *fault_controls(),
+]
 
 
 def _accepted(answer: dict[str, Any], fields: dict[str, str], id_field: str) -> bool:
@@ -97,7 +122,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
         del state.calls[:-1000]
         return answer
 
-    async def pay(order: str, amount: str, action: str) -> str:
+    async def pay(order: str, amount: str, action: str) -> Outcome:
         """Prepare, then Complete, as Click runs a customer's payment."""
         click_trans_id = str(2_000_000_000 + secrets.randbelow(10**9))
         fields = {
@@ -128,12 +153,12 @@ def build(ctx: EmulatorContext) -> FastAPI:
         completed = await call_shop(dict(complete))
         if not ok:
             payment["status"] = "cancelled"
-            return "Payment declined: insufficient funds."
+            return Outcome("Payment declined: insufficient funds.", "error")
         if not _accepted(completed, complete, "merchant_confirm_id"):
             payment["status"] = "cancelled"  # Click reverses what the shop would not confirm
             return _refused(completed)
         payment["status"] = "paid"
-        return "Payment successful."
+        return Outcome("Payment successful.")
 
     def link_of(request: Request) -> tuple[str, str, Decimal] | None:
         q = request.query_params
@@ -146,13 +171,13 @@ def build(ctx: EmulatorContext) -> FastAPI:
         return order, q["amount"], amount
 
     def page(
-        request: Request, link: tuple[str, str, Decimal], result: str | None = None
+        request: Request, link: tuple[str, str, Decimal], result: Outcome | None = None
     ) -> HTMLResponse:
         return checkout_page(
             request,
             provider="click",
             title="Payment",
-            amount=f"{link[2]:.2f} UZS",
+            amount=_sums_shown(link[2]),
             reference=link[0],
             result=result,
             return_url=request.query_params.get("return_url"),
@@ -214,6 +239,29 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return merchant_answer(-4011, "The payment cannot be reversed")
         payment["status"] = "reversed"
         return merchant_answer(0, "Success", payment_id=int(payment_id))
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> HTMLResponse:
+        """Sandbox page (Click has none such): the payments run on the checkout page."""
+        rows = [
+            Row(
+                p["merchant_trans_id"],
+                _sums_shown(p["amount"]),
+                p["status"],
+                detail=f"click_trans_id {click_trans_id}",
+            )
+            for click_trans_id, p in state.payments.items()
+        ]
+        return index_page(
+            request,
+            provider="click",
+            about="Click's checkout page (/services/pay, opened from a payment's checkout_url) "
+            "calls kassa's SHOP API as Click does: Prepare, then Complete, signed with the "
+            "service's secret key; a declined card completes with Click's error -5017.",
+            payments=rows,
+            controls=CONTROLS,
+            faults=state.faults,
+        )
 
     @app.get("/_payments")
     async def payments() -> dict[str, Any]:

@@ -32,10 +32,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kassa.domain.money import to_decimal_string
 from kassa.sandbox.base import (
+    Control,
     EmulatorContext,
     Faults,
+    Outcome,
+    Row,
     checkout_page,
+    fault_controls,
+    index_page,
     later,
+    money,
     new_emulator,
     read_action,
 )
@@ -120,6 +126,22 @@ ENABLED_EVENTS = frozenset(
         "refund.failed",
     }
 )
+
+
+CONTROLS = [
+    Control(
+        "POST",
+        "/_dashboard/refund",
+        '{"payment_intent", "amount"?}: a refund made in Stripe\'s Dashboard, outside kassa',
+    ),
+    Control("POST", "/_events/{payment_intent}/resend", "deliver its events again, as retries do"),
+    Control(
+        "PUT",
+        "/_webhook_endpoint",
+        '{"enabled_events": ["*"]}: send kassa every event, not only those it handles',
+    ),
+    *fault_controls(),
+]
 
 
 class WebhookEndpointSettings(BaseModel):
@@ -811,21 +833,20 @@ def build(ctx: EmulatorContext) -> FastAPI:
 
     def page(
         request: Request, title: str, amount: int, currency: str, reference: str,
-        result: str | None = None, return_url: str | None = None,
+        result: Outcome | None = None, return_url: str | None = None,
     ) -> HTMLResponse:  # fmt: skip
-        shown = to_decimal_string(amount, currency.upper())
         return checkout_page(
             request,
             provider="stripe",
             title=title,
-            amount=f"{shown} {currency.upper()}",
+            amount=money(amount, currency),
             reference=reference,
             note="Card 4242 4242 4242 4242",
             result=result,
             return_url=return_url,
         )
 
-    async def pay_intent(intent: dict[str, Any], action: str) -> str:
+    async def pay_intent(intent: dict[str, Any], action: str) -> Outcome:
         """What Stripe.js does on confirmCardPayment with a good or a declined card: the
         card details typed become a new PaymentMethod (docs.stripe.com/api/payment_methods/create:
         PaymentMethods are made from the details Stripe.js collects; the stripe-node SDK's
@@ -835,16 +856,86 @@ def build(ctx: EmulatorContext) -> FastAPI:
         events = [event("payment_intent.processing", {**intent, "status": "processing"})]
         ok, more, _ = attempt(intent, pm_id, None)
         await deliver(events + more if ok else more)
-        return "Payment successful." if ok else "Your card was declined."
+        return Outcome("Payment successful.") if ok else declined(intent)
+
+    def declined(intent: dict[str, Any]) -> Outcome:
+        """A declined card leaves the PaymentIntent open for another (requires_payment_method):
+        the page says why, as an error, and offers Pay again, as Stripe's page does."""
+        error = intent.get("last_payment_error") or {}
+        return Outcome(error.get("message") or "Your card was declined.", "error", retry=True)
+
+    def status_of(intent: dict[str, Any]) -> Outcome | None:
+        """What the page says when opened: nothing while it can be paid, the last decline
+        while another card may still pay, else the intent's status."""
+        if intent["status"] in CONFIRMABLE:
+            return declined(intent) if intent.get("last_payment_error") else None
+        if intent["status"] in ("succeeded", "requires_capture"):
+            return Outcome(f"Status: {intent['status']}")
+        return Outcome(f"Status: {intent['status']}", "info")
+
+    def session_intent(session: dict[str, Any]) -> list[str]:
+        """The session's PaymentIntent and its status, once the customer has tried to pay."""
+        intent = state.intents.get(session["payment_intent"] or "")
+        return [f"{intent['id']}: {intent['status']}"] if intent else []
+
+    def session_status(session: dict[str, Any]) -> Outcome:
+        return Outcome(
+            f"Status: {session['status']}", "success" if session["status"] == "complete" else "info"
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> HTMLResponse:
+        """Sandbox page (Stripe's API has none at its root): the PaymentIntents and
+        Checkout Sessions, each with its page while it can be paid."""
+        of_sessions = {s["payment_intent"] for s in state.sessions.values()}
+        made = [
+            (
+                intent["created"],
+                Row(
+                    pi_id,
+                    money(intent["amount"], intent["currency"]),
+                    intent["status"],
+                    page=f"/checkout/{pi_id}" if intent["status"] in CONFIRMABLE else None,
+                    detail=" · ".join(
+                        str(x) for x in (intent.get("description"), intent["customer"]) if x
+                    ),
+                ),
+            )
+            for pi_id, intent in state.intents.items()
+            if pi_id not in of_sessions  # listed with its session
+        ]
+        made += [
+            (
+                session["created"],
+                Row(
+                    cs_id,
+                    money(session["amount_total"], session["currency"]),
+                    session["status"],
+                    page=f"/c/pay/{cs_id}" if session["status"] == "open" else None,
+                    detail=" · ".join(["Checkout Session", *session_intent(session)]),
+                ),
+            )
+            for cs_id, session in state.sessions.items()
+        ]
+        return index_page(
+            request,
+            provider="stripe",
+            about="The part of Stripe's API kassa's SDK reaches (customers, payment methods, "
+            "PaymentIntents, refunds, Checkout Sessions), with Stripe's refusals; events are "
+            "signed and sent to kassa's webhook as Stripe sends them. Card 4242 4242 4242 4242 "
+            "pays on the pages; Decline is a declined card, and the customer may try again.",
+            payments=[row for _, row in sorted(made, key=lambda pair: pair[0])],
+            controls=CONTROLS,
+            faults=state.faults,
+        )
 
     @app.get("/checkout/{pi_id}", response_class=HTMLResponse)
     async def intent_page(request: Request, pi_id: str) -> HTMLResponse:
         intent = state.intents.get(pi_id)
         if intent is None:
             return HTMLResponse("<h1>No such PaymentIntent</h1>", status_code=404)
-        result = None if intent["status"] in CONFIRMABLE else f"Status: {intent['status']}"
         title = intent.get("description") or "Payment"
-        return page(request, title, intent["amount"], intent["currency"], pi_id, result)
+        return page(request, title, intent["amount"], intent["currency"], pi_id, status_of(intent))
 
     @app.post("/checkout/{pi_id}", response_class=HTMLResponse)
     async def intent_confirm(request: Request, pi_id: str) -> HTMLResponse:
@@ -854,7 +945,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return HTMLResponse("<h1>No such PaymentIntent</h1>", status_code=404)
         title = intent.get("description") or "Payment"
         if intent["status"] not in CONFIRMABLE:
-            result = f"Status: {intent['status']}"
+            result = status_of(intent)
         else:
             result = await pay_intent(intent, action)
         return page(request, title, intent["amount"], intent["currency"], pi_id, result)
@@ -864,7 +955,11 @@ def build(ctx: EmulatorContext) -> FastAPI:
         session = state.sessions.get(cs_id)
         if session is None:
             return HTMLResponse("<h1>No such Checkout Session</h1>", status_code=404)
-        result = None if session["status"] == "open" else f"Status: {session['status']}"
+        intent = state.intents.get(session["payment_intent"] or "")
+        if session["status"] != "open":
+            result: Outcome | None = session_status(session)
+        else:
+            result = status_of(intent) if intent is not None else None
         return page(
             request, "Checkout", session["amount_total"], session["currency"], cs_id, result,
             session["cancel_url"],
@@ -880,7 +975,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
             return HTMLResponse("<h1>No such Checkout Session</h1>", status_code=404)
         args = (request, "Checkout", session["amount_total"], session["currency"], cs_id)
         if session["status"] != "open":
-            return page(*args, f"Status: {session['status']}")
+            return page(*args, session_status(session))
         intent = state.intents.get(session["payment_intent"] or "")
         if intent is None:
             data = state.session_intent_data[cs_id]
