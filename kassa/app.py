@@ -44,6 +44,7 @@ from kassa.portal import views as portal_views
 from kassa.providers import plugins
 from kassa.sandbox.base import EmulatorContext
 from kassa.sandbox.mount import mount_sandboxes
+from kassa.services import invoice_pdf
 from kassa.services.schemas import Problem
 from kassa.services.server_advice import advise
 from kassa.webhooks import router as webhooks_router
@@ -89,6 +90,8 @@ def create_app(
             not_configured=rt.providers.unconfigured(),
             jobs=run_jobs_inline,
         )
+        if (missing_font := invoice_pdf.unprintable()) is not None:
+            log.error("documents.font_missing", detail=missing_font)
         try:
             yield
         finally:

@@ -1,14 +1,28 @@
-"""The admin UI in English and Russian (operators in Tashkent and Almaty read Russian), chosen
-per operator. English is the source text; `RU` is its Russian catalogue, for the pages and for
-the messages shown after a button (composed in the operator's language before the redirect).
-A template says `{{ _("Payments") }}` and `{{ state(p.status) }}`; tests/test_admin_i18n.py keeps
-every text translated."""
+"""The admin UI in English, Russian and Uzbek (operators in Tashkent, Almaty and Moscow),
+chosen per operator. English is the source text; `RU` is its Russian catalogue and `UZ`
+(kassa.admin.i18n_uz) its Uzbek one, for the pages and for the messages shown after a button
+(composed in the operator's language before the redirect). A template says
+`{{ _("Payments") }}`, `{{ state(p.status) }}`, `{{ term("purpose", p.purpose) }}` and
+`{{ note(e.error_message) }}`; tests/test_admin_i18n.py keeps every text translated."""
 
 from __future__ import annotations
 
-from kassa.domain.language import LANGUAGES, choose, current, state, translate
+from kassa.admin.i18n_uz import UZ
+from kassa.domain import language, refusals, vocabulary
+from kassa.domain.language import current, state, translate
 
-__all__ = ["LANGUAGES", "RU", "choose", "current", "gettext", "state"]
+__all__ = [
+    "CATALOGUES",
+    "LANGUAGES",
+    "RU",
+    "UZ",
+    "choose",
+    "current",
+    "gettext",
+    "state",
+]
+
+LANGUAGES = {code: language.LANGUAGES[code] for code in language.OPERATOR_LANGUAGES}
 
 RU: dict[str, str] = {
     # navigation and frame
@@ -50,7 +64,8 @@ RU: dict[str, str] = {
     # pages
     "Success rate": "Доля успешных", "Median time to success": "Медиана до оплаты",
     "Subscriptions active / past due": "Подписки: активные / просроченные",
-    "Webhooks applied / not": "Вебхуки: применены / нет",
+    "Webhooks applied / duplicates ignored": "Вебхуки: применены / повторы пропущены",
+    "Webhooks refused": "Вебхуки отклонены",
     "Outbox pending / dead": "Исходящие: в очереди / не доставлены",
     "Payments per day (all, succeeded)": "Платежи по дням (все, успешные)",
     "Revenue per day, net of refunds": "Выручка по дням за вычетом возвратов",
@@ -165,9 +180,66 @@ RU: dict[str, str] = {
     "shop not found": "магазин не найден", "payment method not found": "карта не найдена",
     "webhook endpoint not found": "адрес вебхука не найден",
     "delivery not found": "доставка не найдена",
+    # the refund-id column names a refund, the button beside a payment does one
+    "noun|Refund": "Возврат",
+    "card": "карта", "never": "бессрочно", "all": "все", "Activate": "Включить",
+    "Deactivate": "Отключить", "no: ends": "нет: завершится", "asks customer": "просит клиента",
+    "{n} d": "{n} дн.", "{n} s": "{n} с", "MRR": "MRR",
+    # the providers' own settings, as their plug-ins name them
+    "Service id": "Id сервиса", "Merchant id": "Id мерчанта",
+    "Merchant user id": "Id пользователя мерчанта", "Secret key": "Секретный ключ",
+    "Checkout address": "Адрес страницы оплаты", "Merchant API address": "Адрес Merchant API",
+    "Gateway access token": "Токен доступа к шлюзу", "Merchant API key": "Ключ Merchant API",
+    "54-FZ receipts (on/off)": "Чеки по 54-ФЗ (on/off)",
+    "Payme checkout payments are refunded in the Payme merchant cabinet; Payme then calls "
+    "CancelTransaction and kassa records the refund.": "Платежи через страницу Payme "
+    "возвращают в кабинете мерчанта Payme; затем Payme вызывает CancelTransaction, и kassa "
+    "записывает возврат.",
 }  # fmt: skip
 
+CATALOGUES = {"ru": RU, "uz": UZ}
 
-def gettext(message: str) -> str:
-    """The message in the language of the page being rendered."""
-    return translate(RU, message)
+
+def gettext(message: str, context: str | None = None) -> str:
+    """The message in the language of the page being rendered; `context` tells one English
+    word used two ways apart ("noun" for the Refund column, the button is the verb)."""
+    return translate(CATALOGUES, message, context=context)
+
+
+def choose(saved: str | None, accept_language: str | None) -> str:
+    """The operator's own choice, else the browser's first language the admin speaks."""
+    return language.choose(saved, accept_language, language.OPERATOR_LANGUAGES)
+
+
+def term(kind: str, value: str | None) -> str:
+    """A value of one of kassa's lists in words (kassa.domain.vocabulary)."""
+    return vocabulary.term(kind, value)
+
+
+def actor(name: str | None) -> tuple[str, str]:
+    """An audit record's actor as (who, which), in words."""
+    return vocabulary.actor(name)
+
+
+def note(text: str | None, source: str = "provider") -> str:
+    """An event note, a failure message or a delivery's last error in words: kassa's own
+    translated, a provider's (or an endpoint's) quoted as its answer (kassa.domain.refusals)."""
+    return refusals.note(text, source=source)
+
+
+def refusal(code: str, title: str, detail: str) -> str:
+    """What a service refused, in the operator's language, never English under a heading."""
+    return refusals.refusal(code, title, detail)
+
+
+def days(n: int) -> str:
+    """A number of days, short: "30 d", "30 дн.", "30 kun"."""
+    return gettext("{n} d").format(n=n)
+
+
+def seconds(value: float) -> str:
+    """A duration in seconds with one decimal, as the language writes it: "34.1 s", "34,1 с"."""
+    number = f"{value:.1f}"
+    if current.get() != "en":
+        number = number.replace(".", ",")
+    return gettext("{n} s").format(n=number)

@@ -7,6 +7,7 @@ import csv
 import hmac
 import io
 import secrets
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from kassa.admin import flash, i18n
+from kassa.admin import charts, flash, i18n
 from kassa.api.client_ip import sender_address, trusted_networks
 from kassa.core.runtime import Runtime
 from kassa.core.security import mint_token
+from kassa.domain import figures
 from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import (
     MoneyError,
@@ -37,6 +39,7 @@ from kassa.domain.states import PaymentStatus
 from kassa.providers import plugins
 from kassa.services import (
     audit,
+    billing,
     invoices,
     merchants,
     operations,
@@ -47,6 +50,7 @@ from kassa.services import (
     webhook_endpoints,
 )
 from kassa.services.audit import OPERATIONS
+from kassa.services.invoice_pdf import FontMissing
 from kassa.services.merchants import MerchantFields
 from kassa.services.operators import LoginRefused, SignedIn, log_in, log_out, session_for
 from kassa.services.pagination import PageParams
@@ -62,6 +66,14 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["money"] = shown
 templates.env.globals["_"] = i18n.gettext
 templates.env.globals["state"] = i18n.state
+templates.env.globals["term"] = i18n.term
+templates.env.globals["actor"] = i18n.actor
+templates.env.globals["note"] = i18n.note
+templates.env.globals["days"] = i18n.days
+templates.env.globals["seconds"] = i18n.seconds
+templates.env.globals["renews"] = billing.renews
+templates.env.globals["count"] = figures.count  # whole numbers and shares as the reader writes them
+templates.env.globals["share"] = figures.share
 # every page's messages are signed with the key bound here (kassa.admin.flash)
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 
@@ -117,11 +129,10 @@ def _back(
 
 
 def _refused(path: str, exc: KassaError) -> RedirectResponse:
-    """Back with what a service refused: its words as the API says them, and in Russian
-    under a Russian heading (the detail too where the catalogue knows it)."""
-    if i18n.current.get() == "en":
-        return _back(path, exc.detail, error=True)
-    said = f"{i18n.gettext(exc.title)}: {i18n.gettext(exc.detail)}"
+    """Back with what a service refused: its words as the API says them in English, else
+    the detail in the operator's language under its title, or the title alone where the
+    detail is not known in it (kassa.domain.refusals): never English under a heading."""
+    said = i18n.refusal(exc.code, exc.title, exc.detail)
     return _back(path, said, error=True)  # composed already: no catalogue entry is its key
 
 
@@ -308,8 +319,8 @@ async def dashboard(request: Request) -> Response:
         nav="Dashboard",
         stats=stats,
         chosen=chosen,
-        exponents={r["currency"]: exponent(r["currency"]) for r in stats.daily_revenue},
         window=window,  # every day of the range, so a day without payments draws as 0
+        revenue_charts=[asdict(c) for c in charts.revenue_charts(window, stats.daily_revenue)],
     )
 
 
@@ -437,7 +448,7 @@ async def payment_detail(request: Request, payment_id: str) -> Response:
         request,
         "payment.html",
         me,
-        title=f"Payment {payment.id}",
+        title="Payment",
         nav="Payments",
         p=payment,
         events=events,
@@ -494,6 +505,8 @@ async def invoice_pdf(request: Request, invoice_id: str) -> Response:
         number, body = await invoices.invoice_pdf(
             _rt(request), me.principal, invoice_id[:64], _speak(request, me)
         )
+    except FontMissing as exc:  # said, never printed as '?'
+        return Response(exc.detail, status_code=503)
     except KassaError:
         return Response("Not found", status_code=404)
     headers = {"Content-Disposition": f'inline; filename="{number}.pdf"'}

@@ -15,7 +15,8 @@ from kassa.services.schemas import CreditNoteOut, InvoiceOut, Page, WalletEntryO
 router = APIRouter(responses=PROBLEM_RESPONSES)
 OrgId = Annotated[str, Path(max_length=200)]
 DocumentLanguage = Annotated[
-    Literal["en", "ru"] | None, Query(description="the document's language: en or ru")
+    Literal["en", "ru", "uz", "kk"] | None,
+    Query(description="the document's language: en, ru, uz (Latin script) or kk"),
 ]
 
 
@@ -49,7 +50,8 @@ async def invoice_pdf(
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """The invoice as a PDF in `lang`, else the first of Accept-Language kassa prints
-    (English, Russian), else English."""
+    (English, Russian, Uzbek, Kazakh), else English. 503 when the server lacks the
+    documents' font (Debian's fonts-dejavu-core)."""
     language = choose(lang, accept_language)
     number, body = await invoices.invoice_pdf(rt, principal, invoice_id, language)
     return Response(

@@ -20,8 +20,10 @@ class PortalSessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: str | None = Field(default=None, max_length=200, description="services only")
     return_url: HttpUrl | None = None
-    language: Literal["en", "ru"] | None = Field(
-        default=None, description="the portal's language; unset: the customer's browser's"
+    language: Literal["en", "ru", "uz", "kk"] | None = Field(
+        default=None,
+        description="the portal's language (uz: Uzbek in Latin script, kk: Kazakh); "
+        "unset: the customer's browser's",
     )
 
 

@@ -1,19 +1,25 @@
-"""The customer portal in English and Russian: the customer's choice (a link from
-`POST /portal-sessions` with `language`, or the switch on the page, kept in a cookie), else
-the browser's. English is the source text; `RU` is its Russian catalogue, kept complete by
-tests/test_portal_i18n.py."""
+"""The customer portal in English, Russian, Uzbek and Kazakh: the customer's choice (a link
+from `POST /portal-sessions` with `language`, or the switch on the page, kept in a cookie),
+else the browser's. English is the source text; `RU` is its Russian catalogue, `UZ` and `KK`
+(kassa.portal.i18n_uz, i18n_kk) the others, kept complete by tests/test_portal.py."""
 
 from __future__ import annotations
 
-from kassa.domain.language import LANGUAGES, choose, current, long_date, state, translate
+from kassa.domain import language
+from kassa.domain.language import current, long_date, state, translate
+from kassa.portal.i18n_kk import KK
+from kassa.portal.i18n_uz import UZ
 
-__all__ = ["LANGUAGES", "RU", "choose", "current", "gettext", "long_date", "state"]
+__all__ = ["CATALOGUES", "LANGUAGES", "RU", "choose", "current", "gettext", "long_date", "state"]
+
+LANGUAGES = {code: language.LANGUAGES[code] for code in language.CUSTOMER_LANGUAGES}
 
 RU: dict[str, str] = {
     "Your subscriptions": "Ваши подписки", "This link has expired": "Ссылка устарела",
     "Portal links work for an hour. Open the portal again from the service you subscribe to.":
         "Ссылка действует час. Откройте кабинет снова из сервиса, на который вы подписаны.",
-    "Link expired": "Ссылка устарела", "every": "каждые", "days": "дн.",
+    "Link expired": "Ссылка устарела", "every": "каждые", "for": "на", "days": "дн.",
+    "every {n} days": "каждые {n} дн.", "for {n} days": "на {n} дн.",
     "paid until": "оплачено до", "ended": "завершена", "Next try": "Следующая попытка",
     "Next charge": "Следующее списание", "to your card": "с карты",
     "(you will be asked to pay)": "(мы попросим вас оплатить)",
@@ -69,6 +75,14 @@ RU: dict[str, str] = {
 }  # fmt: skip
 
 
+CATALOGUES = {"ru": RU, "uz": UZ, "kk": KK}
+
+
 def gettext(message: str) -> str:
     """The message in the language of the page being rendered."""
-    return translate(RU, message)
+    return translate(CATALOGUES, message)
+
+
+def choose(saved: str | None, accept_language: str | None) -> str:
+    """The customer's own choice, else the browser's first language the portal speaks."""
+    return language.choose(saved, accept_language, language.CUSTOMER_LANGUAGES)

@@ -16,10 +16,12 @@ from fastapi.templating import Jinja2Templates
 
 from kassa.core.runtime import Runtime
 from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
+from kassa.domain import refusals
 from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import shown
 from kassa.portal import failures, flash, i18n
 from kassa.services import invoices, pay_now, payment_methods, portal, subscriptions
+from kassa.services.invoice_pdf import FontMissing
 
 COOKIE = "kassa_portal"
 LANGUAGE_COOKIE = "kassa_portal_language"
@@ -112,7 +114,10 @@ def _refused(exc: KassaError) -> RedirectResponse:
 
 
 def _said(exc: KassaError) -> str:
-    return f"{i18n.gettext('That did not work:')} {i18n.gettext(exc.detail)}"
+    """The refusal in the customer's language (kassa.domain.refusals): the detail where it
+    is known in that language, else the problem's title; never English under a heading."""
+    said = refusals.detail(exc.detail) or refusals.title(exc.code, exc.title)
+    return f"{i18n.gettext('That did not work:')} {said}"
 
 
 async def _posted(request: Request) -> tuple[PortalGrant, dict[str, str]] | None:
@@ -191,6 +196,8 @@ async def invoice_pdf(request: Request, invoice_id: str) -> Response:
         number, body = await invoices.invoice_pdf(
             _rt(request), portal.principal_of(found[0]), invoice_id[:64], _speak(request)
         )
+    except FontMissing as exc:  # said, never printed as '?'
+        return Response(exc.detail, status_code=503)
     except KassaError:
         return Response("Not found", status_code=404)
     headers = {"Content-Disposition": f'inline; filename="{number}.pdf"'}

@@ -1,7 +1,8 @@
-"""Invoices and credit notes as PDFs a merchant can hand to an accountant (fpdf2; DejaVu Sans
-where the system has it, so Cyrillic and Uzbek print; the built-in Helvetica otherwise, with
-unknown letters as '?'): seller and buyer, lines with quantity, unit price, discount and the
-VAT inside, totals, the fiscal receipt's check link and QR code, the credit notes issued."""
+"""Invoices and credit notes as PDFs a merchant can hand to an accountant (fpdf2, in DejaVu
+Sans from Debian's fonts-dejavu-core, so Cyrillic, Kazakh and Uzbek's oʻ and gʻ print; a
+server without it refuses to print rather than print '?'): seller and buyer, lines with
+quantity, unit price, discount and the VAT inside, totals, the fiscal receipt's check link
+and QR code, the credit notes issued. Their words are in kassa.services.document_words."""
 
 from __future__ import annotations
 
@@ -12,28 +13,45 @@ from pathlib import Path
 from typing import Any
 
 from kassa.domain.documents import DEFAULT_TIME_ZONE, totals, zone
+from kassa.domain.errors import KassaError
 from kassa.domain.fiscal import Line
-from kassa.domain.language import STATES_RU, translate
+from kassa.domain.language import translate
 from kassa.domain.money import format_amount
+from kassa.services.document_words import CATALOGUES
 
+# Where Debian's fonts-dejavu-core puts DejaVu Sans (and where other systems do).
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
 )
-STATUS = {"paid": "Paid", "refunded": "Refunded", "partially_refunded": "Partially refunded"}
-# Invoices in Russian, as accountants in Tashkent, Almaty and Moscow file them.
-RU: dict[str, str] = {
-    "Invoice": "Счёт", "Credit note": "Кредит-нота", "Issued": "Выставлен",
-    "Corrects invoice": "Исправляет счёт", "Seller": "Продавец", "Buyer": "Покупатель",
-    "Status": "Статус", "Paid": "Оплачен", "Payment": "Платёж", "via": "через",
-    "Promo code": "Промокод", "Refunded": "Возвращено", "Description": "Наименование",
-    "Qty": "Кол-во", "Unit price": "Цена", "Discount": "Скидка", "VAT": "НДС",
-    "Amount": "Сумма", "no VAT": "без НДС", "Subtotal": "Итого без скидки", "Total": "Итого",
-    "of which VAT": "в том числе НДС", "Credit notes": "Кредит-ноты",
-    "Fiscal receipt": "Фискальный чек", "Fiscal receipt (refund)": "Фискальный чек (возврат)",
-    "No.": "№", "package": "упаковка", "IKPU": "ИКПУ", "Organisation": "Организация",
-    "Customer": "Клиент", "Tax id": "ИНН",
-}  # fmt: skip
+FONT_PACKAGE = "fonts-dejavu-core"
+
+
+class FontMissing(KassaError):
+    """The documents' font is not on this server: nothing is printed rather than '?'."""
+
+    code, title = "service_unavailable", "Documents cannot be printed"
+
+
+def font_path(candidates: tuple[Path, ...] = FONT_CANDIDATES) -> Path:
+    """DejaVu Sans, or FontMissing saying which package gives it."""
+    for path in candidates:
+        if path.exists():
+            return path
+    raise FontMissing(
+        "invoices and credit notes print in DejaVu Sans, which this server lacks: install "
+        f"the Debian package {FONT_PACKAGE} (apt-get install {FONT_PACKAGE}); looked in "
+        + ", ".join(str(p) for p in candidates)
+    )
+
+
+def unprintable() -> str | None:
+    """Why documents cannot be printed here, or None: said in the log as kassa starts."""
+    try:
+        font_path()
+    except FontMissing as exc:
+        return exc.detail
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +86,9 @@ class Document:
     time_zone: str = DEFAULT_TIME_ZONE  # the seller's: every date is printed in it
     totals: dict[str, int] | None = None  # as issued; None: summed from the lines
 
-    def word(self, english: str) -> str:
+    def word(self, english: str, context: str | None = None) -> str:
         """A label in the document's language."""
-        return translate(RU, english, self.language)
+        return translate(CATALOGUES, english, self.language, context)
 
 
 class _Pdf:
@@ -81,15 +99,11 @@ class _Pdf:
         self.pdf.set_title(title)
         self.pdf.set_author(author)
         self.pdf.add_page()
-        self.family, self.unicode = "Helvetica", False
-        for path in FONT_CANDIDATES:
-            if path.exists():
-                self.pdf.add_font("DejaVu", "", str(path))
-                self.family, self.unicode = "DejaVu", True
-                break
+        self.pdf.add_font("DejaVu", "", str(font_path()))
+        self.family = "DejaVu"
 
     def text(self, value: str) -> str:
-        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
+        return value
 
     def font(self, size: float) -> None:
         self.pdf.set_font(self.family, size=size)
@@ -120,7 +134,7 @@ def render(doc: Document) -> bytes:
     out.font(18)
     out.cell(0, f"{w(doc.title)} {doc.number}", nl=True, height=10)
     out.font(9)
-    out.cell(0, f"{w('Issued')} {dated(doc.issued_at, doc.time_zone)}", nl=True)
+    out.cell(0, f"{w('Issued', doc.title)} {dated(doc.issued_at, doc.time_zone)}", nl=True)
     if doc.corrects:
         out.cell(0, f"{w('Corrects invoice')} {doc.corrects}", nl=True)
     pdf.ln(3)
@@ -221,9 +235,3 @@ def _fiscal_receipt(out: _Pdf, receipt: dict[str, Any], doc: Document) -> None:
 def dated(at: datetime, time_zone: str) -> str:
     """A moment as a document prints it: in its seller's time zone, named."""
     return f"{at.astimezone(zone(time_zone)):%Y-%m-%d %H:%M} {time_zone}"
-
-
-def status_of(status: str, language: str = "en") -> str:
-    if language == "ru" and status in STATES_RU:
-        return STATES_RU[status].capitalize()
-    return STATUS.get(status, status)

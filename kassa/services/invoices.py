@@ -16,7 +16,8 @@ from kassa.domain.fiscal import lines_of
 from kassa.domain.language import translate
 from kassa.domain.money import format_amount
 from kassa.services import fiscal_receipts
-from kassa.services.invoice_pdf import RU, CreditNoteRef, Document, Party, dated, render, status_of
+from kassa.services.document_words import CATALOGUES, status_of
+from kassa.services.invoice_pdf import CreditNoteRef, Document, Party, dated, render
 from kassa.services.pagination import PageParams, paginate
 
 
@@ -45,7 +46,7 @@ async def get_invoice(rt: Runtime, principal: Principal, invoice_id: str) -> Inv
 async def invoice_pdf(
     rt: Runtime, principal: Principal, invoice_id: str, language: str = "en"
 ) -> tuple[str, bytes]:
-    """The invoice's number and its PDF, in `language` (en, ru): the seller, buyer, lines
+    """The invoice's number and its PDF, in `language` (en, ru, uz, kk): the seller, buyer, lines
     and totals it was issued with; its status, credit notes and fiscal receipts as now."""
     invoice = await get_invoice(rt, principal, invoice_id)
     async with rt.db.transaction() as session:
@@ -131,14 +132,15 @@ async def credit_note_pdf(
 
 
 def _paid_through(payment: dict[str, Any], language: str) -> str:
-    return f"{payment['id']} {translate(RU, 'via', language)} {payment['provider']}"
+    said = translate(CATALOGUES, "{payment} via {provider}", language)
+    return said.format(payment=payment["id"], provider=payment["provider"])
 
 
 def _party(seller: dict[str, Any], fallback_name: str, language: str) -> Party:
     """The seller as kept; one kept while none was set is INVOICE_SELLER's name alone."""
     details = [seller.get("address") or ""]
     if seller.get("tax_id"):
-        kind = seller.get("tax_id_kind") or translate(RU, "Tax id", language)
+        kind = seller.get("tax_id_kind") or translate(CATALOGUES, "Tax id", language)
         details.append(f"{kind} {seller['tax_id']}")
     details += [seller.get(name) or "" for name in ("bank_details", "email", "phone")]
     return Party(seller.get("legal_name") or fallback_name, tuple(d for d in details if d))
@@ -146,7 +148,7 @@ def _party(seller: dict[str, Any], fallback_name: str, language: str) -> Party:
 
 def _buyer(buyer: dict[str, Any], language: str) -> Party:
     def word(english: str) -> str:
-        return translate(RU, english, language)
+        return translate(CATALOGUES, english, language)
 
     organisation = buyer.get("organization_id")
     name = f"{word('Organisation')} {organisation}" if organisation else buyer["user_id"]

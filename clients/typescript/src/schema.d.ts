@@ -264,7 +264,8 @@ export interface paths {
         /**
          * Invoice Pdf
          * @description The invoice as a PDF in `lang`, else the first of Accept-Language kassa prints
-         *     (English, Russian), else English.
+         *     (English, Russian, Uzbek, Kazakh), else English. 503 when the server lacks the
+         *     documents' font (Debian's fonts-dejavu-core).
          */
         get: operations["invoice_pdf_api_v1_invoices__invoice_id__pdf_get"];
         put?: never;
@@ -1387,9 +1388,9 @@ export interface components {
         PortalSessionCreate: {
             /**
              * Language
-             * @description the portal's language; unset: the customer's browser's
+             * @description the portal's language (uz: Uzbek in Latin script, kk: Kazakh); unset: the customer's browser's
              */
-            language?: ("en" | "ru") | null;
+            language?: ("en" | "ru" | "uz" | "kk") | null;
             /** Return Url */
             return_url?: string | null;
             /**
@@ -3485,8 +3486,8 @@ export interface operations {
     credit_note_pdf_api_v1_credit_notes__credit_note_id__pdf_get: {
         parameters: {
             query?: {
-                /** @description the document's language: en or ru */
-                lang?: ("en" | "ru") | null;
+                /** @description the document's language: en, ru, uz (Latin script) or kk */
+                lang?: ("en" | "ru" | "uz" | "kk") | null;
             };
             header?: {
                 "accept-language"?: string | null;
@@ -3774,8 +3775,8 @@ export interface operations {
     invoice_pdf_api_v1_invoices__invoice_id__pdf_get: {
         parameters: {
             query?: {
-                /** @description the document's language: en or ru */
-                lang?: ("en" | "ru") | null;
+                /** @description the document's language: en, ru, uz (Latin script) or kk */
+                lang?: ("en" | "ru" | "uz" | "kk") | null;
             };
             header?: {
                 "accept-language"?: string | null;
