@@ -6,8 +6,9 @@ git); `make screenshots` writes them to docs/screenshots/ instead, to refresh th
 from __future__ import annotations
 
 import os
+import re
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,10 @@ async def test_an_operator_runs_and_refunds_a_test_payment(server: str, runtime:
         assert await page.locator(".revenue").count() >= 1
         # the charts are drawn (uPlot, served locally), with a legend naming their series
         await page.wait_for_selector("#chart-payments canvas")
-        await page.wait_for_selector("#chart-revenue canvas")
         await page.wait_for_selector("#chart-renewals canvas")
         assert "succeeded" in (await page.inner_text("#chart-payments")).lower()
-        assert "USD" in await page.inner_text("#chart-revenue")
+        await page.wait_for_selector("#chart-revenue-USD canvas")  # a chart per currency
+        assert "USD" in await page.inner_text("#chart-revenue-USD")
         await snap("06-dashboard-after")
 
         await page.goto(payment_url)
@@ -350,4 +351,104 @@ async def test_the_dashboard_in_russian(server: str, runtime: Runtime) -> None:
         assert "время" in (await page.inner_text("#chart-payments")).lower()
         if shoot:
             await page.screenshot(path=str(SHOTS / "17-dashboard-ru.png"), full_page=True)
+        await browser.close()
+
+
+async def hover_last_day(page: Any, chart: str) -> str:
+    """The chart's legend with the pointer on today (the range's last day)."""
+    over = page.locator(f"{chart} .u-over")
+    box = await over.bounding_box()
+    await page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
+    legend: str = await page.text_content(f"{chart} .u-legend") or ""
+    return re.sub(r"[ \t\n]+", " ", legend)  # the no-break spaces kept
+
+
+async def test_the_dashboard_charts_each_currency_as_a_russian_reader_writes_it(server: str,
+                                                                               runtime: Runtime) -> None:
+    """Sums and UZS on one axis drew the dollars flat at zero, and both languages read
+    `200,000` and `11/24`: each currency has its chart, its days and amounts written as the
+    operator reads them, the amounts as the admin's cards write them."""
+    _browser_available()
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from kassa.domain.language import MONTHS
+    from kassa.domain.money import format_amount
+    from tests.conftest import bearer
+
+    email, password = f"{unique('op')}@shop.example", "operator password 1"
+    await create_operator(runtime.db, email, password)
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        user = unique("u")
+        for provider, amount, currency in (("payme", 200_000_00, "UZS"), ("stripe", 2_500, "USD")):
+            made = await client.post("/api/v1/payments", json={
+                "provider": provider, "amount": amount, "currency": currency}, headers=bearer(user))
+            assert made.status_code == 201, made.text
+            await client.post(made.json()["checkout_url"], data={"action": "pay"})
+        stats = (await client.get("/api/v1/admin/statistics", headers=bearer("admin-1", "admin"))).json()
+    today = datetime.now(UTC).date()
+    revenue = {r["currency"]: r["amount"] for r in stats["daily_revenue"] if r["day"] == today.isoformat()}
+    assert revenue["UZS"] >= 200_000_00 and revenue["USD"] >= 2_500
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await sign_in(page, server, email, password)
+        async with page.expect_navigation():
+            await page.select_option("#language select", "ru")
+        await page.wait_for_selector("#chart-revenue-UZS canvas")
+        await page.wait_for_selector("#chart-revenue-USD canvas")
+        uzs = await hover_last_day(page, "#chart-revenue-UZS")
+        assert f"{today.day} {MONTHS['ru'][today.month - 1]} {today.year}" in uzs  # 7 декабря 2026 г.
+        assert format_amount(revenue["UZS"], "UZS") in uzs and "USD" not in uzs  # 200 000,00 UZS
+        usd = await hover_last_day(page, "#chart-revenue-USD")
+        assert format_amount(revenue["USD"], "USD") in usd  # its own chart, its own axis
+        counted = await hover_last_day(page, "#chart-payments")
+        assert f"{today.day} {MONTHS['ru'][today.month - 1]}" in counted
+        if shoot:
+            await page.screenshot(path=str(SHOTS / "18-dashboard-charts-ru.png"), full_page=True)
+        # a phone: the charts stack, nothing runs off the screen
+        await page.set_viewport_size({"width": 390, "height": 900})
+        await page.reload()
+        await page.wait_for_selector("#chart-revenue-UZS canvas")
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, overflow
+        await browser.close()
+
+
+async def test_the_portals_invoices_fit_a_phone(server: str, runtime: Runtime) -> None:
+    """At a phone's width each invoice is a small card inside the page, not a table running
+    past it."""
+    _browser_available()
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from tests.conftest import bearer, make_tariff
+
+    user = unique("u")
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        card = (await client.post("/api/v1/payment-methods", json={"provider": "stripe", "token": "pm_card_visa"},
+                                  headers=bearer(user))).json()
+        for amount, currency in ((150_000_00, "KZT"), (4_900, "USD")):  # Stripe charges either
+            tariff = await make_tariff(client, name=unique("Pass"), amount=amount, currency=currency,
+                                       group=unique("g"))
+            bought = await client.post(f"/api/v1/tariffs/{tariff['id']}/purchase", json={
+                "provider": "stripe", "payment_method_id": card["id"]}, headers=bearer(user))
+            assert bought.status_code == 201 and bought.json()["status"] == "succeeded", bought.text
+        link = (await client.post("/api/v1/portal-sessions", json={"language": "ru"}, headers=bearer(user))).json()
+    shoot = os.environ.get("KASSA_SCREENSHOTS", "1") == "1" and "sqlite" in runtime.settings.database_url
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
+        await page.goto(link["url"])
+        await page.wait_for_selector("#invoices")
+        assert await page.locator("#invoices a", has_text="PDF").count() == 2
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, overflow
+        table, main = await page.locator("#invoices").bounding_box(), await page.locator("main").bounding_box()
+        assert table["x"] + table["width"] <= main["x"] + main["width"]
+        if shoot:
+            await page.screenshot(path=str(SHOTS / "19-portal-phone-ru.png"), full_page=True)
+        await page.set_viewport_size({"width": 1280, "height": 900})  # a desktop keeps its table
+        assert await page.locator("#invoices th").first.is_visible()
         await browser.close()

@@ -25,7 +25,7 @@ from kassa.providers.base import (
     TransactionRules,
     provides,
 )
-from kassa.services import inverted, payments, provider_keys
+from kassa.services import inverted, payment_methods, payments, provider_keys
 from kassa.services.context import Actor
 from kassa.services.pushed_updates import apply_unlocked
 from kassa.services.updates import apply_update
@@ -97,6 +97,7 @@ async def _pushed(rt: Runtime, provider: str, signal: ProviderUpdate | Reread) -
                     result = await apply_update(session, signal, actor=actor, operation="webhook")
         except NotFound:
             return Reply(body={"received": True, "ignored": "unknown payment"})
+        await _describe_saved_card(rt, provider, signal)
         return Reply(body={"received": True, "outcome": result.outcome.value})
     payment = await payments.find_by_provider_id(rt, provider, signal.provider_payment_id)
     if payment is None:
@@ -116,6 +117,18 @@ async def _pushed(rt: Runtime, provider: str, signal: ProviderUpdate | Reread) -
     return Reply(
         body={"received": True, "outcome": reread.outcome.value, "status": reread.payment.status}
     )
+
+
+async def _describe_saved_card(rt: Runtime, provider: str, signal: ProviderUpdate) -> None:
+    """A card the payment saved, named by the event without its details (Stripe's events
+    carry the PaymentMethod's id only): described now, so it shows right after paying."""
+    saved = signal.saved_method
+    if saved is None or saved.last4:
+        return
+    try:
+        await payment_methods.describe_now(rt, provider, saved.token)
+    except Exception as exc:  # the payment is applied: the describing job tries again later
+        log.warning("inbound.card_not_described", provider=provider, **describe_exception(exc))
 
 
 async def _rotate(rt: Runtime, call: InvertedCall, current: str | None) -> Outcome:

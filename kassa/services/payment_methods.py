@@ -232,9 +232,10 @@ async def keep_from_payment(
 
 
 async def describe_saved(rt: Runtime, batch: int = 20) -> int:
-    """Saved methods whose card kassa has not seen yet (saved from a Stripe payment, whose
-    event names only the PaymentMethod): their brand, last digits and expiry, asked of the
-    provider outside any transaction. A provider that cannot answer is asked again later."""
+    """Saved methods whose card kassa has not seen yet (a Stripe event names only the
+    PaymentMethod, and describing it at once failed): their brand, last digits and expiry,
+    asked of the provider outside any transaction. A provider that cannot answer is asked
+    again later."""
     async with rt.db.transaction() as session:
         rows = list(
             (
@@ -248,24 +249,50 @@ async def describe_saved(rt: Runtime, batch: int = 20) -> int:
         )
     described = 0
     for method in rows:
-        card = SavedMethod(token="", last4="")  # nothing to show, and nothing more to ask
-        try:
-            known = rt.providers.has(method.provider)
-            provider = rt.providers.get(method.provider) if known else None
-            if provides(provider, MethodDetails):
-                card = await provider.describe_method(rt.box.open(method.token))
-        except ProviderFailure:
-            continue  # asked again on the next pass
-        async with rt.db.transaction() as session:
-            await session.execute(
-                update(PaymentMethod)
-                .where(PaymentMethod.id == method.id)
-                .values(
-                    brand=card.brand,
-                    last4=card.last4 or "",
-                    exp_month=card.exp_month,
-                    exp_year=card.exp_year,
-                )
-            )
-        described += 1
+        if await _describe(rt, method.id, method.provider, rt.box.open(method.token)):
+            described += 1
     return described
+
+
+async def describe_now(rt: Runtime, provider: str, token: str) -> None:
+    """The card of a method a payment has just saved, when the provider's signal named only
+    the method: asked of the provider at once (outside the payment's transaction), so the
+    customer's saved card shows its brand and last digits right after paying. A provider
+    that cannot answer now is asked again by `describe_saved`."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    async with rt.db.transaction() as session:
+        method_id = await session.scalar(
+            select(PaymentMethod.id).where(
+                PaymentMethod.provider == provider,
+                PaymentMethod.token_digest == digest,
+                PaymentMethod.last4.is_(None),
+            )
+        )
+    if method_id is not None:
+        await _describe(rt, method_id, provider, token)
+
+
+async def _describe(rt: Runtime, method_id: str, provider_name: str, token: str) -> bool:
+    """The card behind a saved method, asked of its provider and kept; False when the
+    provider could not answer (nothing kept: asked again later)."""
+    card = SavedMethod(token="", last4="")  # nothing to show, and nothing more to ask
+    try:
+        known = rt.providers.has(provider_name)
+        provider = rt.providers.get(provider_name) if known else None
+        if provides(provider, MethodDetails):
+            card = await provider.describe_method(token)
+    except ProviderFailure as exc:
+        log.info("payment_method.not_described", method_id=method_id, reason=exc.message)
+        return False
+    async with rt.db.transaction() as session:
+        await session.execute(
+            update(PaymentMethod)
+            .where(PaymentMethod.id == method_id, PaymentMethod.last4.is_(None))
+            .values(
+                brand=card.brand,
+                last4=card.last4 or "",
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
+            )
+        )
+    return True

@@ -60,7 +60,12 @@ def intent_update(intent: dict[str, Any], event_id: str, *, failed: bool = False
 def _saved_method(intent: dict[str, Any]) -> SavedMethod | None:
     """A succeeded intent with `setup_future_usage` left its PaymentMethod attached to the
     Customer (https://docs.stripe.com/api/payment_intents/object#payment_intent_object-setup_future_usage).
-    The event carries the method's id only; its card shows in the PaymentMethod object."""
+    An event's intent names the method by its id only (an expandable field, as every
+    object in an event has it); its card shows in the PaymentMethod object (`card.brand`,
+    `card.last4`, `card.exp_month`, `card.exp_year`: docs.stripe.com/api/payment_methods/object),
+    which kassa's own retrieve of the intent expands in place of the id
+    (docs.stripe.com/api/expanding_objects), and which is retrieved when an event names
+    only the id (kassa.services.inbound)."""
     method = intent.get("payment_method")
     if not intent.get("setup_future_usage") or not intent.get("customer") or not method:
         return None

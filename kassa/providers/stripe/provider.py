@@ -213,7 +213,14 @@ class StripeProvider:
             assert request.provider_payment_id is not None
             return session_update(await self._session(request.provider_payment_id), "poll")
         try:
-            intent = (await self.client.v1.payment_intents.retrieve_async(intent_id)).to_dict()
+            # the PaymentMethod expanded in place of its id, so a card the payment saved is
+            # read with its brand and last digits (docs.stripe.com/api/expanding_objects; the
+            # intent's payment_method is expandable: docs.stripe.com/api/payment_intents/object)
+            intent = (
+                await self.client.v1.payment_intents.retrieve_async(
+                    intent_id, {"expand": ["payment_method"]}
+                )
+            ).to_dict()
         except stripe.StripeError as exc:
             raise _failure(exc, "retrieve") from exc
         failed = intent.get("status") == "requires_payment_method" and bool(

@@ -352,14 +352,33 @@ def build(ctx: EmulatorContext) -> FastAPI:
     # --- retrieving any object by its id ---------------------------------------------------
 
     def retrievable(
-        path: str, kind: str, find: Callable[[str], dict[str, Any] | None], param: str = "id"
+        path: str,
+        kind: str,
+        find: Callable[[str], dict[str, Any] | None],
+        param: str = "id",
+        expandable: dict[str, Callable[[str], dict[str, Any] | None]] | None = None,
     ) -> None:
+        """GET of an object by its id, with `expand[]` as Stripe reads it: each field named
+        (one marked expandable in the API reference) comes as the whole object instead of
+        its id (docs.stripe.com/api/expanding_objects); any other is refused as Stripe
+        refuses it. This emulator expands top-level fields only."""
+
         async def retrieve(request: Request, object_id: str) -> JSONResponse:
             _, denied = await gate(request)
             if denied:
                 return denied
             found = find(object_id)
-            return JSONResponse(found) if found else _missing(kind, object_id, param)
+            if not found:
+                return _missing(kind, object_id, param)
+            asked = decode(request.url.query).get("expand") or []
+            shown = dict(found)
+            for name in asked if isinstance(asked, list) else [asked]:
+                expand = (expandable or {}).get(str(name))
+                if expand is None:
+                    return _invalid(f"This property cannot be expanded ({name}).", "expand")
+                if isinstance(shown.get(name), str):
+                    shown[name] = expand(shown[name]) or shown[name]
+            return JSONResponse(shown)
 
         app.add_api_route(path, retrieve, methods=["GET"])
 
@@ -368,8 +387,16 @@ def build(ctx: EmulatorContext) -> FastAPI:
 
     retrievable("/v1/customers/{object_id}", "customer", state.customers.get)
     retrievable("/v1/payment_methods/{object_id}", "PaymentMethod", method_for)
-    retrievable("/v1/payment_intents/{object_id}", "payment_intent", state.intents.get, "intent")
-    retrievable("/v1/charges/{object_id}", "charge", state.charges.get)
+    # the fields the API reference marks expandable, of the objects kassa expands
+    retrievable(
+        "/v1/payment_intents/{object_id}", "payment_intent", state.intents.get, "intent",
+        {"payment_method": method_for, "customer": state.customers.get,
+         "latest_charge": state.charges.get},
+    )  # fmt: skip
+    retrievable(
+        "/v1/charges/{object_id}", "charge", state.charges.get, "id",
+        {"payment_intent": state.intents.get, "customer": state.customers.get},
+    )  # fmt: skip
     retrievable("/v1/refunds/{object_id}", "refund", state.refunds.get)
     retrievable("/v1/events/{object_id}", "event", event_by_id)
     retrievable("/v1/checkout/sessions/{object_id}", "checkout.session", state.sessions.get)
