@@ -357,6 +357,7 @@ async def test_the_dashboard_in_russian(server: str, runtime: Runtime) -> None:
 async def hover_last_day(page: Any, chart: str) -> str:
     """The chart's legend with the pointer on today (the range's last day)."""
     over = page.locator(f"{chart} .u-over")
+    await over.scroll_into_view_if_needed()
     box = await over.bounding_box()
     await page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
     legend: str = await page.text_content(f"{chart} .u-legend") or ""
