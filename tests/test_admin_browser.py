@@ -317,7 +317,7 @@ async def test_an_operator_sets_the_seller_and_sees_a_payments_fiscal_receipt(
         await page.goto(f"{server}/admin/payments/{payment['id']}")
         receipts = await page.inner_text("#fiscal-receipts")
         assert "sale" in receipts and "open the receipt" in receipts
-        assert "ikpu_code 10899002001000000" in await page.inner_text("#lines")
+        assert "IKPU 10899002001000000" in await page.inner_text("#lines")  # the field named as the tax code names it
         if shoot:
             await page.screenshot(path=str(SHOTS / "15-payment-fiscal.png"), full_page=True)
         await browser.close()
