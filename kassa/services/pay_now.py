@@ -37,16 +37,6 @@ def new_attempt() -> str:
     return secrets.token_urlsafe(12)
 
 
-def holds(sub: Subscription, method: PaymentMethod) -> bool:
-    """A card of the subscription's holder: the organisation's for its subscription, else
-    the customer's own."""
-    if method.detached_at is not None:
-        return False
-    if sub.organization_id is not None:
-        return method.organization_id == sub.organization_id
-    return method.user_id == sub.user_id and method.organization_id is None
-
-
 async def pay_now(
     rt: Runtime,
     principal: Principal,
@@ -97,7 +87,7 @@ async def _owed(
         method = None
         if method_id is not None:
             method = await session.get(PaymentMethod, method_id)
-            if method is None or not holds(sub, method):
+            if method is None or not subscriptions.holds(sub, method):
                 raise NotFound("payment method not found")
         provider = method.provider if method is not None else sub.provider
         if provider is None:

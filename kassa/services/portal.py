@@ -23,6 +23,7 @@ from kassa.services import (
 )
 from kassa.services import pay_now as paying
 from kassa.services.session_info import billing_policy
+from kassa.services.subscriptions import holds
 
 LINK_LIFETIME = timedelta(hours=1)
 
@@ -103,7 +104,7 @@ async def overview(rt: Runtime, grant: PortalGrant) -> Overview:
             discount = await promo_codes.discount_for_renewal(
                 session, sub.promo_code, tariff, charged_at
             )
-            held_cards = [m for m in usable if paying.holds(sub, m)]
+            held_cards = [m for m in usable if holds(sub, m)]
             renewal_card = next((m for m in held_cards if m.id == sub.payment_method_id), None)
             if renewal_card is not None and renews:
                 renews_with.setdefault(renewal_card.id, []).append(tariff.name)

@@ -138,7 +138,7 @@ async def change(
             raise InvalidState(f"a {sub.status} subscription cannot be changed")
         if payment_method_id is not None:
             method = await session.get(PaymentMethod, payment_method_id)
-            if method is None or method.detached_at is not None or not _holds(sub, method):
+            if method is None or not holds(sub, method):
                 raise NotFound("payment method not found")
             sub.payment_method_id = method.id
         tariff = await session.get(Tariff, sub.tariff_id)
@@ -156,7 +156,11 @@ async def change(
         return view(sub, tariff)
 
 
-def _holds(sub: Subscription, method: PaymentMethod) -> bool:
+def holds(sub: Subscription, method: PaymentMethod) -> bool:
+    """A card of the subscription's holder, still attached: the organisation's for its
+    subscription, else the customer's own."""
+    if method.detached_at is not None:
+        return False
     if sub.organization_id is not None:
         return method.organization_id == sub.organization_id
     return method.user_id == sub.user_id and method.organization_id is None
@@ -235,7 +239,7 @@ async def start_trial(
         if sub is None:
             raise InvalidState("the customer holds a subscription in this group already")
         if method is not None:
-            if not _holds(sub, method):
+            if not holds(sub, method):
                 raise NotFound("payment method not found")
             sub.payment_method_id = method.id
             sub.provider = method.provider
