@@ -94,7 +94,7 @@ bench: install
 
 # The admin UI's screenshots in docs/ are refreshed on purpose, never by `make test`.
 screenshots: install browser
-	KASSA_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/test_admin_browser.py
+	KASSA_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/admin/test_admin_browser.py
 
 chaos: install
 	KASSA_CHAOS=1 KASSA_CHAOS_PAYMENTS=$${KASSA_CHAOS_PAYMENTS:-400} $(BIN)/pytest -s tests/chaos
@@ -102,9 +102,9 @@ chaos: install
 # The money-backs-time property test at length: 5 000 random histories on SQLite, then on
 # PostgreSQL (`make test` runs 500 on each).
 property: install
-	KASSA_PROPERTY_EXAMPLES=$${KASSA_PROPERTY_EXAMPLES:-5000} $(BIN)/pytest -q tests/test_money_backs_time.py
+	KASSA_PROPERTY_EXAMPLES=$${KASSA_PROPERTY_EXAMPLES:-5000} $(BIN)/pytest -q tests/billing/test_money_backs_time.py
 	KASSA_PROPERTY_EXAMPLES=$${KASSA_PROPERTY_EXAMPLES:-5000} KASSA_TEST_DATABASE_URL="$(PG_URL)" \
-		$(BIN)/pytest -q tests/test_money_backs_time.py
+		$(BIN)/pytest -q tests/billing/test_money_backs_time.py
 
 clean:
 	rm -rf $(VENV) kassa.db kassa.db-wal kassa.db-shm .mypy_cache .ruff_cache

@@ -113,7 +113,7 @@ async def measure() -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    from kassa.services.upkeep import migrate
+    from kassa.services.ops.upkeep import migrate
 
     url = asyncio.run(fresh_postgres("kassa_bench_inprocess"))
     migrate(url)

@@ -16,7 +16,7 @@ import asyncpg
 
 from kassa.db.migrate import upgrade_async
 from kassa.db.session import Database
-from kassa.services.statistics import compute
+from kassa.services.ops.statistics import compute
 
 ADMIN = "postgres://postgres@127.0.0.1:5432/test"
 NAME = "kassa_stats_bench"

@@ -21,7 +21,6 @@ from kassa.api import (
     admin_sellers,
     admin_statistics,
     admin_webhooks,
-    errors,
     health,
     payment_methods,
     payments,
@@ -31,22 +30,23 @@ from kassa.api import (
     tariffs,
 )
 from kassa.api.admission import Admission
-from kassa.api.input_guard import InputGuard
-from kassa.api.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.api.sandbox_controls import SandboxControls
 from kassa.core.collector import freeze_what_start_up_made
 from kassa.core.logging import configure_logging, get_logger, logs_at
-from kassa.core.runtime import Runtime
 from kassa.core.settings import Settings, load_settings
 from kassa.home import api_docs, start_page
+from kassa.http import errors
+from kassa.http.input_guard import InputGuard
+from kassa.http.middleware import BodyLimit, ErrorShield, RateLimit, RequestContext, SecurityHeaders
 from kassa.jobs.runner import run_jobs
 from kassa.portal import views as portal_views
 from kassa.providers import plugins
+from kassa.runtime import Runtime
 from kassa.sandbox.base import EmulatorContext
 from kassa.sandbox.mount import mount_sandboxes
-from kassa.services import invoice_pdf
+from kassa.services.billing import invoice_pdf
+from kassa.services.ops.server_advice import advise
 from kassa.services.schemas import Problem
-from kassa.services.server_advice import advise
 from kassa.webhooks import router as webhooks_router
 
 log = get_logger(__name__)

@@ -40,7 +40,7 @@ def _settings() -> Settings:
 @app.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
-    from kassa.services.upkeep import migrate as apply_migrations
+    from kassa.services.ops.upkeep import migrate as apply_migrations
 
     settings = _settings()
     apply_migrations(settings.database_url)
@@ -100,9 +100,9 @@ def worker() -> None:
     """Run the background jobs until interrupted."""
     from kassa.core.collector import freeze_what_start_up_made
     from kassa.core.logging import configure_logging
-    from kassa.core.runtime import Runtime
     from kassa.jobs.runner import run_jobs
-    from kassa.services.server_advice import advise
+    from kassa.runtime import Runtime
+    from kassa.services.ops.server_advice import advise
 
     settings = _settings()
     from kassa.providers import plugins
@@ -187,8 +187,8 @@ def api_key_create(
     ] = None,
 ) -> None:
     """Print a new service API key (shown once; only its digest is stored)."""
-    from kassa.services.api_keys import create_api_key
-    from kassa.services.upkeep import migrate, with_database
+    from kassa.services.accounts.api_keys import create_api_key
+    from kassa.services.ops.upkeep import migrate, with_database
 
     settings = _settings()
     migrate(settings.database_url)
@@ -212,8 +212,8 @@ def admin_create(
 ) -> None:
     """Create an operator login for the admin UI."""
     from kassa.domain.errors import ValidationFailed
-    from kassa.services.operators import create_operator
-    from kassa.services.upkeep import migrate, with_database
+    from kassa.services.accounts.operators import create_operator
+    from kassa.services.ops.upkeep import migrate, with_database
 
     settings = _settings()
     migrate(settings.database_url)

@@ -10,17 +10,17 @@ set -u
 
 # A row: group, Debian package, what the tests look for (a command, or an absolute path),
 # and why kassa needs it.
-TABLE='browser|chromium|/usr/bin/chromium|the admin UI test drives Chromium (tests/test_admin_browser.py)
+TABLE='browser|chromium|/usr/bin/chromium|the admin UI test drives Chromium (tests/admin/test_admin_browser.py)
 browser|fonts-dejavu-core|/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf|invoices print Cyrillic in DejaVu Sans; without it Russian text would be "?"
-pdf|poppler-utils|pdftoppm|pictures of the invoice PDFs in build/screenshots (tests/test_invoices.py)
+pdf|poppler-utils|pdftoppm|pictures of the invoice PDFs in build/screenshots (tests/billing/test_invoices.py)
 container|podman|podman|the container test builds and starts kassa'"'"'s image (tests/container)
 container|runc|runc|the runtime podman starts the image with
 container|debootstrap|debootstrap|the Debian the image is built on (no registry is reachable)
 services|postgresql|initdb|the fault suite starts a PostgreSQL cluster of its own (tests/throwaway.py)
 services|redis-server|redis-server|the fault suite starts and stops a Redis server of its own
-services|rabbitmq-server|rabbitmq-server|downstream events published to RabbitMQ (tests/test_broker_sink.py)
-services|nats-server|nats-server|downstream events published to NATS (tests/test_broker_sink.py)
-node|nodejs|node|the TypeScript client compiled and run against kassa (tests/test_typescript_client.py)
+services|rabbitmq-server|rabbitmq-server|downstream events published to RabbitMQ (tests/ops/test_broker_sink.py)
+services|nats-server|nats-server|downstream events published to NATS (tests/ops/test_broker_sink.py)
+node|nodejs|node|the TypeScript client compiled and run against kassa (tests/clients/test_typescript_client.py)
 node|npm|npm|the TypeScript client'"'"'s build tools (clients/typescript)
 bench|wrk|wrk|make bench'"'"'s load generator, in C so the cores go to the servers measured
 bench|iproute2|ss|make bench counts each server process'"'"'s connections with ss'

@@ -21,12 +21,12 @@ import uvicorn
 from sqlalchemy import text
 
 from kassa.app import create_app
-from kassa.core.runtime import Runtime
 from kassa.core.security import mint_token
 from kassa.core.settings import Settings
 from kassa.db.migrate import upgrade_async
 from kassa.db.session import Database
-from kassa.services.api_keys import create_api_key
+from kassa.runtime import Runtime
+from kassa.services.accounts.api_keys import create_api_key
 
 TEST_SECRET = "test-signing-secret-0123456789abcdef-kassa"
 

@@ -191,7 +191,7 @@ def raised_details() -> set[str]:
 
 def update_notes() -> set[str]:
     """The reasons apply_update gives for an update it does not apply, as their sources."""
-    tree = ast.parse((ROOT / "services" / "updates.py").read_text())
+    tree = ast.parse((ROOT / "services" / "payments" / "updates.py").read_text())
     found: set[str] = set()
     for function in ast.walk(tree):
         if isinstance(function, ast.FunctionDef) and function.name in (

@@ -15,7 +15,7 @@ import pytest
 
 from kassa.core.security import read_token
 from kassa.db.session import Database
-from kassa.services.api_keys import principal_for_key
+from kassa.services.accounts.api_keys import principal_for_key
 
 SECRET = "cli-test-secret-0123456789abcdef-0123456789"
 

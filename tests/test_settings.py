@@ -9,11 +9,11 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from kassa.core.crypto import SecretBox
-from kassa.core.runtime import Runtime
 from kassa.core.security import Principal, Role
 from kassa.core.settings import Settings
-from kassa.services import merchants
-from kassa.services.merchants import MerchantFields
+from kassa.runtime import Runtime
+from kassa.services.accounts import merchants
+from kassa.services.accounts.merchants import MerchantFields
 from tests.conftest import unique
 
 SECRET = "settings-test-secret-0123456789abcdef"

@@ -24,8 +24,9 @@ from kassa.admin.views import (
 )
 from kassa.domain.billing import SubscriptionStatus
 from kassa.domain.errors import KassaError
-from kassa.services import operations, promo_codes, sandbox_clock, subscriptions
-from kassa.services.pagination import PageParams
+from kassa.domain.paging import PageParams
+from kassa.services.billing import promo_codes, sandbox_clock, subscriptions
+from kassa.services.ops import operations
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 DAY = 86_400

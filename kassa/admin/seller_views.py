@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from kassa.admin import flash
 from kassa.admin.views import _back, _form_action, _login, _me, _page, _refused, _rt
 from kassa.domain.errors import KassaError
-from kassa.services import merchants, sellers
-from kassa.services.pagination import PageParams
+from kassa.domain.paging import PageParams
+from kassa.services.accounts import merchants, sellers
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(flash.bind_key)])
 TAX_ID = re.compile(r"^\d{9,12}$")

@@ -19,8 +19,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from kassa.admin import charts, flash, i18n
-from kassa.api.client_ip import sender_address, trusted_networks
-from kassa.core.runtime import Runtime
 from kassa.core.security import mint_token
 from kassa.domain import figures
 from kassa.domain.errors import KassaError, NotFound
@@ -35,25 +33,21 @@ from kassa.domain.money import (
     shown,
     to_decimal_string,
 )
+from kassa.domain.paging import PageParams
 from kassa.domain.states import PaymentStatus
+from kassa.http.client_ip import sender_address, trusted_networks
 from kassa.providers import plugins
-from kassa.services import (
-    audit,
-    billing,
-    invoices,
-    merchants,
-    operations,
-    operators,
-    payments,
-    refunds,
-    tariffs,
-    webhook_endpoints,
-)
-from kassa.services.audit import OPERATIONS
-from kassa.services.invoice_pdf import FontMissing
-from kassa.services.merchants import MerchantFields
-from kassa.services.operators import LoginRefused, SignedIn, log_in, log_out, session_for
-from kassa.services.pagination import PageParams
+from kassa.runtime import Runtime
+from kassa.services.accounts import merchants, operators
+from kassa.services.accounts.merchants import MerchantFields
+from kassa.services.accounts.operators import LoginRefused, SignedIn, log_in, log_out, session_for
+from kassa.services.billing import invoices, tariffs
+from kassa.services.billing import lifecycle as billing
+from kassa.services.billing.invoice_pdf import FontMissing
+from kassa.services.ops import audit, operations, webhook_endpoints
+from kassa.services.ops.audit import OPERATIONS
+from kassa.services.payments import refunds
+from kassa.services.payments import service as payments
 
 COOKIE = "kassa_admin"
 LOGIN_CSRF_COOKIE = "kassa_login_csrf"

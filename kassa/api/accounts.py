@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep
-from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.language import choose
-from kassa.services import invoices, wallets
+from kassa.http.deps import CurrentPrincipal, Paging, RuntimeDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.billing import invoices, wallets
 from kassa.services.schemas import CreditNoteOut, InvoiceOut, Page, WalletEntryOut, WalletOut
 
 router = APIRouter(responses=PROBLEM_RESPONSES)

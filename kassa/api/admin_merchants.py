@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from kassa.api.deps import CurrentAdmin, Paging, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import audit, merchants
-from kassa.services.audit import OPERATIONS
-from kassa.services.merchants import MerchantFields
+from kassa.http.deps import CurrentAdmin, Paging, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.accounts import merchants
+from kassa.services.accounts.merchants import MerchantFields
+from kassa.services.ops import audit
+from kassa.services.ops.audit import OPERATIONS
 from kassa.services.schemas import AuditRecordOut, NewShopId, Page, ProviderName
 
 if TYPE_CHECKING:  # the shape only; rows come from the merchants service

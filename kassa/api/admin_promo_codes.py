@@ -8,10 +8,10 @@ from typing import Literal, Self
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kassa.api.deps import CurrentAdmin, Paging, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import promo_codes
+from kassa.http.deps import CurrentAdmin, Paging, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.billing import promo_codes
 from kassa.services.schemas import AmountField, CurrencyField, Page, PromoCodeOut
 
 router = APIRouter(prefix="/admin/promo-codes", tags=["promo codes"], responses=PROBLEM_RESPONSES)

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from kassa.api.deps import CurrentAdmin, RuntimeDep
-from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.documents import SERIES
-from kassa.services import sellers
+from kassa.http.deps import CurrentAdmin, RuntimeDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.accounts import sellers
 from kassa.services.schemas import SellerOut
 
 router = APIRouter(prefix="/admin/sellers", tags=["admin: sellers"], responses=PROBLEM_RESPONSES)

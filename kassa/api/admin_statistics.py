@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from kassa.api.deps import CurrentAdmin, RuntimeDep
-from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.errors import ValidationFailed
-from kassa.services import operations
+from kassa.http.deps import CurrentAdmin, RuntimeDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.ops import operations
 from kassa.services.schemas import ProviderName
 
 router = APIRouter(prefix="/admin", tags=["admin: statistics"], responses=PROBLEM_RESPONSES)

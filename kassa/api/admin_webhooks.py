@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from kassa.api.deps import CurrentAdmin, Paging, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import webhook_endpoints
+from kassa.http.deps import CurrentAdmin, Paging, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.ops import webhook_endpoints
 from kassa.services.schemas import Out, Page
 
 router = APIRouter(prefix="/admin", tags=["admin: webhooks"], responses=PROBLEM_RESPONSES)

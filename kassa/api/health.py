@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from kassa.api.deps import RuntimeDep
 from kassa.core.logging import get_logger
+from kassa.http.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
 log = get_logger(__name__)

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from kassa.api.deps import CurrentUser, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import payment_methods
+from kassa.http.deps import CurrentUser, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.accounts import payment_methods
 from kassa.services.schemas import PaymentMethodOut, ProviderName
 
 router = APIRouter(prefix="/payment-methods", tags=["payment methods"], responses=PROBLEM_RESPONSES)

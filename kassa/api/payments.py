@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from kassa.api.deps import CurrentPrincipal, Paging, RuntimeDep, verified_caller
 from kassa.api.fast_path import FastPathRoute, json_object, reads_arguments
-from kassa.api.idempotency import IdempotentDep, idempotent_for, key_headers
-from kassa.api.problems import PROBLEM_RESPONSES
 from kassa.domain.states import PaymentStatus
-from kassa.services import fiscal_receipts, payments, refunds
-from kassa.services.idempotency import KeptAnswer
-from kassa.services.payments import NewPayment, PaymentFilters
+from kassa.http.deps import CurrentPrincipal, Paging, RuntimeDep, verified_caller
+from kassa.http.idempotency import IdempotentDep, idempotent_for, key_headers
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.ops.idempotency import KeptAnswer
+from kassa.services.payments import fiscal_receipts, refunds
+from kassa.services.payments import service as payments
+from kassa.services.payments.service import NewPayment, PaymentFilters
 from kassa.services.schemas import (
     AmountField,
     AuditRecordOut,

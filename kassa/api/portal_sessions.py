@@ -8,10 +8,10 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from kassa.api.deps import CurrentPrincipal, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import portal
+from kassa.http.deps import CurrentPrincipal, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.billing import portal
 
 router = APIRouter(prefix="/portal-sessions", tags=["portal"], responses=PROBLEM_RESPONSES)
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from kassa.api.deps import RuntimeDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import sandbox_clock
+from kassa.http.deps import RuntimeDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.billing import sandbox_clock
 
 router = APIRouter(prefix="/sandbox/clock", tags=["sandbox"], responses=PROBLEM_RESPONSES)
 TEN_YEARS = 10 * 366 * 86400

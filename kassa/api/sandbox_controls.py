@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kassa.api.client_ip import in_networks, parse_address, sender_address, trusted_networks
-from kassa.api.problems import problem
 from kassa.core.security import InvalidToken, read_token
 from kassa.core.settings import Settings
+from kassa.http.client_ip import in_networks, parse_address, sender_address, trusted_networks
+from kassa.http.problems import problem
 
 # headers a proxy adds: behind one kassa was not told to believe (TRUSTED_PROXIES), the
 # peer is the proxy on loopback while the caller is whoever reached the proxy

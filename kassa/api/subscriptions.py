@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from kassa.api.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import subscriptions
+from kassa.http.deps import CurrentPrincipal, CurrentUser, Paging, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.billing import subscriptions
 from kassa.services.schemas import Page, SubscriptionOut, SubscriptionPeriodOut
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"], responses=PROBLEM_RESPONSES)

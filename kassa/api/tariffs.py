@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from kassa.api.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
-from kassa.api.idempotency import IdempotentDep
 from kassa.api.payments import payment_json
-from kassa.api.problems import PROBLEM_RESPONSES
-from kassa.services import purchases, tariffs
-from kassa.services.idempotency import KeptAnswer
+from kassa.http.deps import CurrentPrincipal, OptionalPrincipal, Paging, RuntimeDep
+from kassa.http.idempotency import IdempotentDep
+from kassa.http.problems import PROBLEM_RESPONSES
+from kassa.services.billing import purchases, tariffs
+from kassa.services.ops.idempotency import KeptAnswer
 from kassa.services.schemas import (
     AmountField,
     CurrencyField,

@@ -160,7 +160,7 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = Field(default=60, ge=1)  # an unfinished claim's lifetime
     cors_origins: str = ""
     # comma-separated CIDRs downstream webhooks may reach although internal (see
-    # kassa.services.destinations); sandbox mode adds loopback
+    # kassa.services.ops.destinations); sandbox mode adds loopback
     webhook_allowed_networks: str = ""
     # notification senders believed besides YooKassa's networks; sandbox mode adds loopback
     yookassa_extra_networks: str = ""

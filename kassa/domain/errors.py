@@ -1,5 +1,5 @@
 """What can go wrong in kassa's terms: each error has one problem `code` of the contract.
-How a code is answered over HTTP (its status) is the API's business (`kassa.api.errors`)."""
+How a code is answered over HTTP (its status) is the API's business (`kassa.http.errors`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The vocabulary of inverted providers (they call kassa: Click's SHOP API, Payme's
 Merchant API): the calls, the states of a provider transaction, the engine's refusals and
-answers. Shared by the engine (`kassa.services.inverted`) and the provider packages, which
+answers. Shared by the engine (`kassa.services.payments.inverted`) and the provider packages, which
 map their wire protocols onto it."""
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ A stretch holds `value` (minor units, spread evenly over its seconds) funded by 
 - a refund of `r` takes back value `r` from the stretches its payment funded, latest first,
   only from time not yet used; seconds are rounded in the customer's favour.
 
-Pure integer arithmetic over datetimes; `kassa.services.billing` applies the plans to rows.
+Pure integer arithmetic over datetimes; `kassa.services.billing.lifecycle` applies the plans
+to rows.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kassa.services.portal import LINK_LIFETIME
+from kassa.services.billing.portal import LINK_LIFETIME
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # Swagger UI's deep link to the operation that opens a customer's portal

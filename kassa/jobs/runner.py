@@ -1,4 +1,5 @@
-"""Runs each job on its interval until stopped; a failing job is logged and retried."""
+"""The table of loops the worker (or `kassa serve`) runs, each over one service function, on
+its interval until stopped; a failing pass is logged and the loop goes on."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from kassa.core.logging import describe_exception, get_logger
-from kassa.core.runtime import Runtime
-from kassa.jobs.expiry import purge_idempotency_keys
-from kassa.jobs.outbox_relay import relay_once
-from kassa.jobs.reconciler import reconcile_due
-from kassa.services.payment_methods import describe_saved
-from kassa.services.renewals import bill_due
+from kassa.runtime import Runtime
+from kassa.services.accounts.payment_methods import describe_saved
+from kassa.services.billing.renewals import bill_due
+from kassa.services.ops.idempotency import purge_idempotency_keys
+from kassa.services.ops.outbox_relay import relay_once
+from kassa.services.payments.reconciler import reconcile_due
 
 log = get_logger(__name__)
 

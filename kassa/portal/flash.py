@@ -1,9 +1,9 @@
-"""The portal's messages after a button, signed (kassa.api.signed_flash): the customer
+"""The portal's messages after a button, signed (kassa.http.signed_flash): the customer
 sees only one the portal composed, never text someone else wrote into a link."""
 
 from __future__ import annotations
 
-from kassa.api.signed_flash import SignedFlash
+from kassa.http.signed_flash import SignedFlash
 
 _FLASH = SignedFlash("portal")
 bind_key = _FLASH.bind_key

@@ -1,7 +1,7 @@
 """The customer portal in English, Russian, Uzbek and Kazakh: the customer's choice (a link
 from `POST /portal-sessions` with `language`, or the switch on the page, kept in a cookie),
 else the browser's. English is the source text; `RU` is its Russian catalogue, `UZ` and `KK`
-(kassa.portal.i18n_uz, i18n_kk) the others, kept complete by tests/test_portal.py."""
+(kassa.portal.i18n_uz, i18n_kk) the others, kept complete by tests/portal/test_portal.py."""
 
 from __future__ import annotations
 

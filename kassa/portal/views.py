@@ -14,14 +14,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kassa.core.runtime import Runtime
 from kassa.core.security import InvalidToken, PortalGrant, read_portal_token
 from kassa.domain import refusals
 from kassa.domain.errors import KassaError, NotFound
 from kassa.domain.money import shown
 from kassa.portal import failures, flash, i18n
-from kassa.services import invoices, pay_now, payment_methods, portal, subscriptions
-from kassa.services.invoice_pdf import FontMissing
+from kassa.runtime import Runtime
+from kassa.services.accounts import payment_methods
+from kassa.services.billing import invoices, pay_now, portal, subscriptions
+from kassa.services.billing.invoice_pdf import FontMissing
 
 COOKIE = "kassa_portal"
 LANGUAGE_COOKIE = "kassa_portal_language"

@@ -324,7 +324,7 @@ class PushInbound(Protocol):
 class InvertedInbound(Protocol):
     """The inbound side of an inverted provider: its wire protocol onto the engine's calls
     (`read`), and the engine's outcome back onto its answers (`answer`). `outcome` is a
-    the engine's (`kassa.services.inverted`); `timeout_ms`: how long a transaction may stay
+    the engine's (`kassa.services.payments.inverted`); `timeout_ms`: how long a transaction may stay
     open (None: as long as the provider likes)."""
 
     timeout_ms: int | None
@@ -405,7 +405,7 @@ class ProviderPlugin:
     cabinet_refunds: str | None = None
     # the credentials its provider cannot be built without (`factory` raises NotConfigured):
     # what `ProviderRegistry.unconfigured` checks at start-up, so that building nothing it
-    # loads no provider's code or SDK (tests/test_plugins.py holds the two in step)
+    # loads no provider's code or SDK (tests/providers/test_plugins.py holds the two in step)
     required: tuple[str, ...] = ()
 
     def missing(self, credentials: Credentials) -> list[str]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from kassa.api.client_ip import Address, sender_address, trusted_networks
-from kassa.api.problems import problem
 from kassa.core.observability import WEBHOOK_REJECTED
-from kassa.core.runtime import Runtime
+from kassa.http.client_ip import Address, sender_address, trusted_networks
+from kassa.http.problems import problem
+from kassa.runtime import Runtime
 
 
 def resolved_sender(rt: Runtime, request: Request) -> Address | None:

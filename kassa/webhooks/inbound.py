@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from kassa.api.problems import problem, problem_responses
 from kassa.core.logging import get_logger
-from kassa.core.runtime import Runtime
+from kassa.http.problems import problem, problem_responses
 from kassa.providers import plugins
 from kassa.providers.base import InboundRequest, NotConfigured
-from kassa.services import inbound
+from kassa.runtime import Runtime
+from kassa.services.payments import inbound
 from kassa.webhooks.guard import resolved_sender, unverified
 
 router = APIRouter(tags=["webhooks"])

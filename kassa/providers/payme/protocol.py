@@ -1,7 +1,7 @@
 """The Payme Merchant API's vocabulary: states, reasons, error codes and their messages.
 
 Pure values only; `inbound` maps the methods onto the engine for inverted providers
-(`kassa.services.inverted`), which keeps the transactions.
+(`kassa.services.payments.inverted`), which keeps the transactions.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def _saved_method(intent: dict[str, Any]) -> SavedMethod | None:
     `card.last4`, `card.exp_month`, `card.exp_year`: docs.stripe.com/api/payment_methods/object),
     which kassa's own retrieve of the intent expands in place of the id
     (docs.stripe.com/api/expanding_objects), and which is retrieved when an event names
-    only the id (kassa.services.inbound)."""
+    only the id (kassa.services.payments.inbound)."""
     method = intent.get("payment_method")
     if not intent.get("setup_future_usage") or not intent.get("customer") or not method:
         return None

@@ -4,7 +4,7 @@ types and enums of its OpenAPI spec.
 Source: the resource fixtures of Stripe's spec (stripe/openapi, openapi/fixtures3.json,
 which stripe-mock serves) for the field sets, and the official SDK's typed resources
 (stripe-python `_payment_intent.py`, `_charge.py`, …) for types and enums; tests hold
-every object here against the SDK (tests/test_stripe_emulator.py). Fields kassa's flows
+every object here against the SDK (tests/providers/test_stripe_emulator.py). Fields kassa's flows
 never fill are present with the value Stripe gives an object without them (null, empty).
 """
 
