@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from kassa.core.settings import Settings
-from kassa.domain.money import shown
+from kassa.sandbox import amounts
 
 if TYPE_CHECKING:
     import aiohttp
@@ -133,7 +133,7 @@ def fault_router(faults: Faults) -> APIRouter:
 def money(amount: int, currency: str) -> str:
     """An amount on the sandbox pages as the admin writes it ("50 000,00 UZS", "12.50 USD"):
     the emulators keep amounts as their providers do, and show them the one way kassa does."""
-    return f"{shown(amount, currency.upper())} {currency.upper()}"
+    return amounts.shown(amount, currency)
 
 
 Tone = Literal["success", "error", "info"]

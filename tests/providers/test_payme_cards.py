@@ -179,9 +179,9 @@ async def test_a_former_member_has_no_power_over_the_organisations_cards(client:
 async def test_a_refund_still_in_paymes_cancel_queue_is_finished_by_a_later_sync(
         client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from kassa.providers.payme import provider
-    from kassa.sandbox import payme_subscribe
+    from kassa.sandbox.payme import subscribe
 
-    monkeypatch.setattr(payme_subscribe, "CANCEL_QUEUE_SECONDS", 0.5)
+    monkeypatch.setattr(subscribe, "CANCEL_QUEUE_SECONDS", 0.5)
     monkeypatch.setattr(provider, "REFUND_QUEUE_WAIT", 0.05)
     user = unique("u")
     card = (await save_card(client, user, await verified_card_token(client))).json()

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from kassa.domain.money import from_decimal_string
+from kassa.sandbox.amounts import to_minor
 from kassa.sandbox.base import (
     Control,
     EmulatorContext,
@@ -73,7 +73,7 @@ def _refused(answer: dict[str, Any]) -> Outcome:
 
 def _sums_shown(amount: str | Decimal) -> str:
     """Click's amount (sums, a decimal string `_sums` took) as the admin writes it."""
-    return money(from_decimal_string(Decimal(amount), "UZS"), "UZS")
+    return money(to_minor(Decimal(amount), "UZS"), "UZS")
 
 
 CONTROLS = [

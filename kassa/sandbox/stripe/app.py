@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kassa.domain.money import to_decimal_string
+from kassa.sandbox.amounts import to_major
 from kassa.sandbox.base import (
     Control,
     EmulatorContext,
@@ -48,6 +48,10 @@ from kassa.sandbox.base import (
 from kassa.sandbox.stripe import objects as o
 from kassa.sandbox.stripe.forms import decode
 
+# The sandbox's account keys, when kassa's settings give none (kassa's sandbox mode names
+# the same).
+SECRET_KEY = "sk_test_kassa_sandbox"  # noqa: S105 - a sandbox value, never production
+WEBHOOK_SECRET = "whsec_kassa_sandbox"  # noqa: S105 - a sandbox value, never production
 # Stripe's test cards (https://docs.stripe.com/testing): brand, last4, funding, succeeds
 TEST_CARDS = {
     "pm_card_visa": ("visa", "4242", "credit", True),
@@ -184,14 +188,8 @@ def build(ctx: EmulatorContext) -> FastAPI:
     state = StripeSandboxState()
     app = new_emulator("stripe", state.faults)
     app.state.stripe = state
-    secret_key = (
-        ctx.settings.stripe_secret_key.get_secret_value() if ctx.settings.stripe_secret_key else ""
-    )
-    webhook_secret = (
-        ctx.settings.stripe_webhook_secret.get_secret_value()
-        if ctx.settings.stripe_webhook_secret
-        else ""
-    )
+    secret_key = ctx.settings.value("STRIPE_SECRET_KEY") or SECRET_KEY
+    webhook_secret = ctx.settings.value("STRIPE_WEBHOOK_SECRET") or WEBHOOK_SECRET
     webhook_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/stripe"
     base_url = f"{ctx.settings.sandbox_url}/stripe"
 
@@ -470,7 +468,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
     def amount_refusal(amount: int, currency: str) -> JSONResponse | None:
         minimum = MINIMUMS.get(currency)
         if minimum is not None and amount < minimum:
-            shown = to_decimal_string(minimum, currency.upper())
+            shown = to_major(minimum, currency)
             return _invalid(
                 f"Amount must be at least {shown} {currency}", "amount", "amount_too_small"
             )

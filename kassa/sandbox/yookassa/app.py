@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from kassa.domain.money import MoneyError, from_decimal_string
+from kassa.sandbox.amounts import NotAnAmount, to_minor
 from kassa.sandbox.base import (
     Control,
     EmulatorContext,
@@ -43,6 +43,9 @@ def _after(*, days: int) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# The sandbox's shop, when kassa's settings name none (kassa's sandbox mode names the same).
+SHOP_ID = "100500"
+SECRET_KEY = "test_kassa_sandbox"  # noqa: S105 - a sandbox value, never production
 # The sandbox shop's fee: income_amount is what the shop receives after it.
 COMMISSION = Decimal("0.035")
 
@@ -109,8 +112,8 @@ def _receipt_problem(receipt: Any, amount: Decimal) -> bool:
 def shown(amount: dict[str, Any]) -> str:
     """YooKassa's `{"value": "5000.00", "currency": "RUB"}` as the admin writes an amount."""
     try:
-        return money(from_decimal_string(amount["value"], amount["currency"]), amount["currency"])
-    except MoneyError:
+        return money(to_minor(amount["value"], amount["currency"]), amount["currency"])
+    except NotAnAmount:
         return f"{amount['value']} {amount['currency']}"
 
 
@@ -151,12 +154,8 @@ def build(ctx: EmulatorContext) -> FastAPI:
     state = YooKassaSandboxState()
     app = new_emulator("yookassa", state.faults)
     app.state.yookassa = state
-    shop = ctx.settings.yookassa_shop_id or ""
-    key = (
-        ctx.settings.yookassa_secret_key.get_secret_value()
-        if ctx.settings.yookassa_secret_key
-        else ""
-    )
+    shop = ctx.settings.value("YOOKASSA_SHOP_ID") or SHOP_ID
+    key = ctx.settings.value("YOOKASSA_SECRET_KEY") or SECRET_KEY
     expected_auth = "Basic " + base64.b64encode(f"{shop}:{key}".encode()).decode()
     notify_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/yookassa"
 

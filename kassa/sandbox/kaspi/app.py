@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.domain.money import from_decimal_string
+from kassa.sandbox.amounts import to_minor
 from kassa.sandbox.base import (
     Control,
     EmulatorContext,
@@ -38,6 +38,11 @@ from kassa.sandbox.base import (
 class KaspiSandboxState:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
+
+
+# The sandbox's gateway token, when kassa's settings give none (kassa's sandbox mode names
+# the same).
+ACCESS_TOKEN = "kaspi-sandbox-token"  # noqa: S105 - a sandbox value, never production
 
 
 def _said(status: str) -> Outcome:
@@ -68,7 +73,7 @@ def tenge(text: str) -> Decimal | None:
 
 def shown(tenge: Decimal) -> str:
     """Whole tenge as the admin writes an amount ("5 000,00 KZT")."""
-    return money(from_decimal_string(tenge, "KZT"), "KZT")
+    return money(to_minor(tenge, "KZT"), "KZT")
 
 
 CONTROLS = [
@@ -100,11 +105,7 @@ def build(ctx: EmulatorContext) -> FastAPI:
     state = KaspiSandboxState()
     app = new_emulator("kaspi", state.faults)
     app.state.kaspi = state
-    token = (
-        ctx.settings.kaspi_access_token.get_secret_value()
-        if ctx.settings.kaspi_access_token
-        else ""
-    )
+    token = ctx.settings.value("KASPI_ACCESS_TOKEN") or ACCESS_TOKEN
 
     async def gate(request: Request, action: str) -> tuple[JSONResponse | None, int | None]:
         await state.faults.delay()

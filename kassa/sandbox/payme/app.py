@@ -21,7 +21,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from kassa.sandbox import payme_subscribe
 from kassa.sandbox.base import (
     Control,
     EmulatorContext,
@@ -35,7 +34,8 @@ from kassa.sandbox.base import (
     new_emulator,
     read_action,
 )
-from kassa.sandbox.payme_links import BadLink, CheckoutLink, read_link
+from kassa.sandbox.payme import cabinet, subscribe
+from kassa.sandbox.payme.links import BadLink, CheckoutLink, read_link
 
 
 @dataclass
@@ -57,11 +57,7 @@ class MerchantApiClient:
         self.ctx = ctx
         self.state = state
         self.url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/payme"
-        key = (
-            ctx.settings.payme_secret_key.get_secret_value()
-            if ctx.settings.payme_secret_key
-            else ""
-        )
+        key = cabinet.secret_key(ctx.settings)
         self.auth = "Basic " + base64.b64encode(f"Paycom:{key}".encode()).decode()
 
     async def _post(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -152,9 +148,9 @@ def build(ctx: EmulatorContext) -> FastAPI:
     app = new_emulator("payme", state.faults)
     app.state.payme = state
     client = MerchantApiClient(ctx, state)
-    app.state.subscribe = payme_subscribe.mount(app, ctx, state.faults)
+    app.state.subscribe = subscribe.mount(app, ctx, state.faults)
 
-    merchant_id = ctx.settings.payme_merchant_id or ""
+    merchant_id = cabinet.merchant_id(ctx.settings)
 
     def link_of(encoded: str) -> CheckoutLink | None:
         try:

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from kassa.sandbox.base import EmulatorContext, Faults
+from kassa.sandbox.payme import cabinet
 
 SMS_CODE = "666666"
 FRONT_END = frozenset({"cards.create", "cards.get_verify_code", "cards.verify"})
@@ -66,11 +67,11 @@ class SubscribeEmulator:
         self.tasks: set[asyncio.Task[None]] = set()
 
     def _authorised(self, method: str, header: str) -> bool:
-        merchant = self.ctx.settings.payme_merchant_id or ""
-        key = self.ctx.settings.payme_secret_key
+        merchant = cabinet.merchant_id(self.ctx.settings)
+        key = cabinet.secret_key(self.ctx.settings)
         if method in FRONT_END or method in ID_ONLY_TOO:
-            return header in (merchant, f"{merchant}:{key.get_secret_value() if key else ''}")
-        return key is not None and header == f"{merchant}:{key.get_secret_value()}"
+            return header in (merchant, f"{merchant}:{key}")
+        return header == f"{merchant}:{key}"
 
     def _card(self, token: Any) -> dict[str, Any]:
         card = self.state.cards.get(token) if isinstance(token, str) else None
