@@ -11,9 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from kassa import __version__
-from kassa.admin import billing_views as admin_billing_views
-from kassa.admin import seller_views as admin_seller_views
-from kassa.admin import views as admin_views
+from kassa.admin import routes as admin
 from kassa.api import (
     accounts,
     admin_merchants,
@@ -148,11 +146,9 @@ def create_app(
     app.include_router(health.router)
     app.include_router(start_page.router(list(emulators)))
     api_docs.install(app)
-    app.include_router(admin_views.router)
-    app.include_router(admin_billing_views.router)
-    app.include_router(admin_seller_views.router)
+    app.include_router(admin.router)
     app.include_router(portal_views.router)
-    app.mount("/admin/static", admin_views.static_files(), name="admin-static")
+    app.mount("/admin/static", admin.static_files(), name="admin-static")
     _register_problem_schema(app)
 
     if settings.cors_origin_list:

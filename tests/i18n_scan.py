@@ -151,6 +151,46 @@ def page_titles(*files: Path) -> set[str]:
     return found
 
 
+def admin_sources() -> list[Path]:
+    """Every module of the admin UI: its shared parts and each page (kassa/admin/pages/)."""
+    return sorted((ROOT / "admin").rglob("*.py"))
+
+
+# what sends the operator back to a page with a message: `back_to(path, message, ...)`
+BACK = "back_to"
+
+
+def messages_after_buttons(*files: Path) -> set[str]:
+    """Every English message a view passes to `back_to`: literals, the names bound to
+    literals in its module, and both sides of a conditional."""
+    found: set[str] = set()
+    for path in files:
+        tree = ast.parse(path.read_text())
+        bound = {
+            t.id: node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
+
+        def texts(node: ast.expr, bound: dict[str, ast.expr] = bound) -> list[str]:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                return [node.value]
+            if isinstance(node, ast.IfExp):
+                return texts(node.body) + texts(node.orelse)
+            if isinstance(node, ast.Name) and node.id in bound:
+                return texts(bound[node.id])
+            return []
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and len(node.args) > 1:
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name == BACK:
+                    found.update(texts(node.args[1]))
+    return found
+
+
 # The exceptions whose text reaches a person: kassa's problems, and what services pass on
 # from the providers' declarations and the domain's rules (kassa.domain.refusal_words).
 PASSED_ON = frozenset({

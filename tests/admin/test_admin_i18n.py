@@ -5,14 +5,13 @@ literal, Uzbek is spelled with its own oʻ and gʻ, and an operator's choice sti
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import httpx
 
 from kassa.admin import i18n
-from kassa.admin.views import templates
+from kassa.admin.common import templates
 from kassa.core.context import Actor
 from kassa.domain.billing import SubscriptionStatus
 from kassa.domain.language import STATES, STATES_RU, state
@@ -29,7 +28,6 @@ from tests.admin.test_admin_ui import csrf_of, operator, sign_in
 from tests.conftest import bearer, make_tariff, unique
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "kassa" / "admin" / "templates"
-VIEWS = TEMPLATES.parent
 OPERATOR_LANGUAGES = ("ru", "uz")
 NAVIGATION = (
     "Dashboard",
@@ -49,42 +47,19 @@ UZBEK_STAND_INS = re.compile("['`‘’]")
 
 
 def _messages_after_buttons() -> set[str]:
-    """Every English message an admin view passes to `_back`: literals, the names bound to
-    literals, and both sides of a conditional."""
-    found: set[str] = set()
-    for path in VIEWS.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        bound = {
-            t.id: node.value
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Assign)
-            for t in node.targets
-            if isinstance(t, ast.Name)
-        }
-
-        def texts(node: ast.expr, bound: dict[str, ast.expr] = bound) -> list[str]:
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                return [node.value]
-            if isinstance(node, ast.IfExp):
-                return texts(node.body) + texts(node.orelse)
-            if isinstance(node, ast.Name) and node.id in bound:
-                return texts(bound[node.id])
-            return []
-
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "_back"
-                and len(node.args) > 1
-            ):
-                found.update(texts(node.args[1]))
-    return found
+    messages = i18n_scan.messages_after_buttons(*i18n_scan.admin_sources())
+    # the shared forms' words and a message of each page that sends one
+    assert {"Type the amount in {currency}, like {example}.", "Tariff created.",
+            "Seller for every shop saved.", "Promo code {code} created.", "Ended.",
+            "Endpoint removed.", "Refunded in the sandbox cabinet.", "Shop {shop} created.",
+            "The sign-in form expired; please try again."} <= messages  # fmt: skip
+    return messages
 
 
 def _shown_by_the_admin() -> set[str]:
     """Every English text the admin translates with its catalogues."""
     found = i18n_scan.templates(TEMPLATES, templates.env)
-    titles = i18n_scan.page_titles(*VIEWS.glob("*.py"))
+    titles = i18n_scan.page_titles(*i18n_scan.admin_sources())
     declared = {s.label for p in plugins.all_plugins() for s in p.secrets}
     declared |= {p.cabinet_refunds for p in plugins.all_plugins() if p.cabinet_refunds}
     return found.keys | titles | set(NAVIGATION) | declared | _messages_after_buttons()
