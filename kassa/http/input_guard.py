@@ -30,8 +30,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.http.problems import problem
-from kassa.providers.click import protocol as click
-from kassa.providers.payme import protocol as payme
+from kassa.providers.click import mapping as click
+from kassa.providers.payme import mapping as payme
 
 MAX_DEPTH = 64
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)

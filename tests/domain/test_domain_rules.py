@@ -3,7 +3,7 @@ import pytest
 from kassa.core.crypto import SecretBox, mask
 from kassa.domain.merchants import InvalidMerchant, check_bin, check_device_token
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
-from kassa.providers.kaspi.statuses import KASPI_STATUSES, UnknownKaspiStatus, map_status
+from kassa.providers.kaspi.mapping import KASPI_STATUSES, UnknownKaspiStatus, map_status
 
 
 @pytest.mark.parametrize("raw", ["+7 (701) 521-15-45", "87015211545", "7015211545", "77015211545", " +77015211545 "])

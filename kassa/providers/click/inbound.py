@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx, TxState
 from kassa.domain.money import MoneyError, from_decimal_string
 from kassa.providers.base import InboundRequest, ProviderContext, Reply
-from kassa.providers.click import protocol as c
+from kassa.providers.click import mapping as c
 
 # the engine's refusals in Click's codes
 CODES = {

@@ -19,7 +19,7 @@ from kassa.providers.base import (
     RefundNotSupported,
 )
 from kassa.providers.kaspi.gateway import KaspiGateway
-from kassa.providers.kaspi.statuses import UnknownKaspiStatus, map_status
+from kassa.providers.kaspi.mapping import UnknownKaspiStatus, map_status
 
 
 class KaspiProvider:

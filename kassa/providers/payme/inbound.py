@@ -21,8 +21,8 @@ from typing import Any
 from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx, TxState
 from kassa.providers.base import InboundRequest, ProviderContext, Reply
 from kassa.providers.payme import fiscal
-from kassa.providers.payme import protocol as p
-from kassa.providers.payme.protocol import CancelReason, PaymeError
+from kassa.providers.payme import mapping as p
+from kassa.providers.payme.mapping import CancelReason, PaymeError
 
 LOGIN = "Paycom"
 
