@@ -41,3 +41,18 @@ async def test_a_message_written_into_a_link_is_not_shown(client: httpx.AsyncCli
                    {**signed, "t": str(int(time.time()) - 3600)}, {**signed, "sig": "0" * 32}):
         page = await client.get(f"/admin/tariffs?{urlencode(forged)}")
         assert flash_of(page.text) is None and PHISH not in page.text, forged
+
+
+async def test_a_signing_secret_is_shown_only_to_the_operator_who_made_the_endpoint(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """A link cannot plant a "signing secret" for an operator to copy into their receiver;
+    the endpoint's real secret is shown once, to the operator who created it."""
+    await sign_in(client, *await operator(runtime))
+    planted = await client.get(f"/admin/webhooks?{urlencode({'new_secret': 'whsec_planted-by-a-link'})}")
+    assert planted.status_code == 200
+    assert "whsec_planted-by-a-link" not in planted.text and 'id="new-secret"' not in planted.text
+    made = await client.post("/admin/webhooks", data={"url": "https://example.com/hook", "events": "",
+                                                      "csrf": csrf_of(planted.text)})
+    shown = re.search(r'id="new-secret">[^<]*<code>([^<]+)</code>', made.text)
+    assert made.status_code == 200 and shown is not None and len(shown.group(1)) >= 32

@@ -15,7 +15,13 @@ router = APIRouter()
 
 
 @router.get("/webhooks", response_class=HTMLResponse)
-async def webhook_page(request: Request, new_secret: str | None = None) -> Response:
+async def webhook_page(request: Request) -> Response:
+    return await _page(request, None)
+
+
+async def _page(request: Request, new_secret: str | None) -> Response:
+    """The page; `new_secret` only from the POST that made it, never from the URL, so a
+    link cannot plant a "secret" for an operator to copy into their receiver."""
     if (me := await signed_in(request)) is None:
         return to_login()
     rt = runtime(request)
@@ -50,7 +56,7 @@ async def webhook_create(request: Request) -> Response:
         created = await webhook_endpoints.create_endpoint(runtime(request), url, events)
     except KassaError as exc:
         return refusal("/admin/webhooks", exc)
-    return await webhook_page(request, new_secret=created.secret)
+    return await _page(request, created.secret)
 
 
 @router.post("/webhooks/{endpoint_id}/delete")
