@@ -30,6 +30,8 @@ app.add_typer(admin_app, name="admin")
 
 
 def _settings() -> Settings:
+    from kassa.providers import plugins  # noqa: F401  (the settings its packages declare)
+
     try:
         return load_settings()
     except ValueError as exc:  # a ConfigurationError names settings, never their values
@@ -43,7 +45,7 @@ def migrate() -> None:
     from kassa.services.ops.upkeep import migrate as apply_migrations
 
     settings = _settings()
-    apply_migrations(settings.database_url)
+    apply_migrations(settings.database_url, settings.at_rest_key)
     typer.echo("migrations applied")
 
 
@@ -191,7 +193,7 @@ def api_key_create(
     from kassa.services.ops.upkeep import migrate, with_database
 
     settings = _settings()
-    migrate(settings.database_url)
+    migrate(settings.database_url, settings.at_rest_key)
 
     async def main() -> str:
         async def create(db: Any) -> str:
@@ -216,7 +218,7 @@ def admin_create(
     from kassa.services.ops.upkeep import migrate, with_database
 
     settings = _settings()
-    migrate(settings.database_url)
+    migrate(settings.database_url, settings.at_rest_key)
     secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,13 +12,10 @@ from kassa.http.deps import CurrentAdmin, Paging, RuntimeDep
 from kassa.http.idempotency import IdempotentDep
 from kassa.http.problems import PROBLEM_RESPONSES
 from kassa.services.accounts import merchants
-from kassa.services.accounts.merchants import MerchantFields
+from kassa.services.accounts.merchants import MerchantFields, Shop
 from kassa.services.ops import audit
 from kassa.services.ops.audit import OPERATIONS
 from kassa.services.schemas import AuditRecordOut, NewShopId, Page, ProviderName
-
-if TYPE_CHECKING:  # the shape only; rows come from the merchants service
-    from kassa.db.models import Merchant
 
 router = APIRouter(prefix="/admin", tags=["admin: shops and audit"], responses=PROBLEM_RESPONSES)
 ShopId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
@@ -59,7 +56,7 @@ class MerchantOut(BaseModel):
     updated_at: datetime
 
 
-def _out(merchant: Merchant) -> MerchantOut:
+def _out(merchant: Shop) -> MerchantOut:
     return MerchantOut(
         shop_id=merchant.shop_id,
         provider=merchant.provider,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -21,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kassa.core import declared
 from kassa.domain.billing import parse_schedule
 
 DEV_SECRET_FILE = Path(".kassa-secret")
@@ -29,16 +31,6 @@ MIN_SECRET_KEY_BYTES = 32  # HS256 wants a key at least as long as its 256-bit o
 # character is counted at log2 of the distinct characters used (a random hex key: 4 bits).
 MIN_SECRET_KEY_DISTINCT = 16
 MIN_SECRET_KEY_BITS = 128
-
-# Sandbox credentials: known, harmless values the emulators accept (never production).
-SANDBOX_PAYME_MERCHANT_ID = "5e730e8e0b852a417aa49ceb"
-SANDBOX_PAYME_SECRET_KEY = "sandbox-payme-key"  # noqa: S105
-SANDBOX_STRIPE_SECRET_KEY = "sk_test_kassa_sandbox"  # noqa: S105
-SANDBOX_STRIPE_PUBLISHABLE_KEY = "pk_test_kassa_sandbox"
-SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_kassa_sandbox"  # noqa: S105
-SANDBOX_YOOKASSA_SHOP_ID = "100500"
-SANDBOX_YOOKASSA_SECRET_KEY = "test_kassa_sandbox"  # noqa: S105
-SANDBOX_KASPI_ACCESS_TOKEN = "kaspi-sandbox-token"  # noqa: S105
 
 
 def _dev_secret() -> str:
@@ -78,9 +70,11 @@ def load_settings(**values: Any) -> Settings:
     """Settings from the environment (and `values`), or a ConfigurationError that says
     which setting is wrong and why: pydantic's own message quotes the input, secrets too."""
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except ValidationError as exc:
         raise ConfigurationError(describe_errors(exc)) from None
+    settings.check_declared()
+    return settings
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -99,10 +93,24 @@ class Settings(BaseSettings):
         env_file=".env", extra="ignore", case_sensitive=False, hide_input_in_errors=True
     )
     _env_file_read: str | Path | None = PrivateAttr(default=".env")
+    # the settings packages declare (kassa.core.declared): as given to the constructor (or
+    # a copy), the emulators' base when made in sandbox mode, and their values once read
+    _given: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _sandbox_base: str | None = PrivateAttr(default=None)
+    _declared: dict[str, Any] | None = PrivateAttr(default=None)
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
         self._env_file_read = values.get("_env_file", ".env")
+        fields = type(self).model_fields
+        self._given = {
+            name.upper(): value
+            for name, value in values.items()
+            if not name.startswith("_") and name not in fields and value not in (None, "")
+        }
+        # the sandbox's values are the emulators' from the start: a copy told SANDBOX=false
+        # keeps reaching them, never a real provider
+        self._sandbox_base = self.sandbox_url if self.sandbox else None
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./kassa.db"
@@ -124,35 +132,9 @@ class Settings(BaseSettings):
     access_token_expire_minutes: int = Field(default=30, ge=1)
     public_url: str = "http://127.0.0.1:8000"
     sandbox: bool | None = None
-
-    payme_merchant_id: str | None = None
-    payme_secret_key: SecretStr | None = None
-    payme_account_field: str = "order_id"
-    payme_test_mode: bool = False
-    # Where each provider is reached. Unset, the provider's own addresses (Payme's test
-    # hosts with PAYME_TEST_MODE); with SANDBOX on, the emulators. Providers read only these,
-    # never the sandbox switch.
-    payme_checkout_url: str | None = None
-    payme_subscribe_url: str | None = None
-    stripe_api_base: str | None = None  # unset: Stripe's own
-    # a shop's own Stripe.js page, to which a payment's client_secret is appended
-    stripe_elements_page: str | None = None
-    yookassa_api_url: str | None = None
-    # where a Kaspi customer sees the request (the sandbox's "phone"); unset: their app
-    kaspi_request_page: str | None = None
-    stripe_secret_key: SecretStr | None = None
-    stripe_publishable_key: str | None = None
-    stripe_webhook_secret: SecretStr | None = None
-    # how customers pay a Stripe payment: on Stripe's hosted Checkout page (`checkout_url`),
-    # or in the shop's own page with Stripe.js (`client_secret`); a shop's configuration
-    # may say otherwise with the credential `checkout`
-    stripe_checkout: Literal["hosted", "elements"] = "hosted"
-    yookassa_shop_id: str | None = None
-    yookassa_secret_key: SecretStr | None = None
-    kaspi_api_url: str | None = None
-    kaspi_access_token: SecretStr | None = None
-    kaspi_organization_bin: str | None = None  # for Kaspi payments that name no shop
-    kaspi_device_token: str | None = None
+    # Each provider's keys and addresses are declared by its package (kassa.core.declared):
+    # unset, the provider's own addresses; with SANDBOX on, the emulators and their keys.
+    # Providers read only these, never the sandbox switch.
     default_shop_id: str | None = None  # the shop a payment uses when it names none
 
     events_broker_url: str | None = None
@@ -162,8 +144,6 @@ class Settings(BaseSettings):
     # comma-separated CIDRs downstream webhooks may reach although internal (see
     # kassa.services.ops.destinations); sandbox mode adds loopback
     webhook_allowed_networks: str = ""
-    # notification senders believed besides YooKassa's networks; sandbox mode adds loopback
-    yookassa_extra_networks: str = ""
     # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
     trusted_proxies: str = ""
     invoice_seller: str = "kassa"  # the seller's name printed on invoices
@@ -202,37 +182,12 @@ class Settings(BaseSettings):
             self._check_production()
         if self.secret_key is None:
             self.secret_key = SecretStr(_dev_secret())
-        if self.sandbox:
-            self._fill_sandbox_credentials()
-            self._point_at_sandboxes()
-        self.payme_checkout_url = self.payme_checkout_url or (
-            "https://test.paycom.uz" if self.payme_test_mode else "https://checkout.paycom.uz"
-        )
-        self.payme_subscribe_url = self.payme_subscribe_url or (
-            "https://checkout.test.paycom.uz/api"
-            if self.payme_test_mode
-            else "https://checkout.paycom.uz/api"
-        )
-        self.yookassa_api_url = self.yookassa_api_url or "https://api.yookassa.ru/v3"
+        if self.sandbox:  # the emulators call back from this very machine
+            loopback = "127.0.0.0/8,::1/128"
+            self.webhook_allowed_networks = ",".join(
+                n for n in (self.webhook_allowed_networks, loopback) if n
+            )
         return self
-
-    def _point_at_sandboxes(self) -> None:
-        """Every provider address not given explicitly leads to its emulator."""
-        base = self.sandbox_url
-        self.payme_checkout_url = self.payme_checkout_url or f"{base}/payme"
-        self.payme_subscribe_url = self.payme_subscribe_url or f"{base}/payme/api"
-        self.stripe_api_base = self.stripe_api_base or f"{base}/stripe"
-        self.stripe_elements_page = self.stripe_elements_page or f"{base}/stripe/checkout/"
-        self.yookassa_api_url = self.yookassa_api_url or f"{base}/yookassa/v3"
-        self.kaspi_api_url = self.kaspi_api_url or f"{base}/kaspi"
-        self.kaspi_request_page = self.kaspi_request_page or f"{base}/kaspi/phone/"
-        loopback = "127.0.0.0/8,::1/128"
-        self.webhook_allowed_networks = ",".join(
-            n for n in (self.webhook_allowed_networks, loopback) if n
-        )
-        self.yookassa_extra_networks = ",".join(
-            n for n in (self.yookassa_extra_networks, loopback) if n
-        )
 
     def _check_production(self) -> None:
         """A production kassa never serves the emulators (fault switches and fake payments
@@ -258,30 +213,66 @@ class Settings(BaseSettings):
             )
         raise ValueError(message)
 
-    def _fill_sandbox_credentials(self) -> None:
-        self.payme_merchant_id = self.payme_merchant_id or SANDBOX_PAYME_MERCHANT_ID
-        self.payme_secret_key = self.payme_secret_key or SecretStr(SANDBOX_PAYME_SECRET_KEY)
-        self.stripe_secret_key = self.stripe_secret_key or SecretStr(SANDBOX_STRIPE_SECRET_KEY)
-        self.stripe_publishable_key = self.stripe_publishable_key or SANDBOX_STRIPE_PUBLISHABLE_KEY
-        self.stripe_webhook_secret = self.stripe_webhook_secret or SecretStr(
-            SANDBOX_STRIPE_WEBHOOK_SECRET
-        )
-        self.yookassa_shop_id = self.yookassa_shop_id or SANDBOX_YOOKASSA_SHOP_ID
-        self.yookassa_secret_key = self.yookassa_secret_key or SecretStr(
-            SANDBOX_YOOKASSA_SECRET_KEY
-        )
-        self.kaspi_access_token = self.kaspi_access_token or SecretStr(SANDBOX_KASPI_ACCESS_TOKEN)
-        self.kaspi_organization_bin = self.kaspi_organization_bin or "000000000000"
-
     def value(self, name: str) -> str | None:
-        """A setting by its environment name: a declared field (`PAYME_MERCHANT_ID`), else
-        the environment or `.env` (settings that provider packages declare, `CLICK_…`)."""
+        """A setting by its environment name, as text: a field (`DATABASE_URL`), a setting a
+        package declares (a provider's key), else the environment or `.env`."""
         field = name.lower()
         if field in type(self).model_fields:
             found = getattr(self, field)
-            if isinstance(found, SecretStr):
-                found = found.get_secret_value()
-            return str(found) if found not in (None, "") else None
+        elif name.upper() in declared.known():
+            found = self._declared_values()[name.upper()]
+        else:
+            return self._undeclared(name)
+        if isinstance(found, SecretStr):
+            found = found.get_secret_value()
+        return str(found) if found not in (None, "") else None
+
+    def __getattr__(self, name: str) -> Any:
+        """A declared setting by its field's name (`settings.x_api_url` reads `X_API_URL`),
+        typed as declared (a secret as a SecretStr)."""
+        if not name.startswith("_") and name.upper() in declared.known():
+            return self._declared_values()[name.upper()]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with some settings changed, declared ones too (a provider's key: None
+        takes it away)."""
+        fields = type(self).model_fields
+        changes = dict(update or {})
+        own = {name: changes.pop(name) for name in list(changes) if name in fields}
+        copied = super().model_copy(update=own, deep=deep)
+        copied._given = {**self._given, **{name.upper(): v for name, v in changes.items()}}
+        copied._declared = None
+        return copied
+
+    def check_declared(self) -> None:
+        """Raises a ConfigurationError naming each declared setting that cannot be read."""
+        try:
+            self._declared_values()
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+
+    def _declared_values(self) -> dict[str, Any]:
+        if self._declared is None:
+            environ = {name.upper(): value for name, value in os.environ.items()}
+            env_file = self._env_file_read
+            from_file: dict[str, str | None] = {}
+            if isinstance(env_file, str | Path) and Path(env_file).exists():
+                from_file = {k.upper(): v for k, v in dotenv_values(env_file).items()}
+
+            def given(env: str) -> Any:
+                if env in self._given:
+                    return self._given[env]
+                value = environ.get(env) or from_file.get(env)
+                return value if value else declared.NOT_GIVEN
+
+            self._declared = declared.resolve(given, self._sandbox_base)
+        return self._declared
+
+    def _undeclared(self, name: str) -> str | None:
+        if name.upper() in self._given:
+            told = self._given[name.upper()]
+            return str(told) if told not in (None, "") else None
         if name in os.environ:
             return os.environ[name] or None
         env_file = self._env_file_read
@@ -323,13 +314,7 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, so logs can be scrubbed of them."""
-        values = [
-            self.secret_key,
-            self.encryption_key,
-            self.payme_secret_key,
-            self.stripe_secret_key,
-            self.stripe_webhook_secret,
-            self.yookassa_secret_key,
-            self.kaspi_access_token,
-        ]
+        values = [self.secret_key, self.encryption_key]
+        known = declared.known()
+        values += [v for k, v in self._declared_values().items() if known[k].secret]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

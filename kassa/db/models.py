@@ -32,17 +32,16 @@ def new_id(prefix: str) -> str:
 
 
 class Merchant(Base):
-    """A shop's provider configuration; device token and credentials are stored sealed."""
+    """A shop's provider configuration: its credentials (whatever its provider's package
+    names them: a Kaspi shop's BIN and device token too) sealed as one JSON object, and
+    what reads may show of them (`credential_prefixes`)."""
 
     __tablename__ = "merchants"
 
     shop_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
-    organization_bin: Mapped[str | None] = mapped_column(String(12))
-    device_token: Mapped[str | None] = mapped_column(Text)
     credentials: Mapped[str | None] = mapped_column(Text)
     credential_prefixes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    device_token_prefix: Mapped[str | None] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,8 @@
 
 A path holding NUL names nothing (404); anything else is a 422 problem, but a provider's
 call is answered in its own protocol with HTTP 200, as its reader answers a body it cannot
-read (Payme: JSON-RPC's parse error; Click: "Error in request from click").
+read, as its plug-in declares (Payme: JSON-RPC's parse error; Click: "Error in request from
+click").
 
 The checks are cheap where it matters: bytes are searched (`%00`, a NUL, `\\u0000`, a
 surrogate escape, NaN/Infinity) and a body is parsed here only when one is found; a body with
@@ -30,8 +31,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.http.problems import problem
-from kassa.providers.click import mapping as click
-from kassa.providers.payme import mapping as payme
+from kassa.providers import plugins
 
 MAX_DEPTH = 64
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -39,19 +39,12 @@ _BRACKETS = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _FORM = b"application/x-www-form-urlencoded"
 _MULTIPART = b"multipart/form-data"
 _NO_BODY = ("GET", "HEAD", "OPTIONS", "DELETE")
-# what each provider's protocol answers a call it cannot read, with HTTP 200
+# what each provider's protocol answers a call it cannot read, with HTTP 200, by the path
+# of its calls (the plug-ins that declare one)
 _PROTOCOL_REFUSALS: dict[str, dict[str, Any]] = {
-    "/webhooks/payme": {
-        "jsonrpc": "2.0",
-        "id": None,
-        "error": payme.PaymeError(payme.PARSE_ERROR).to_json(),
-    },
-    "/webhooks/click": {
-        "click_trans_id": None,
-        "merchant_trans_id": None,
-        "error": click.BAD_REQUEST,
-        "error_note": click.NOTES[click.BAD_REQUEST],
-    },
+    f"/webhooks/{plugin.name}": plugin.unreadable()
+    for plugin in plugins.all_plugins()
+    if plugin.unreadable is not None
 }
 
 NUL_IN_QUERY = "query parameters must not contain NUL (%00)"

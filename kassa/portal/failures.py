@@ -1,8 +1,12 @@
 """Why a payment did not go through, in the customer's words: the provider's failure code, as
-kassa records it, to a sentence the portal shows in the customer's language (its Russian is
-in `kassa.portal.i18n`). A code not listed reads as the general sentence, never as itself."""
+kassa records it and its plug-in files it (kassa.domain.failures), to a sentence the portal
+shows in the customer's language (its Russian is in `kassa.portal.i18n`). A code not listed
+reads as the general sentence, never as itself."""
 
 from __future__ import annotations
+
+from kassa.domain import failures as reasons
+from kassa.providers import plugins
 
 DECLINED = "Your bank declined the card. Try another card, or ask your bank why."
 NO_MONEY = "There is not enough money on the card. Top it up, or try another card."
@@ -18,36 +22,13 @@ OTHER = "The payment did not go through. Try another card, or try again later."
 
 SENTENCES = (DECLINED, NO_MONEY, CONFIRM, EXPIRED, DETAILS, LIMIT, LATER, OTHER)
 
-WHY: dict[str, str] = {
-    # Stripe's decline codes (https://docs.stripe.com/declines/codes); a fraud or lost-card
-    # code reads as a plain decline, as Stripe advises telling the customer
-    "generic_decline": DECLINED, "card_declined": DECLINED, "do_not_honor": DECLINED,
-    "call_issuer": DECLINED, "fraudulent": DECLINED, "lost_card": DECLINED,
-    "stolen_card": DECLINED, "pickup_card": DECLINED, "restricted_card": DECLINED,
-    "security_violation": DECLINED, "transaction_not_allowed": DECLINED,
-    "card_not_supported": DECLINED, "currency_not_supported": DECLINED,
-    "not_permitted": DECLINED, "revocation_of_authorization": DECLINED,
-    "insufficient_funds": NO_MONEY,
-    "authentication_required": CONFIRM,
-    "expired_card": EXPIRED,
-    "incorrect_cvc": DETAILS, "invalid_cvc": DETAILS, "incorrect_number": DETAILS,
-    "invalid_number": DETAILS, "invalid_expiry_month": DETAILS, "invalid_expiry_year": DETAILS,
-    "card_velocity_exceeded": LIMIT, "withdrawal_count_limit_exceeded": LIMIT,
-    "processing_error": LATER, "try_again_later": LATER, "issuer_not_available": LATER,
-    "reenter_transaction": LATER,
-    # YooKassa's cancellation reasons
-    # (https://yookassa.ru/en/developers/payment-acceptance/after-the-payment/declined-payments)
-    "3d_secure_failed": CONFIRM, "card_expired": EXPIRED, "country_forbidden": DECLINED,
-    "fraud_suspected": DECLINED, "general_decline": DECLINED,
-    "identification_required": DECLINED, "invalid_card_number": DETAILS,
-    "invalid_csc": DETAILS, "issuer_unavailable": LATER,
-    "payment_method_limit_exceeded": LIMIT, "payment_method_restricted": DECLINED,
-    "permission_revoked": DECLINED, "internal_timeout": LATER,
-    # Payme's Subscribe API errors (kassa records -31630 as payme_31630)
-    "payme_31630": NO_MONEY, "payme_31300": DETAILS,
-    # Click's Complete errors (kassa/providers/click/README.md: -5017, insufficient funds)
-    "click_-5017": NO_MONEY,
+# what the customer is told for each reason a provider package files its codes under
+SAY = {
+    reasons.DECLINED: DECLINED, reasons.NO_MONEY: NO_MONEY, reasons.CONFIRM: CONFIRM,
+    reasons.EXPIRED: EXPIRED, reasons.DETAILS: DETAILS, reasons.LIMIT: LIMIT, reasons.LATER: LATER,
 }  # fmt: skip
+# every provider's failure codes, as its plug-in files them (`failure_reasons`)
+WHY: dict[str, str] = {code: SAY[reason] for code, reason in plugins.failure_reasons().items()}
 
 
 def why(code: str | None) -> str:

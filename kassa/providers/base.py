@@ -1,7 +1,11 @@
-"""The Protocol every provider implements, and the plain values it exchanges.
+"""The Protocol every provider implements, the plain values it exchanges, and the
+`ProviderPlugin` a provider package declares itself with.
 
 Providers receive `PaymentRequest` values (never ORM rows) and answer with
 `ProviderPayment`, `ProviderRefund` or a `ProviderUpdate`; failures are `ProviderFailure`.
+A package's plugin.py says everything the rest of kassa derives from it (its settings, its
+credentials, the shop form, what a payment needs, its webhook route, its emulator) without
+loading its code: `factory`, `inbound` and `emulator` import it on first use.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any, Protocol, TypeGuard, TypeVar, cast, runtime_checkable
 
 import httpx
 
+from kassa.core.declared import Declared
 from kassa.core.settings import Settings
 from kassa.domain.fiscal import Line
 from kassa.domain.inverted import InvertedCall, Outcome, Refusal, StoredTx
@@ -21,12 +26,12 @@ from kassa.domain.updates import ProviderUpdate, SavedMethod
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """Where and as whom to reach a provider: from a shop's configuration or settings."""
+    """Where and as whom to reach a provider: from a shop's configuration over the settings
+    its package declares. Every value is one of `values`, by the name the package gives it
+    (a Kaspi shop's `organization_bin` and `device_token` as a Stripe shop's `secret_key`)."""
 
     values: dict[str, str] = field(default_factory=dict)
     shop_id: str | None = None
-    organization_bin: str | None = None
-    device_token: str | None = None
 
     def get(self, name: str) -> str:
         value = self.values.get(name)
@@ -349,12 +354,15 @@ class TransactionRules(Protocol):
     def transaction_problem(self, call: InvertedCall, tx: StoredTx) -> Refusal | None: ...
 
 
+# Made on first use: the factory imports the package's inbound module then, not at start-up.
 InboundFactory = Callable[["ProviderContext"], InvertedInbound | PushInbound]
+# The emulator's package (kassa/sandbox/<name>/, with `build(ctx)`), imported when called.
+EmulatorFactory = Callable[[], Any]
 
 
 @dataclass(frozen=True, slots=True)
 class Secret:
-    """A value a provider needs, from its setting (`env`) or a shop's configuration
+    """A credential a provider needs, from its setting (`env`) or a shop's configuration
     (`name`); `sandbox` is what the emulator accepts (`{sandbox}` is the emulators' base)."""
 
     name: str
@@ -364,17 +372,25 @@ class Secret:
     sandbox: str | None = None
     default: str | None = None  # outside the sandbox, when the setting is not given
 
+    @property
+    def setting(self) -> Declared:
+        """The setting it is read from when a shop does not give it."""
+        return Declared(self.env, self.default, self.sandbox, self.secret)
+
+
+def settings_of(*secrets: Secret) -> tuple[Declared, ...]:
+    """The settings credentials are read from (for `ProviderPlugin.settings`)."""
+    return tuple(item.setting for item in secrets)
+
 
 def credentials_from(secrets: tuple[Secret, ...]) -> CredentialsFromSettings:
-    """Credentials from the settings a provider declares (sandbox values in the sandbox)."""
+    """Credentials from the settings a provider declares: each as the settings read it (its
+    sandbox value in the sandbox, else its default when not given)."""
 
     def read(settings: Settings) -> Credentials:
         values: dict[str, str] = {}
         for item in secrets:
             value = settings.value(item.env)
-            if value is None and settings.is_sandbox and item.sandbox is not None:
-                value = item.sandbox.replace("{sandbox}", settings.sandbox_url)
-            value = value or item.default
             if value:
                 values[item.name] = value
         return Credentials(values=values)
@@ -385,20 +401,33 @@ def credentials_from(secrets: tuple[Secret, ...]) -> CredentialsFromSettings:
 @dataclass(frozen=True, slots=True)
 class ProviderPlugin:
     """What kassa knows of a provider package before using it: everything the rest of kassa
-    derives from it (settings, the shop form, the webhook route, the emulator)."""
+    derives from it (settings, the shop form, what a payment needs, the webhook route and
+    how it refuses what it cannot read, the customer's words for its failures, the
+    emulator). Nothing outside the package names the provider: it declares, kassa reads."""
 
     name: str
     factory: ProviderFactory
+    # its credentials from the settings (`credentials_from(SECRETS)`), a shop's over them
     default_credentials: CredentialsFromSettings
     # kassa's state graph for this provider's payments, as the provider documents its own
     graph: StateGraph = BASE_GRAPH
+    # every setting it reads (`settings_of(*SECRETS)` and its addresses and switches):
+    # `Settings` reads them by these names, with their sandbox values and defaults
+    settings: tuple[Declared, ...] = ()
     # the values a shop's configuration gives (the admin's shop form is built from these)
     secrets: tuple[Secret, ...] = ()
     example_currency: str = "USD"  # for the admin's test payments
     needs_organization_bin: bool = False  # a shop of this provider names its BIN (Kaspi)
-    # "module:attribute" of an InboundFactory: the provider calls POST /webhooks/<name>
-    inbound: str | None = None
-    emulator: str | None = None  # module of its emulator (with `build(ctx)`), for SANDBOX
+    needs_phone: bool = False  # a payment names the customer's phone, where it is asked
+    # makes its inbound side: the provider calls POST /webhooks/<name>
+    inbound: InboundFactory | None = None
+    # what its protocol answers, with HTTP 200, a call kassa cannot read (a JSON-RPC parse
+    # error): None, a problem (422) as for any other request
+    unreadable: Callable[[], dict[str, Any]] | None = None
+    # its failure codes (as kassa records them) by what the customer is told: one of
+    # kassa.domain.failures's reasons
+    failure_reasons: dict[str, str] = field(default_factory=dict)
+    emulator: EmulatorFactory | None = None  # its emulator's package, for SANDBOX
     # where a checkout payment (one not made with a saved card) is refunded when kassa
     # cannot do it through the provider's API: shown instead of a Refund button; the
     # emulator then offers the cabinet's action at POST /sandbox/<name>/_cabinet/refund
@@ -407,6 +436,11 @@ class ProviderPlugin:
     # what `ProviderRegistry.unconfigured` checks at start-up, so that building nothing it
     # loads no provider's code or SDK (tests/providers/test_plugins.py holds the two in step)
     required: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        declared = {item.env for item in self.settings}
+        unread = [item.env for item in self.secrets if item.env not in declared]
+        assert not unread, f"{self.name} reads settings it does not declare: {unread}"
 
     def missing(self, credentials: Credentials) -> list[str]:
         """The required credentials `credentials` lacks."""

@@ -61,7 +61,9 @@ class ProviderRegistry:
 
 
 def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegistry:
-    """Every provider kassa ships, registered in one place."""
+    """Every provider kassa ships, registered in one place. Raises a ConfigurationError
+    naming a setting a provider package declares that cannot be read."""
+    settings.check_declared()
     registry = ProviderRegistry(settings, http)
     for plugin in plugins.all_plugins():
         registry.register(plugin)

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from kassa.core.settings import SANDBOX_KASPI_ACCESS_TOKEN
 from kassa.db.base import utcnow
 from kassa.db.models import Payment
+from kassa.providers.kaspi.plugin import SANDBOX_KASPI_ACCESS_TOKEN
 from kassa.runtime import Runtime
 from kassa.services.payments.reconciler import reconcile_due
 from tests.conftest import bearer, make_tariff, unique

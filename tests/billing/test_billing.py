@@ -545,7 +545,7 @@ async def test_a_payme_card_renewal_resumed_after_a_dead_worker_pays_one_receipt
 ) -> None:
     """Payme's Subscribe API has no idempotency key: the resumed charge finds the receipt
     the dead worker made and paid for this order (receipts.get_all) instead of a second."""
-    from kassa.core.settings import SANDBOX_PAYME_MERCHANT_ID, SANDBOX_PAYME_SECRET_KEY
+    from kassa.providers.payme.plugin import SANDBOX_PAYME_MERCHANT_ID, SANDBOX_PAYME_SECRET_KEY
     from tests.providers.test_payme_cards import save_card, subscribe, verified_card_token
 
     server = f"{SANDBOX_PAYME_MERCHANT_ID}:{SANDBOX_PAYME_SECRET_KEY}"

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
 from kassa.db.base import utcnow
 from kassa.db.models import Payment, Subscription
+from kassa.providers.payme.plugin import SANDBOX_PAYME_SECRET_KEY
 from kassa.runtime import Runtime
 from kassa.services.payments.reconciler import reconcile_due
 from tests.admin.test_admin_ui import csrf_of, operator, sign_in

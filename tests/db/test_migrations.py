@@ -17,6 +17,7 @@ from typing import Any
 from alembic import command
 from sqlalchemy import text
 
+from kassa.core.crypto import SecretBox
 from kassa.db.migrate import alembic_config, upgrade
 from kassa.db.session import Database
 from tests.conftest import _admin
@@ -250,3 +251,53 @@ def test_existing_stretches_are_valued_by_what_was_paid_and_keep_their_ends(tmp_
     ]
     assert [r[4][:19] for r in rows] == ["2026-01-15 00:00:00", "2026-02-14 00:00:00", "2026-03-06 00:00:00"]
     assert end.startswith("2026-03-06 00:00:00")
+
+
+def test_a_shops_bin_and_device_token_move_into_its_sealed_credentials_and_back(tmp_path: Path) -> None:
+    """Migration 0014: a Kaspi shop's BIN (a column) and device token (a sealed column) join
+    its sealed credentials, sealed with the key kassa seals with, and what reads show of them
+    (the BIN whole, the token's mask) into its prefixes; a shop without them keeps its
+    credentials as they were. Downgrade puts both back into their columns."""
+    key = "migration-test-key-0123456789abcdef"
+    box = SecretBox(key)
+    token = "0f4e1a3c-7d6b-4a55-9c2e-3b1f8e7d6a90"
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    shop = ("INSERT INTO merchants (shop_id, provider, organization_bin, device_token, credentials,"
+            " credential_prefixes, device_token_prefix, is_active, description, created_at, updated_at)"
+            " VALUES (:id, :provider, :bin, :token, :credentials, :prefixes, :prefix, true, NULL, :at, :at)")
+    with old_database(tmp_path) as url:
+        upgrade(url, "0013")
+        run_sql(
+            url,
+            (shop, {"id": "kaspi-1", "provider": "kaspi", "bin": "990340005977", "token": box.seal(token),
+                    "credentials": box.seal(json.dumps({"access_token": "gateway-token"})),
+                    "prefixes": json.dumps({"access_token": "gate…****"}), "prefix": "0f4e1a3c…****", "at": at}),
+            (shop, {"id": "kaspi-2", "provider": "kaspi", "bin": "990340005978", "token": None, "credentials": None,
+                    "prefixes": "{}", "prefix": None, "at": at}),
+            (shop, {"id": "stripe-1", "provider": "stripe", "bin": None, "token": None,
+                    "credentials": box.seal(json.dumps({"secret_key": "sk_x"})),
+                    "prefixes": json.dumps({"secret_key": "sk…****"}), "prefix": None, "at": at}),
+        )
+        upgrade(url, at_rest_key=key)
+        (rows,) = run_sql(url, ("SELECT shop_id, credentials, credential_prefixes FROM merchants ORDER BY shop_id",
+                                {}))
+        assert [(r[0], json.loads(box.open(r[1]))) for r in rows] == [
+            ("kaspi-1", {"access_token": "gateway-token", "organization_bin": "990340005977", "device_token": token}),
+            ("kaspi-2", {"organization_bin": "990340005978"}),
+            ("stripe-1", {"secret_key": "sk_x"}),
+        ]
+        assert [json.loads(r[2]) if isinstance(r[2], str) else r[2] for r in rows] == [
+            {"access_token": "gate…****", "organization_bin": "990340005977", "device_token": "0f4e1a3c…****"},
+            {"organization_bin": "990340005978"}, {"secret_key": "sk…****"}]
+        command.downgrade(alembic_config(url, key), "0013")
+        (back,) = run_sql(url, ("SELECT shop_id, organization_bin, device_token, device_token_prefix, credentials,"
+                                " credential_prefixes FROM merchants ORDER BY shop_id", {}))
+    assert [(r[0], r[1], r[2] and box.open(r[2]), r[3]) for r in back] == [
+        ("kaspi-1", "990340005977", token, "0f4e1a3c…****"),
+        ("kaspi-2", "990340005978", None, None),
+        ("stripe-1", None, None, None),
+    ]
+    assert [r[4] and json.loads(box.open(r[4])) for r in back] == [
+        {"access_token": "gateway-token"}, None, {"secret_key": "sk_x"}]
+    assert [json.loads(r[5]) if isinstance(r[5], str) else r[5] for r in back] == [
+        {"access_token": "gate…****"}, {}, {"secret_key": "sk…****"}]

@@ -15,7 +15,8 @@ import pytest
 
 from kassa.app import create_app
 from kassa.core.rate_limits import RateLimiter
-from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY, Settings
+from kassa.core.settings import Settings
+from kassa.providers.payme.plugin import SANDBOX_PAYME_SECRET_KEY
 from kassa.runtime import Runtime
 from tests.conftest import bearer, unique
 from tests.providers.test_stripe import signed

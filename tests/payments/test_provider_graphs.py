@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from kassa.core.context import Actor
-from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
 from kassa.db.models import Invoice, OutboxEvent
 from kassa.domain.money import to_decimal_string
 from kassa.domain.updates import ProviderUpdate
+from kassa.providers.payme.plugin import SANDBOX_PAYME_SECRET_KEY
 from kassa.providers.stripe.mapping import event_update
 from kassa.providers.yookassa.mapping import payment_update
 from kassa.runtime import Runtime

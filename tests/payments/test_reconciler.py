@@ -80,7 +80,7 @@ async def test_abandoned_payments_expire_and_payme_then_refuses_them(
 
     import base64
 
-    from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
+    from kassa.providers.payme.plugin import SANDBOX_PAYME_SECRET_KEY
 
     auth = {"Authorization": "Basic " + base64.b64encode(f"Paycom:{SANDBOX_PAYME_SECRET_KEY}".encode()).decode()}
     answer = (await client.post("/webhooks/payme", json={"id": 1, "method": "CheckPerformTransaction", "params": {
@@ -94,7 +94,7 @@ async def test_a_payment_payme_is_working_on_is_left_to_payme(
     import base64
     import time
 
-    from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
+    from kassa.providers.payme.plugin import SANDBOX_PAYME_SECRET_KEY
 
     user = unique("u")
     pid = (await client.post("/api/v1/payments", json={"provider": "payme", "amount": 9_000, "currency": "UZS"},

@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 
 from kassa.core.context import Actor
-from kassa.core.settings import SANDBOX_STRIPE_WEBHOOK_SECRET
 from kassa.db.migrate import upgrade
 from kassa.domain.refunds import KnownRefund, plan_refunds
 from kassa.domain.updates import SeenRefund
 from kassa.providers.base import ProviderRefund
+from kassa.providers.stripe.plugin import SANDBOX_STRIPE_WEBHOOK_SECRET
 from kassa.runtime import Runtime
 from kassa.services.payments import refund_records, refunds
 from kassa.services.payments.updates import lock_payment

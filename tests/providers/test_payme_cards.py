@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa.core.settings import SANDBOX_PAYME_MERCHANT_ID
+from kassa.providers.payme.plugin import SANDBOX_PAYME_MERCHANT_ID
 from tests.conftest import bearer, make_tariff, unique
 
 

@@ -124,7 +124,7 @@ async def test_refund_through_the_api_explains_payme_refunds(client: httpx.Async
     "m={m};ac.order_id=pay_x;ac.order_id=pay_y;a=1",  # a parameter twice
 ])
 async def test_the_emulator_reads_links_as_payme_does(client: httpx.AsyncClient, params: str) -> None:
-    from kassa.core.settings import SANDBOX_PAYME_MERCHANT_ID
+    from kassa.providers.payme.plugin import SANDBOX_PAYME_MERCHANT_ID
 
     encoded = base64.b64encode(params.format(m=SANDBOX_PAYME_MERCHANT_ID).encode()).decode()
     assert (await client.get(f"/sandbox/payme/{encoded}")).status_code == 404

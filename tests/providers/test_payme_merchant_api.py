@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa.core.settings import SANDBOX_PAYME_SECRET_KEY
 from kassa.db.models import ProviderTransaction
+from kassa.providers.payme.plugin import SANDBOX_PAYME_SECRET_KEY
 from kassa.runtime import Runtime
 from tests.conftest import bearer, make_tariff, unique
 

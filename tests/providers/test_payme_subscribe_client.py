@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from kassa.core.settings import SANDBOX_PAYME_MERCHANT_ID, SANDBOX_PAYME_SECRET_KEY
 from kassa.providers.base import ProviderFailure
+from kassa.providers.payme.plugin import SANDBOX_PAYME_MERCHANT_ID, SANDBOX_PAYME_SECRET_KEY
 from kassa.providers.payme.subscribe import PaymeApiError, SubscribeClient
 
 

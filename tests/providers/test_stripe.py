@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa.core.settings import SANDBOX_STRIPE_WEBHOOK_SECRET
 from kassa.providers.stripe.mapping import HANDLED_EVENTS
+from kassa.providers.stripe.plugin import SANDBOX_STRIPE_WEBHOOK_SECRET
 from kassa.runtime import Runtime
 from kassa.sandbox.stripe.app import ENABLED_EVENTS
 from tests.conftest import bearer, unique

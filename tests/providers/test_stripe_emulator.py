@@ -18,7 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import httpx
 import stripe
 
-from kassa.core.settings import SANDBOX_STRIPE_SECRET_KEY
+from kassa.providers.stripe.plugin import SANDBOX_STRIPE_SECRET_KEY
 from tests.conftest import bearer, unique
 from tests.providers.test_stripe import elements_shop, topup
 

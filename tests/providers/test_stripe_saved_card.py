@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from kassa.core.settings import SANDBOX_STRIPE_SECRET_KEY
+from kassa.providers.stripe.plugin import SANDBOX_STRIPE_SECRET_KEY
 from kassa.runtime import Runtime
 from kassa.sandbox.stripe.app import ENABLED_EVENTS
 from kassa.services.accounts import payment_methods

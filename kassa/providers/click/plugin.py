@@ -1,13 +1,21 @@
-"""Registers Click: its settings and shop values, its inbound side, its emulator."""
+"""Registers Click: its settings and shop values, its inbound side (the SHOP API), the
+customer's words for its errors, its emulator."""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+from kassa.domain import failures
 from kassa.providers.base import (
+    InvertedInbound,
     PaymentProvider,
     ProviderContext,
     ProviderPlugin,
+    PushInbound,
     Secret,
     credentials_from,
+    settings_of,
 )
 
 # The emulator accepts these (its test cabinet); outside the sandbox they come from settings.
@@ -41,10 +49,38 @@ SECRETS = (
 )
 
 
+# Click's Complete errors (README.md: -5017, insufficient funds)
+FAILURE_REASONS = {"click_-5017": failures.NO_MONEY}
+
+
 def factory(ctx: ProviderContext) -> PaymentProvider:
     from kassa.providers.click.provider import ClickProvider
 
     return ClickProvider(ctx)
+
+
+def inbound(ctx: ProviderContext) -> InvertedInbound | PushInbound:
+    from kassa.providers.click.inbound import ClickInbound
+
+    return ClickInbound(ctx)
+
+
+def unreadable() -> dict[str, Any]:
+    """A body kassa cannot read: "Error in request from click", with HTTP 200."""
+    from kassa.providers.click.mapping import BAD_REQUEST, NOTES
+
+    return {
+        "click_trans_id": None,
+        "merchant_trans_id": None,
+        "error": BAD_REQUEST,
+        "error_note": NOTES[BAD_REQUEST],
+    }
+
+
+def emulator() -> Any:
+    """kassa/sandbox/click/, imported when the sandbox is mounted (named by its path: the
+    provider layer never imports the faces above it)."""
+    return importlib.import_module("kassa.sandbox.click")
 
 
 PLUGIN = ProviderPlugin(
@@ -52,8 +88,11 @@ PLUGIN = ProviderPlugin(
     factory=factory,
     required=("service_id", "merchant_id", "checkout_url", "api_url"),
     default_credentials=credentials_from(SECRETS),
+    settings=settings_of(*SECRETS),
     secrets=SECRETS,
     example_currency="UZS",
-    inbound="kassa.providers.click.inbound:ClickInbound",
-    emulator="kassa.sandbox.click",
+    inbound=inbound,
+    unreadable=unreadable,
+    failure_reasons=FAILURE_REASONS,
+    emulator=emulator,
 )

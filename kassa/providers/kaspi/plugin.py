@@ -1,26 +1,50 @@
-"""Registers Kaspi with the provider registry."""
+"""Registers Kaspi: its settings and credentials (the shop's BIN and device among them), a
+payment's need of the customer's phone, its emulator."""
 
 from __future__ import annotations
 
-from kassa.core.settings import Settings
+import importlib
+from typing import Any
+
+from kassa.core.declared import Declared
 from kassa.providers.base import (
-    Credentials,
     PaymentProvider,
     ProviderContext,
     ProviderPlugin,
     Secret,
+    credentials_from,
+    settings_of,
 )
 
+SANDBOX_KASPI_ACCESS_TOKEN = "kaspi-sandbox-token"  # noqa: S105 - the emulator's, never production
 
-def settings_credentials(settings: Settings) -> Credentials:
-    values = {"api_url": settings.kaspi_api_url or ""}
-    if settings.kaspi_access_token is not None:
-        values["access_token"] = settings.kaspi_access_token.get_secret_value()
-    return Credentials(
-        values=values,
-        organization_bin=settings.kaspi_organization_bin,
-        device_token=settings.kaspi_device_token,
-    )
+# The values a shop's form asks for.
+SECRETS = (
+    Secret(
+        "access_token",
+        "KASPI_ACCESS_TOKEN",
+        "Gateway access token",
+        sandbox=SANDBOX_KASPI_ACCESS_TOKEN,
+    ),
+)
+# Credentials a shop gives as fields of its own (the Merchant API's `organization_bin` and
+# `device_token`), and the gateway's address; from settings for payments that name no shop.
+OWN_FIELDS = (
+    Secret(
+        "organization_bin",
+        "KASPI_ORGANIZATION_BIN",
+        "Organisation BIN",
+        secret=False,
+        sandbox="000000000000",
+    ),
+    Secret("device_token", "KASPI_DEVICE_TOKEN", "Device token", secret=False),
+    Secret("api_url", "KASPI_API_URL", "Gateway address", secret=False, sandbox="{sandbox}/kaspi"),
+)
+SETTINGS = (
+    *settings_of(*SECRETS, *OWN_FIELDS),
+    # where a customer sees the request (the sandbox's "phone"); unset: their Kaspi app
+    Declared("KASPI_REQUEST_PAGE", sandbox="{sandbox}/kaspi/phone/"),
+)
 
 
 def factory(ctx: ProviderContext) -> PaymentProvider:
@@ -30,13 +54,21 @@ def factory(ctx: ProviderContext) -> PaymentProvider:
     return KaspiProvider(ctx)
 
 
+def emulator() -> Any:
+    """kassa/sandbox/kaspi/, imported when the sandbox is mounted (named by its path: the
+    provider layer never imports the faces above it)."""
+    return importlib.import_module("kassa.sandbox.kaspi")
+
+
 PLUGIN = ProviderPlugin(
     name="kaspi",
     factory=factory,
     required=("api_url", "access_token"),
-    default_credentials=settings_credentials,
-    secrets=(Secret("access_token", "KASPI_ACCESS_TOKEN", "Gateway access token"),),
+    default_credentials=credentials_from(SECRETS + OWN_FIELDS),
+    settings=SETTINGS,
+    secrets=SECRETS,
     example_currency="KZT",
     needs_organization_bin=True,
-    emulator="kassa.sandbox.kaspi",
+    needs_phone=True,  # the gateway sends the request to the customer's Kaspi app
+    emulator=emulator,
 )

@@ -43,8 +43,8 @@ class KaspiProvider:
             creds.get("access_token"),
             ctx.settings.provider_timeout_seconds,
         )
-        self.organization_bin = creds.organization_bin
-        self.device_token = creds.device_token
+        self.organization_bin = creds.values.get("organization_bin")
+        self.device_token = creds.values.get("device_token")
 
     def _bin(self) -> str:
         if not self.organization_bin:
@@ -73,7 +73,7 @@ class KaspiProvider:
         external_id = str(data.get("externalId") or "")
         if not external_id:
             raise ProviderFailure("Kaspi create: no externalId in the answer")
-        page = self.ctx.settings.kaspi_request_page
+        page = self.ctx.settings.value("KASPI_REQUEST_PAGE")
         checkout = f"{page}{external_id}" if page else None  # the customer's Kaspi app
         initial = self._update(request, external_id, str(data.get("status") or "Wait"), data)
         return ProviderPayment(

@@ -34,7 +34,7 @@ class PaymeInbound:
     def __init__(self, ctx: ProviderContext) -> None:
         self.key = ctx.credentials.get("secret_key")
         self.merchant_id = ctx.credentials.values.get("merchant_id", "")
-        self.field = ctx.settings.payme_account_field
+        self.field = ctx.settings.value("PAYME_ACCOUNT_FIELD") or ""
 
     # -- reading Payme's call ------------------------------------------------------------
 

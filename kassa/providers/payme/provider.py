@@ -75,12 +75,12 @@ class PaymeProvider:
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         self.merchant_id = ctx.credentials.get("merchant_id")
-        self.account_field = ctx.settings.payme_account_field
+        self.account_field = ctx.settings.value("PAYME_ACCOUNT_FIELD") or ""
 
     def _subscribe(self) -> SubscribeClient:
         return SubscribeClient(
             self.ctx.http,
-            self.ctx.settings.payme_subscribe_url or "",
+            self.ctx.settings.value("PAYME_SUBSCRIBE_URL") or "",
             self.merchant_id,
             self.ctx.credentials.get("secret_key"),
         )
@@ -93,7 +93,7 @@ class PaymeProvider:
         if request.method_token:
             return await self._pay_with_card(request, request.method_token)
         url = checkout_url(
-            self.ctx.settings.payme_checkout_url or "",
+            self.ctx.settings.value("PAYME_CHECKOUT_URL") or "",
             merchant_id=self.merchant_id,
             account_field=self.account_field,
             order_id=request.payment_id,

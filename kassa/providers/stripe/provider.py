@@ -42,7 +42,7 @@ def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
     pool polls every kept connection on every request, encode/httpcore#1035), measured
     with the same SDK calls on the renewal bench. A call that takes longer than
     PROVIDER_TIMEOUT_SECONDS is given up (the SDK retries it with the same idempotency key)."""
-    api_base = ctx.settings.stripe_api_base
+    api_base = ctx.settings.value("STRIPE_API_BASE")
     timeout = ctx.settings.provider_timeout_seconds
 
     def make() -> tuple[stripe.StripeClient, stripe.AIOHTTPClient]:
@@ -91,12 +91,13 @@ class StripeProvider:
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
-        settings = ctx.settings
         self.client = stripe_client(ctx, ctx.credentials.get("secret_key"))
-        self.checkout = ctx.credentials.values.get("checkout") or settings.stripe_checkout
+        self.checkout = ctx.credentials.values.get("checkout") or ctx.settings.value(
+            "STRIPE_CHECKOUT"
+        )
 
     def _elements_page(self, intent_id: str) -> str | None:
-        page = self.ctx.settings.stripe_elements_page
+        page = self.ctx.settings.value("STRIPE_ELEMENTS_PAGE")
         return f"{page}{intent_id}" if page else None  # else the shop knows its own page
 
     async def create(self, request: PaymentRequest) -> ProviderPayment:

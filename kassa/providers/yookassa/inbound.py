@@ -23,7 +23,7 @@ EVENTS = frozenset(
 
 class YooKassaInbound:
     def __init__(self, ctx: ProviderContext) -> None:
-        extra = ctx.settings.yookassa_extra_networks
+        extra = ctx.settings.value("YOOKASSA_EXTRA_NETWORKS") or ""
         self.networks = NETWORKS + [
             ipaddress.ip_network(n.strip(), strict=False) for n in extra.split(",") if n.strip()
         ]

@@ -52,7 +52,9 @@ class YooKassaProvider:
         self.access = sdk.ShopAccess(
             shop_id=ctx.credentials.get("shop_id"),
             secret_key=ctx.credentials.get("secret_key"),
-            api_url=ctx.credentials.values.get("api_url") or settings.yookassa_api_url or "",
+            api_url=ctx.credentials.values.get("api_url")
+            or settings.value("YOOKASSA_API_URL")
+            or "",
             timeout=settings.provider_timeout_seconds,
         )
 

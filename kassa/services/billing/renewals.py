@@ -39,7 +39,7 @@ from kassa.domain.states import PaymentStatus
 from kassa.providers.base import ProviderFailure
 from kassa.providers.plugins import state_graph
 from kassa.runtime import Runtime
-from kassa.services.accounts import customers
+from kassa.services.accounts import customers, merchants
 from kassa.services.accounts.customers import owner_of
 from kassa.services.billing import clock, promo_codes
 from kassa.services.billing import lifecycle as billing
@@ -183,7 +183,7 @@ async def _know(session: AsyncSession, subs: Sequence[Subscription]) -> _Known:
         methods={m.id: m for m in methods},
         emails=emails,
         customers=await customers.known(session, owners) if method_ids else {},
-        shop_bins={m.shop_id: m.organization_bin for m in shops},
+        shop_bins={m.shop_id: merchants.shop_bin(m) for m in shops},
     )
 
 
@@ -239,7 +239,7 @@ async def _step(
         # the shop's organisation, as `merchants.credentials_for` gives it; that the shop
         # can still be charged through is checked when the provider is asked
         organization_bin = known.shop_bins.get(sub.shop_id or "") or (
-            rt.providers.default_credentials(provider).organization_bin
+            rt.providers.default_credentials(provider).values.get("organization_bin")
         )
         payment = _renewal_payment(
             sub, tariff, key, period, provider, method, discount, organization_bin, known

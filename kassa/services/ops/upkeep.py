@@ -12,9 +12,10 @@ from kassa.db.session import Database
 T = TypeVar("T")
 
 
-def migrate(database_url: str) -> None:
-    """Apply every Alembic migration not yet applied."""
-    upgrade(database_url)
+def migrate(database_url: str, at_rest_key: str | None = None) -> None:
+    """Apply every Alembic migration not yet applied (`at_rest_key`: for the ones that seal
+    values again, the key kassa seals with)."""
+    upgrade(database_url, at_rest_key=at_rest_key)
 
 
 async def with_database(database_url: str, work: Callable[[Database], Awaitable[T]]) -> T:

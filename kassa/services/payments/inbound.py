@@ -5,9 +5,7 @@ event is applied (Stripe's, signed) or the payment re-read first (YooKassa's, un
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import replace
-from functools import cache
 
 from kassa.core.context import Actor
 from kassa.core.logging import describe_exception, get_logger
@@ -16,7 +14,6 @@ from kassa.domain.inverted import InvertedCall, Outcome, Refusal
 from kassa.domain.updates import ProviderUpdate
 from kassa.providers import plugins
 from kassa.providers.base import (
-    InboundFactory,
     InboundRequest,
     InvertedInbound,
     ProviderContext,
@@ -35,13 +32,6 @@ from kassa.services.payments.updates import apply_update
 log = get_logger(__name__)
 
 
-@cache
-def _factory(path: str) -> InboundFactory:
-    module, _, attribute = path.partition(":")
-    factory: InboundFactory = getattr(importlib.import_module(module), attribute)
-    return factory
-
-
 async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
     """The provider's answer to its call. Raises NotConfigured when its credentials are
     missing (the caller answers 503: the provider retries)."""
@@ -56,9 +46,7 @@ async def handle(rt: Runtime, provider: str, request: InboundRequest) -> Reply:
         rotated, unavailable = None, True
     if rotated is not None:
         credentials = replace(credentials, values={**credentials.values, "secret_key": rotated})
-    side = _factory(found.inbound)(
-        ProviderContext(rt.settings, credentials, rt.http, rt.providers.kept)
-    )
+    side = found.inbound(ProviderContext(rt.settings, credentials, rt.http, rt.providers.kept))
     call = side.read(request)
     if isinstance(call, Reply):
         return call

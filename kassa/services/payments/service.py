@@ -45,7 +45,7 @@ from kassa.providers.base import (
     RequestRules,
     provides,
 )
-from kassa.providers.plugins import state_graph
+from kassa.providers.plugins import phone_providers, state_graph
 from kassa.runtime import Runtime
 from kassa.services.accounts import access, customers, merchants, payment_methods
 from kassa.services.ops import audit
@@ -56,7 +56,6 @@ from kassa.services.payments.updates import UpdateResult, apply_update, lock_cla
 
 log = get_logger(__name__)
 FIRST_CHECK = timedelta(seconds=30)  # the reconciler's first look at a payment still open
-PHONE_PROVIDERS = frozenset({"kaspi"})  # the customer is asked on their phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +196,7 @@ async def create_payment(
     except MoneyError as exc:
         raise ValidationFailed(str(exc)) from exc
     _check_enabled(rt, new.provider)
-    if new.provider in PHONE_PROVIDERS:
+    if new.provider in phone_providers():  # the customer is asked on their phone
         if not (new.phone or "").strip():
             raise ValidationFailed(
                 f"phone: a {new.provider} payment is a request to the customer's phone; "
@@ -239,7 +238,7 @@ async def create_payment(
         purpose=new.purpose,
         tariff_id=new.tariff_id,
         shop_id=new.shop_id,
-        organization_bin=credentials.organization_bin,
+        organization_bin=credentials.values.get("organization_bin"),
         description=new.description,
         metadata_=new.metadata,
         phone=new.phone,
