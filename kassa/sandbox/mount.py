@@ -5,7 +5,6 @@ whose `build(ctx)` makes an ASGI sub-app with its own state."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, cast
@@ -17,9 +16,9 @@ from kassa.core.settings import Settings
 from kassa.sandbox.base import EmulatorContext
 
 Build = Callable[[EmulatorContext], ASGIApp]
-# a plug-in's word for its emulator: the module's path, or a factory importing it on first
-# use that gives the module or its `build`
-EmulatorRef = str | Callable[[], Any]
+# a plug-in's word for its emulator: a factory that imports it when called and gives its
+# package (or that package's `build`)
+EmulatorRef = Callable[[], Any]
 
 
 def mount_sandboxes(
@@ -34,7 +33,7 @@ def mount_sandboxes(
 
 
 def builder(ref: EmulatorRef) -> Build:
-    """The emulator's `build`, its module imported now (a kassa without its sandboxes never
+    """The emulator's `build`, its package imported now (a kassa without its sandboxes never
     loads one)."""
-    found = importlib.import_module(ref) if isinstance(ref, str) else ref()
+    found = ref()
     return cast(Build, found.build if isinstance(found, ModuleType) else found)
