@@ -34,6 +34,17 @@ def test_configured_secrets_and_sensitive_keys_are_scrubbed() -> None:
     configure_logging("WARNING", json=True)
 
 
+def test_every_provider_secret_setting_is_scrubbed(settings: Settings) -> None:
+    """Each secret a provider declares (keys, tokens, Kaspi's device token) is among what a
+    log line never shows."""
+    given = {"KASPI_DEVICE_TOKEN": "kaspi-device-token-1234567890",
+             "STRIPE_SECRET_KEY": "sk_test_scrubbed_0987654321",
+             "PAYME_SECRET_KEY": "payme-secret-key-scrubbed"}
+    configured = settings.model_copy(update={name.lower(): value for name, value in given.items()})
+    scrubbed = plugins.log_secrets(configured)
+    assert set(given.values()) <= set(scrubbed)
+
+
 @pytest.mark.parametrize(("level", "logged"), [("INFO", True), ("WARNING", False)])
 async def test_each_request_is_a_line_at_info_with_its_id_route_and_status(
     settings: Settings, runtime: Runtime, level: str, logged: bool

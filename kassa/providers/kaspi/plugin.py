@@ -37,7 +37,7 @@ OWN_FIELDS = (
         secret=False,
         sandbox="000000000000",
     ),
-    Secret("device_token", "KASPI_DEVICE_TOKEN", "Device token", secret=False),
+    Secret("device_token", "KASPI_DEVICE_TOKEN", "Device token"),  # scrubbed from logs
     Secret("api_url", "KASPI_API_URL", "Gateway address", secret=False, sandbox="{sandbox}/kaspi"),
 )
 SETTINGS = (
