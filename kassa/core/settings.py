@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -227,12 +227,16 @@ class Settings(BaseSettings):
             found = found.get_secret_value()
         return str(found) if found not in (None, "") else None
 
-    def __getattr__(self, name: str) -> Any:
-        """A declared setting by its field's name (`settings.x_api_url` reads `X_API_URL`),
-        typed as declared (a secret as a SecretStr)."""
-        if not name.startswith("_") and name.upper() in declared.known():
-            return self._declared_values()[name.upper()]
-        return super().__getattr__(name)  # type: ignore[misc]
+    # hidden from mypy, so a misspelt setting in kassa's code is caught: kassa reads declared
+    # settings with `value`, by their names
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            """A declared setting by its field's name (`settings.x_api_url` reads
+            `X_API_URL`), for scripts and tests."""
+            if not name.startswith("_") and name.upper() in declared.known():
+                return self._declared_values()[name.upper()]
+            return super().__getattr__(name)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with some settings changed, declared ones too (a provider's key: None
