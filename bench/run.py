@@ -11,6 +11,17 @@ BENCH_DATABASES ("sqlite,postgresql"), BENCH_WORKERS ("1,2"), BENCH_SCENARIOS
 inside one process; add "renewals" for the renewal backlog of bench/renewals.py, on
 PostgreSQL) and BENCH_PEER ("1") narrow the run; BENCH_RUNS (1) repeats the turns (a range
 over runs from one command); BENCH_OUTPUT names the Markdown file ("-" for none).
+
+BENCH_VARIANTS ("on") names FAST_PATHS values (kassa.fast.switch), separated by commas or
+spaces, a "/" inside one for FAST_PATHS's own comma: e.g.
+"on,-driver,-batch,-compare_and_set,-fast_path,-admission,-collector,off,off/driver". Each is
+a kassa of its own (its own database, FAST_PATHS set), all serving at once; each kassa cell
+is taken once a variant, in turn, so a piece's cost is read between cells seconds apart.
+With several variants, a second table gives each variant's medians over BENCH_RUNS against
+the first variant's, and the targets are judged on the first variant alone. PostgreSQL's
+max_connections must hold every variant's processes' pools (variants times workers times
+DATABASE_POOL_SIZE, 5), which `enough_connections` checks before anything starts. The
+"inprocess" and "renewals" scenarios run with the environment's FAST_PATHS.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +50,7 @@ import httpx
 from bench.drive import drive
 from bench.targets import targets_report
 from kassa.core.security import mint_token
+from kassa.fast import switch
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
@@ -48,6 +61,18 @@ DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
 SCENARIOS = os.environ.get("BENCH_SCENARIOS", "create,payme,read,cycle,inprocess").split(",")
 RUNS = int(os.environ.get("BENCH_RUNS", "1"))
+
+
+def variants(value: str) -> list[str]:
+    """FAST_PATHS values from BENCH_VARIANTS: items separated by commas or spaces, a "/"
+    inside one standing for FAST_PATHS's own comma ("off/driver" is FAST_PATHS=off,driver)."""
+    items = [item.replace("/", ",") for item in value.replace(" ", ",").split(",") if item]
+    for item in items:
+        switch.parse(item)  # a word that is no piece stops the run before anything starts
+    return items or ["on"]
+
+
+VARIANTS = variants(os.environ.get("BENCH_VARIANTS", "on"))
 SETTLE_SECONDS = 3.0
 WARM_UP_SECONDS = 2.0
 PEER_ORDERS = 6000  # more than the peer pays in one cell
@@ -269,17 +294,22 @@ def running(args: list[str], env: dict[str, str], cwd: Path, url: str, port: int
         proc.wait(timeout=60)
 
 
-def kassa_server(kind: str, workers: int, workdir: Path) -> AbstractContextManager[Server]:
-    url = database_url(kind, workdir, f"kassa_bench_{workers}")
+def kassa_server(kind: str, workers: int, workdir: Path, variant: str = "on",
+                 index: int = 0) -> AbstractContextManager[Server]:
+    """A kassa of its own for each FAST_PATHS `variant` (the `index`th), on its own database."""
+    url = database_url(kind, workdir, f"kassa_bench_{workers}" + (f"_{index}" if index else ""))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     # as deployed: the provider sandboxes (five emulators' routes) are off outside development
     env.update(DATABASE_URL=url, SECRET_KEY=SECRET, PAYME_SECRET_KEY=PAYME_KEY, LOG_LEVEL="WARNING",
                SANDBOX="false", PAYME_MERCHANT_ID="5e730e8e0b852a417aa49ceb", PUBLIC_URL=f"http://127.0.0.1:{port}", RATE_LIMIT_PER_MINUTE="100000000",
-               RATE_LIMIT_ANONYMOUS_PER_MINUTE="100000000", WEBHOOK_FAILURES_PER_MINUTE="100000000")
+               RATE_LIMIT_ANONYMOUS_PER_MINUTE="100000000", WEBHOOK_FAILURES_PER_MINUTE="100000000",
+               FAST_PATHS=variant)
     if kind == "postgresql":
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/13"
-        subprocess.run(["redis-cli", "-n", "13", "flushdb"], capture_output=True, check=False)
+        # each variant its own Redis database (13, then 12, 11, ...): rate limits and caches
+        # are kept apart as the databases are
+        env["REDIS_URL"] = f"redis://127.0.0.1:6379/{13 - index}"
+        subprocess.run(["redis-cli", "-n", str(13 - index), "flushdb"], capture_output=True, check=False)
     args = [sys.executable, "-m", "kassa", "serve", "--no-jobs", "--port", str(port), "--workers", str(workers)]
     return running(args, env, workdir, url, port, "/ready")
 
@@ -356,46 +386,79 @@ def peer_cell(peer: Server, clients: int) -> dict[str, Any]:
                     orders=fresh_peer_orders(peer))
 
 
-def warm_up(floor: Server, kassa: Server, peer: Server | None, token: str) -> None:
+def warm_up(floor: Server, kassas: list[Server], peer: Server | None, token: str) -> None:
     """Two unrecorded seconds of load a server before the first cell: a process's first
     requests prepare its statements on every pooled connection and import what they use
     (kassa's first create cell had three times the later p99: 104 ms against 37 and 39 in
     the runs after it)."""
     drive(floor.base, "floor", 16, WARM_UP_SECONDS)
-    drive(kassa.base, "create", 16, WARM_UP_SECONDS, token=token)
-    orders = asyncio.run(pending_payme_orders(kassa.url))
-    drive(kassa.base, "payme", 16, WARM_UP_SECONDS, token=token, payme_auth=PAYME_AUTH, orders=orders)
+    for kassa in kassas:
+        drive(kassa.base, "create", 16, WARM_UP_SECONDS, token=token)
+        orders = asyncio.run(pending_payme_orders(kassa.url))
+        drive(kassa.base, "payme", 16, WARM_UP_SECONDS, token=token, payme_auth=PAYME_AUTH, orders=orders)
     if peer is not None:
         drive(peer.base, "payme", 16, WARM_UP_SECONDS, payme_auth=PAYME_AUTH, payme_path="/payme/update/",
               orders=fresh_peer_orders(peer))
     settle()
 
 
+async def _connections_free() -> int:
+    """Connections PostgreSQL can still open for ordinary users."""
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        most = int(await conn.fetchval("SHOW max_connections"))
+        reserved = int(await conn.fetchval("SHOW superuser_reserved_connections"))
+        used = int(await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"))
+    finally:
+        await conn.close()
+    return most - reserved - used
+
+
+def enough_connections(workers: int) -> None:
+    """Every variant's processes keep their pools' connections open between cells: stops the
+    run before anything starts when PostgreSQL could not give them all (a cell would fail
+    halfway with "too many clients")."""
+    pool = int(os.environ.get("DATABASE_POOL_SIZE", "5"))
+    peer = workers if os.environ.get("BENCH_PEER", "1") == "1" else 0
+    needed = len(VARIANTS) * workers * pool + workers * 10 + peer + 2  # the floor's pool is 10
+    free = asyncio.run(_connections_free())
+    if needed > free:
+        raise SystemExit(f"{len(VARIANTS)} variants at {workers} processes need {needed} PostgreSQL connections "
+                         f"and {free} are free: fewer BENCH_VARIANTS a run (each run with the reference "
+                         "variant first), BENCH_PEER=0, or a larger max_connections")
+
+
 def bench_together(kind: str, workers: int, workdir: Path) -> list[dict[str, Any]]:
     """The floor, kassa and (PostgreSQL) the peer serve at once; a cell each in turn, client
     count by client count, so that a ratio compares cells seconds apart. Measured one
     server after another, kassa's cells and the peer's came minutes apart, and this
-    machine's speed moved by a third in that time."""
+    machine's speed moved by a third in that time. With several BENCH_VARIANTS, each kassa
+    cell is taken once a variant, one after the other."""
     results: list[dict[str, Any]] = []
     scenarios = [s for s in SCENARIOS if s not in ("renewals", "inprocess")]
+    if kind == "postgresql":
+        enough_connections(workers)
     with ExitStack() as servers:
         floor = servers.enter_context(floor_server(kind, workers, workdir))
-        kassa = servers.enter_context(kassa_server(kind, workers, workdir))
+        kassas = [servers.enter_context(kassa_server(kind, workers, workdir, variant, index))
+                  for index, variant in enumerate(VARIANTS)]
         peer = None
         if kind == "postgresql" and os.environ.get("BENCH_PEER", "1") == "1":
             peer = servers.enter_context(peer_server(workers))
         token = mint_token(SECRET, "bench-user", expires_in=timedelta(hours=2))
-        warm_up(floor, kassa, peer, token)
-        read_id = ""
+        warm_up(floor, kassas, peer, token)
+        read_ids = ["" for _ in kassas]
         for run in range(1, RUNS + 1):
             labels = {"database": kind, "workers": workers, "run": run}
             for clients in CLIENTS:
                 floor_cell = run_cell(floor.base, "floor", clients, floor.proc, database=floor.url)
                 keep(floor_cell, results, target="floor", **labels)
                 for scenario in scenarios:
-                    if scenario == "read":
-                        read_id = read_id or asyncio.run(pending_payme_orders(kassa.url))[0]
-                    keep(kassa_cell(kassa, scenario, clients, token, read_id), results, target="kassa", **labels)
+                    for index, (variant, kassa) in enumerate(zip(VARIANTS, kassas, strict=True)):
+                        if scenario == "read":
+                            read_ids[index] = read_ids[index] or asyncio.run(pending_payme_orders(kassa.url))[0]
+                        keep(kassa_cell(kassa, scenario, clients, token, read_ids[index]), results,
+                             target="kassa", variant=variant, **labels)
                     if scenario == "payme" and peer is not None:
                         keep(peer_cell(peer, clients), results, target="peer", **labels)
                 if "payme" not in scenarios and peer is not None:
@@ -425,13 +488,52 @@ def report(results: list[dict[str, Any]]) -> str:
             ratio = f"{r['units_per_s'] / p['units_per_s']:.2f}x the peer"
         integrity = f"{r['lost']} / {r['doubled']}" if "lost" in r else ""
         errors = f"{r['errors']} (+{r['starved']} idle)" if r.get("starved") else str(r["errors"])
-        name = {"kassa": r["scenario"], "floor": "floor (INSERT+COMMIT)",
+        shown = r["scenario"] + (f" [{r['variant']}]" if len(VARIANTS) > 1 else "")
+        name = {"kassa": shown, "floor": "floor (INSERT+COMMIT)",
                 "peer": "payme-pkg peer (Django)"}[r["target"]]
         lines.append((f"| {r['run']} " if several else "") +
                      f"| {r['database']} | {r['workers']} | {name} | {r['clients']} | {r['rps']} | "
                      f"{r['units_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r.get('connections', '')} | "
                      f"{errors} | "
                      f"{r.get('cpu_ms', '')} | {'' if r.get('db_cpu_ms') is None else r['db_cpu_ms']} | {r['rss_mb']} | {ratio} | {integrity} |")
+    return "\n".join(lines)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+def variants_report(results: list[dict[str, Any]]) -> str:
+    """Each variant's medians over the runs, cell by cell (database, workers, scenario,
+    clients), and its units a second and CPU per request against the first variant's: what
+    turning those pieces of FAST_PATHS off costs. "" with one variant."""
+    if len(VARIANTS) < 2:
+        return ""
+    cells: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in results:
+        if r["target"] == "kassa":
+            cells.setdefault((r["database"], r["workers"], r["scenario"], r["clients"], r["variant"]), []).append(r)
+
+    def medians(found: list[dict[str, Any]]) -> dict[str, float | None]:
+        return {name: _median([r[name] for r in found if r.get(name) is not None])
+                for name in ("units_per_s", "p99_ms", "cpu_ms", "db_cpu_ms")}
+
+    lines = [f"\n\n**FAST_PATHS variants** (medians over {RUNS} run{'s' if RUNS > 1 else ''}; against "
+             f"`{VARIANTS[0]}` in the same cells):\n",
+             "| database | workers | scenario | clients | FAST_PATHS | units/s | p99 ms | CPU ms/req | DB CPU ms/req "
+             "| units/s vs first | CPU/req vs first |", "|" + "---|" * 11]
+    for (database, workers, scenario, clients, variant), found in cells.items():
+        mine = medians(found)
+        first = medians(cells.get((database, workers, scenario, clients, VARIANTS[0]), []))
+
+        def against(name: str, mine: dict[str, float | None] = mine, first: dict[str, float | None] = first) -> str:
+            ours, theirs = mine[name], first[name]
+            return f"{ours / theirs:.0%}" if ours is not None and theirs else ""
+
+        shown = {name: "" if value is None else value for name, value in mine.items()}
+        lines.append(f"| {database} | {workers} | {scenario} | {clients} | `{variant}` | {shown['units_per_s']} | "
+                     f"{shown['p99_ms']} | {shown['cpu_ms']} | {shown['db_cpu_ms']} | {against('units_per_s')} | "
+                     f"{against('cpu_ms')} |")
     return "\n".join(lines)
 
 
@@ -463,7 +565,9 @@ def main() -> None:
 
         inside = inprocess.run()
         print(json.dumps(inside), flush=True)
-    table = (report(results) + targets_report(results) + (renewal_report(renewal) if renewal else "")
+    judged = [r for r in results if r.get("variant", VARIANTS[0]) == VARIANTS[0]]  # the targets: the first variant
+    table = (report(results) + variants_report(results) + targets_report(judged)
+             + (renewal_report(renewal) if renewal else "")
              + (inprocess.report(inside) if inside else ""))
     print(table)
     header = (f"# Benchmarks\n\nMeasured by `make bench` on {datetime.now(UTC):%Y-%m-%d} "

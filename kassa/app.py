@@ -27,11 +27,11 @@ from kassa.api import (
     subscriptions,
     tariffs,
 )
-from kassa.api.admission import Admission
 from kassa.api.sandbox_controls import SandboxControls
-from kassa.core.collector import freeze_what_start_up_made
 from kassa.core.logging import configure_logging, get_logger, logs_at
 from kassa.core.settings import Settings, load_settings
+from kassa.fast.admission import Admission
+from kassa.fast.collector import freeze_what_start_up_made
 from kassa.home import api_docs, start_page
 from kassa.http import errors
 from kassa.http.input_guard import InputGuard
@@ -59,7 +59,8 @@ def create_app(
     freeze_at_start: bool = False,
 ) -> FastAPI:
     """`freeze_at_start`: the process serves this app until it ends (`kassa serve`), so what
-    start-up made is frozen for the garbage collector (`kassa.core.collector`)."""
+    start-up made is frozen for the garbage collector (`kassa.fast.collector`), when
+    FAST_PATHS has its `collector`."""
     settings = settings or (runtime.settings if runtime else load_settings())
     configure_logging(
         settings.log_level, json=settings.log_json, secrets=plugins.log_secrets(settings)
@@ -76,7 +77,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         jobs = asyncio.create_task(run_jobs(rt, stop)) if run_jobs_inline else None
-        if freeze_at_start:
+        if freeze_at_start and "collector" in settings.fast:
             freeze_what_start_up_made()
         # in the background: a database still starting must not hold up serving
         advice = asyncio.create_task(advise(rt.db))
@@ -120,6 +121,7 @@ def create_app(
     )
     app.state.runtime = rt
     app.state.settings = settings
+    app.state.fast_paths = settings.fast  # read by kassa.fast.fast_path's routes
     errors.install(app)
     # Routes are matched in order, router by router: the busiest paths (providers' calls,
     # then payments) come first, so they are not matched against every other route first.
@@ -172,8 +174,8 @@ def create_app(
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(InputGuard)
-    if settings.api_concurrency:
-        app.add_middleware(Admission, places=settings.api_concurrency)
+    if settings.door_places:  # FAST_PATHS's `admission`, or API_CONCURRENCY set
+        app.add_middleware(Admission, places=settings.door_places)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, log_requests=logs_at(settings.log_level, "INFO"))
     return app

@@ -100,8 +100,8 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the background jobs until interrupted."""
-    from kassa.core.collector import freeze_what_start_up_made
     from kassa.core.logging import configure_logging
+    from kassa.fast.collector import freeze_what_start_up_made
     from kassa.jobs.runner import run_jobs
     from kassa.runtime import Runtime
     from kassa.services.ops.server_advice import advise
@@ -114,7 +114,8 @@ def worker() -> None:
 
     async def main() -> None:
         rt = Runtime.build(settings)
-        freeze_what_start_up_made()
+        if "collector" in settings.fast:
+            freeze_what_start_up_made()
         await advise(rt.db)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

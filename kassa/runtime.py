@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx
 
-from kassa.core.admission import OutsideTransport
 from kassa.core.crypto import SecretBox
 from kassa.core.rate_limits import RateLimiter
 from kassa.core.settings import Settings
 from kassa.db.session import Database
 from kassa.domain.billing import BillingPolicy
 from kassa.events.broker import EventSink, sink_for
+from kassa.fast.admission import OutsideTransport
 from kassa.providers.registry import ProviderRegistry, build_registry
 
 
@@ -64,6 +64,7 @@ class Runtime:
                 settings.database_url,
                 pool_size=settings.database_pool_size,
                 info={BillingPolicy.INFO_KEY: policy, SecretBox.INFO_KEY: box},
+                fast=settings.fast,
             ),
             http=client,
             providers=build_registry(settings, client),

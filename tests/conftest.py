@@ -25,6 +25,7 @@ from kassa.core.security import mint_token
 from kassa.core.settings import Settings
 from kassa.db.migrate import upgrade_async
 from kassa.db.session import Database
+from kassa.fast import switch
 from kassa.runtime import Runtime
 from kassa.services.accounts.api_keys import create_api_key
 
@@ -205,6 +206,19 @@ async def receiver() -> AsyncIterator[Receiver]:
     app.url = f"http://127.0.0.1:{port}/hooks"
     async with served(app, port):
         yield app
+
+
+@pytest.fixture(autouse=True)
+def _fast_pieces(request: pytest.FixtureRequest) -> None:
+    """A test about a piece of kassa.fast itself (`@pytest.mark.fast("batch")`) is skipped
+    when FAST_PATHS, which this suite's kassa reads as any kassa does, turns it off; every
+    other test runs either way and must pass either way."""
+    marker = request.node.get_closest_marker("fast")
+    if marker is None:
+        return
+    off = set(marker.args) - switch.parse(os.environ.get("FAST_PATHS", "on"))
+    if off:
+        pytest.skip(f"about {', '.join(sorted(off))}, which FAST_PATHS turns off")
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The lock order every transaction keeps on PostgreSQL: a payment, then a subscription's
 period, then the subscription (docs/architecture.md). Two transactions taking two such rows
 in opposite orders can deadlock; this watches every statement the suite's processes send
-(SQLAlchemy's and kassa.db.driver's alike: the driver tells the engine's listeners) and
+(SQLAlchemy's and kassa.fast.driver's alike: the driver tells the engine's listeners) and
 records a transaction that first locks a table ranked before one it locked already.
 
 A row is locked by SELECT … FOR UPDATE (all the tables of its FROM list, in that order, or

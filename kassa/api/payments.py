@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from kassa.api.fast_path import FastPathRoute, json_object, reads_arguments
 from kassa.domain.states import PaymentStatus
+from kassa.fast.fast_path import FastPathRoute, json_object, reads_arguments
 from kassa.http.deps import CurrentPrincipal, Paging, RuntimeDep, verified_caller
 from kassa.http.idempotency import IdempotentDep, idempotent_for, key_headers
 from kassa.http.problems import PROBLEM_RESPONSES

@@ -121,11 +121,37 @@ class Settings(BaseSettings):
     # payments/s, p99 340-372 → 210-220 ms; docs/scaling.md).
     database_pool_size: int = Field(default=5, ge=1, le=200)
     # requests one API process works on at once; the rest wait at its door in arrival order
-    # (kassa.core.admission); 0: no door. 32 is six requests for each of the pool's turns:
+    # (kassa.fast.admission); 0: no door. 32 is six requests for each of the pool's turns:
     # the door shuts only under overload, and then what 256 clients hold stays what 64 do
     # (2 processes after 256 clients: 117-119 MB each with the door, 120-122 MB without;
     # docs/scaling.md). Raise it with the pool.
     api_concurrency: int = Field(default=32, ge=0, le=10_000)
+    # the throughput machinery (kassa.fast): "on", "off", or pieces off ("-driver,-batch")
+    # or alone ("off,driver"); each piece's plain equivalent behaves the same
+    fast_paths: str = "on"
+
+    @field_validator("fast_paths")
+    @classmethod
+    def _known_pieces(cls, value: str) -> str:
+        from kassa.fast import switch  # (imports nothing: this module's own hunk stays one)
+
+        switch.parse(value)  # a ValueError names the word that is no piece
+        return value
+
+    @cached_property
+    def fast(self) -> frozenset[str]:
+        """The pieces of kassa.fast this process uses."""
+        from kassa.fast import switch
+
+        return switch.parse(self.fast_paths)
+
+    @property
+    def door_places(self) -> int:
+        """Requests an API process works on at once (0: no door): API_CONCURRENCY, which
+        without the `admission` piece counts only when set explicitly."""
+        explicit = "api_concurrency" in self.model_fields_set
+        return self.api_concurrency if "admission" in self.fast or explicit else 0
+
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     encryption_key: SecretStr | None = None  # defaults to a key derived from SECRET_KEY

@@ -1,6 +1,6 @@
 """What a transaction's code reports (a metric, a log line) said once its writes are
 committed: a transaction rolled back, or a compare-and-set that found its rows changed and
-is carried out again under a lock (`kassa.db.batch`), reports nothing, so nothing is
+is carried out again under a lock (`kassa.fast.batch`), reports nothing, so nothing is
 counted twice nor logged for a change that did not happen."""
 
 from __future__ import annotations

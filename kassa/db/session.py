@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 from sqlalchemy.util import greenlet_spawn
 
-from kassa.db import batch, driver
+from kassa.fast import batch, driver, switch
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_WAIT_SECONDS = 30.0  # then the request is answered 503
@@ -60,10 +60,13 @@ class Database:
         echo: bool = False,
         pool_size: int = 10,
         info: dict[str, Any] | None = None,
+        fast: frozenset[str] = switch.ALL,
     ) -> None:
         """`info` is copied into every session's `info`: what code running inside a
-        transaction needs besides rows (the billing policy, the box that seals tokens)."""
+        transaction needs besides rows (the billing policy, the box that seals tokens).
+        `fast`: the pieces of kassa.fast its sessions use (FAST_PATHS)."""
         self.url = url
+        self.fast = fast
         self.dialect = make_url(url).get_backend_name()
         # Transactions at once: the pool's connections (SQLite's single one).
         self.slots = 1 if self.dialect == "sqlite" else pool_size
@@ -96,12 +99,18 @@ class Database:
         self.engine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
-        self.info = dict(info or {})
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self.info = {**(info or {}), switch.INFO_KEY: fast}
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=self.info)
 
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
+
+    @property
+    def compares_and_sets(self) -> bool:
+        """Whether a provider's call or event is tried first as a compare-and-set
+        (kassa.fast.compare_and_set; PostgreSQL), else carried out under the row's lock."""
+        return not self.is_sqlite and "compare_and_set" in self.fast
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -113,10 +122,11 @@ class Database:
 
     @asynccontextmanager
     async def one_statement(self) -> AsyncIterator[AsyncSession]:
-        """A session whose writes are all queued (`kassa.db.batch`) and leave as one
+        """A session whose writes are all queued (`kassa.fast.batch`) and leave as one
         statement, which is atomic by itself: no BEGIN and COMMIT round trips around it.
-        SQLite, which runs a batch's parts one by one, gets a transaction."""
-        if self.is_sqlite:
+        SQLite, which runs a batch's parts one by one, gets a transaction, and so does
+        everything without the `batch` piece of FAST_PATHS."""
+        if self.is_sqlite or "batch" not in self.fast:
             async with self.transaction() as session:
                 yield session
             return
@@ -135,7 +145,7 @@ class Database:
         queued = batch.take(session, self.dialect)
         if queued is not None:
             async with self._turn(), self._connection() as connection:
-                if await driver.alone(connection, *queued) is None:
+                if "driver" not in self.fast or await driver.alone(connection, *queued) is None:
                     await greenlet_spawn(_autocommit_execute, connection, *queued)
 
     @asynccontextmanager
@@ -158,12 +168,12 @@ class Database:
                 yield session
             finally:
                 closing = () if session is None else (session.sync_session.close,)
-                await _released(connection, *closing)
+                await _released(connection, *closing, looked_into="driver" in self.fast)
 
     async def read(self, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
         """The rows of a read that needs no transaction (plain columns, no entities): one
-        round trip, and on PostgreSQL no session either (`kassa.db.driver`)."""
-        if not self.is_sqlite:
+        round trip, and on PostgreSQL no session either (`kassa.fast.driver`)."""
+        if not self.is_sqlite and "driver" in self.fast:
             async with self._turn(), self._connection() as connection:
                 found = await driver.alone(connection, statement, params)
                 if found is not None:
@@ -181,7 +191,7 @@ class Database:
         try:
             yield connection
         finally:
-            await _released(connection)
+            await _released(connection, looked_into="driver" in self.fast)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -221,11 +231,15 @@ def _autocommit_execute(connection: Connection, statement: Executable, params: A
     connection.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params)
 
 
-async def _released(connection: Connection, *first: Callable[[], None]) -> None:
+async def _released(
+    connection: Connection, *first: Callable[[], None], looked_into: bool = True
+) -> None:
     """Gives the connection back to the pool, after `first` (a session's close). With
     nothing begun on the driver that sends nothing, so it finishes without giving the loop
     a turn and nothing can cancel it halfway; else (a ROLLBACK to send) it runs to its end
-    shielded, as SQLAlchemy's own close does, and a cancellation is raised after it."""
+    shielded, as SQLAlchemy's own close does, and a cancellation is raised after it.
+    Whether anything was begun is read in SQLAlchemy's adapter (`looked_into`, the
+    `driver` piece of FAST_PATHS); without it every close runs shielded."""
 
     def close() -> None:
         try:
@@ -234,7 +248,8 @@ async def _released(connection: Connection, *first: Callable[[], None]) -> None:
         finally:
             connection.close()
 
-    adapted = driver.raw_of(connection)  # None: invalidated, or not the asyncpg adapter
+    # None: invalidated, or not the asyncpg adapter
+    adapted = driver.raw_of(connection) if looked_into else None
     if adapted is not None and adapted._transaction is None:
         await greenlet_spawn(close)
         return

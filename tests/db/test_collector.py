@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kassa.core.collector import YOUNG_THRESHOLD, freeze_what_start_up_made
+from kassa.fast.collector import YOUNG_THRESHOLD, freeze_what_start_up_made
 
 
 @pytest.fixture

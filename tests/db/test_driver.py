@@ -1,4 +1,4 @@
-"""Statements sent through asyncpg itself (kassa.db.driver) behave as SQLAlchemy's: the
+"""Statements sent through asyncpg itself (kassa.fast.driver) behave as SQLAlchemy's: the
 session's own objects, refreshed when a lock reads them again; SQLAlchemy's errors; a
 connection lost mid-transaction fails that transaction only."""
 
@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kassa.db.base import new_row, utcnow
-from kassa.db.batch import batch_of, send
 from kassa.db.models import Payment, ProviderEvent
+from kassa.fast.batch import batch_of, send
 from kassa.runtime import Runtime
 from kassa.services.payments.updates import lock_payment
 from tests.conftest import unique

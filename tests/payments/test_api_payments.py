@@ -9,11 +9,11 @@ import pytest
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 
-from kassa.api.fast_path import FastPathRoute, reads_arguments
 from kassa.api.payments import create_payment, ordinary_create, ordinary_read
 from kassa.app import create_app
 from kassa.core.security import VERIFIED_PRINCIPAL, Principal, Role
 from kassa.core.settings import Settings
+from kassa.fast.fast_path import FastPathRoute, reads_arguments
 from kassa.runtime import Runtime
 from tests.conftest import bearer, make_tariff, unique
 
@@ -156,7 +156,7 @@ async def test_idempotency_key_in_the_body_or_x_header(client: httpx.AsyncClient
 async def test_a_create_reads_alike_whatever_json_media_type_it_comes_as(
     client: httpx.AsyncClient, service_key: dict[str, str]
 ) -> None:
-    """An ordinary create (application/json, a verified caller) is read by kassa.api.fast_path,
+    """An ordinary create (application/json, a verified caller) is read by kassa.fast.fast_path,
     anything else by FastAPI: the two must agree, down to the Idempotency-Key's fingerprint,
     so a retry replays whichever way the client's library labels its JSON."""
     payload = {"provider": "payme", "amount": 150_000, "currency": "UZS", "description": "Order 7",
@@ -186,7 +186,7 @@ async def test_a_create_reads_alike_whatever_json_media_type_it_comes_as(
 
 
 async def test_only_ordinary_creates_take_the_fast_path(settings: Settings, runtime: Runtime) -> None:
-    """The reader of kassa.api.fast_path says yes to a verified caller's valid JSON (else the
+    """The reader of kassa.fast.fast_path says yes to a verified caller's valid JSON (else the
     speed it exists for is gone, unnoticed) and no to anything FastAPI should word a refusal
     for, or read itself."""
     app = create_app(settings, runtime=runtime)

@@ -1,4 +1,4 @@
-"""A provider's call or event carried out as a compare-and-set (PostgreSQL, kassa.db.batch) writes only
+"""A provider's call or event carried out as a compare-and-set (PostgreSQL, kassa.fast.batch) writes only
 if the rows it read without a lock are unchanged. When another writer changes them in between,
 it writes nothing — not even an invoice number — and the call is carried out again under the
 row's lock, answering as the rows are then. SQLite has no such path (its transactions hold
@@ -44,6 +44,8 @@ from tests.providers.test_stripe import signed, topup, wallet
 def postgres_only(runtime: Runtime) -> None:
     if runtime.db.is_sqlite:
         pytest.skip("SQLite carries every call out under its write lock: no compare-and-set")
+    if not runtime.db.compares_and_sets:
+        pytest.skip("FAST_PATHS turns compare_and_set off: every call is carried out under the lock")
 
 
 def retried() -> float:

@@ -1,6 +1,6 @@
 """The watch that keeps every test's transactions in the lock order (tests/lock_order.py):
 it must read what a statement locks, flag the opposite order, and see the statements
-kassa.db.driver sends past SQLAlchemy."""
+kassa.fast.driver sends past SQLAlchemy."""
 
 from __future__ import annotations
 

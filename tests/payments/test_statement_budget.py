@@ -1,7 +1,7 @@
 """Round trips to the database per request on the hot paths, counted (not timed): every
 statement the driver sends, BEGIN and COMMIT included. A budget that grows costs throughput
 on every deployment, whatever the machine. On PostgreSQL the writes of a payment's move leave
-as one statement (kassa.db.batch); SQLite, in process, runs them one by one, so its counts
+as one statement (kassa.fast.batch); SQLite, in process, runs them one by one, so its counts
 are statements rather than round trips, held to their own budget."""
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from tests.billing.test_billing import (
 from tests.conftest import bearer, make_tariff, unique
 from tests.providers.test_payme_merchant_api import account, new_payme_id, now_ms, order, rpc
 from tests.providers.test_stripe import signed, topup
+
+# the budgets are what the batch and the compare-and-set are for (FAST_PATHS)
+pytestmark = pytest.mark.fast("batch", "compare_and_set")
 
 # (PostgreSQL round trips, SQLite statements incl. BEGIN IMMEDIATE) per call. A payment
 # that succeeds reads its seller on SQLite (the invoice keeps it, and is numbered in its
@@ -110,7 +113,7 @@ async def keys_read(runtime: Runtime, provider: str) -> None:
 
 def within_budget(runtime: Runtime, call: str, sent: list[str]) -> None:
     """On PostgreSQL the count is exact: statements sent through asyncpg itself
-    (kassa.db.driver) must be counted, not missed."""
+    (kassa.fast.driver) must be counted, not missed."""
     postgres, sqlite = BUDGET[call]
     allowed = sqlite if runtime.db.is_sqlite else postgres
     if runtime.db.is_sqlite:

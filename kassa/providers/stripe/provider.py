@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import stripe
 
-from kassa.core.admission import waiting_outside
 from kassa.domain.updates import ProviderUpdate
+from kassa.fast.admission import waiting_outside
 from kassa.providers.base import (
     PaymentRequest,
     ProviderContext,
@@ -24,7 +24,7 @@ from kassa.providers.stripe.mapping import intent_update, session_update
 
 class _OutsideAIOHTTPClient(stripe.AIOHTTPClient):
     """The SDK's aiohttp client whose calls (with their retries and the pauses between)
-    are waits outside (kassa.core.admission): a slow Stripe holds no request's place."""
+    are waits outside (kassa.fast.admission): a slow Stripe holds no request's place."""
 
     async def request_with_retries_async(self, *args: Any, **kwargs: Any) -> Any:
         async with waiting_outside():

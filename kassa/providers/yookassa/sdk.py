@@ -21,7 +21,7 @@ import yookassa.refund
 from yookassa import Configuration
 from yookassa.client import ApiClient
 
-from kassa.core.admission import waiting_outside
+from kassa.fast.admission import waiting_outside
 from kassa.providers.base import ProviderFailure
 
 T = TypeVar("T")

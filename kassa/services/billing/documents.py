@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
 from kassa.db.base import utcnow
-from kassa.db.batch import UNCHANGED, batch_of
 from kassa.db.models import (
     CreditNote,
     CreditNoteCounter,
@@ -40,6 +39,7 @@ from kassa.domain.documents import (
     snapshot,
 )
 from kassa.domain.fiscal import lines_of
+from kassa.fast.batch import UNCHANGED, batch_of, queues_together
 from kassa.services.accounts import sellers
 from kassa.services.ops import outbox
 from kassa.services.schemas import InvoiceOut
@@ -106,14 +106,14 @@ async def issue_credit_note(session: AsyncSession, payment: Payment, amount: int
 
 
 # PostgreSQL: the counter, the invoice and its event as three parts of the transaction's
-# batch (kassa.db.batch), so they leave with the payment's move in one statement, which
+# batch (kassa.fast.batch), so they leave with the payment's move in one statement, which
 # also finds the seller (the shop's, else the default) and the year in its time zone, and
 # copies the seller into the invoice: no read before it. Every succeeded payment of a
 # seller waits for that seller's counter row for the year, so the time between taking it
 # and the end of COMMIT's flush to disk is the ceiling on a seller's paid payments a
 # second: here one round trip and the flush, the flush alone in a compare-and-set, whose
 # one statement commits by itself (docs/scaling.md, "The invoice series", measures it).
-# There (kassa.db.batch) the number is taken only with the guard's row; the invoice and its
+# There (kassa.fast.batch) the number is taken only with the guard's row; the invoice and its
 # event are made from the number taken, so they follow it unchanged.
 _SELLER = f"""SELECT key, time_zone FROM (
     SELECT key, time_zone, 0 AS rank FROM sellers WHERE key = CAST(:inv_shop_id AS VARCHAR)
@@ -198,7 +198,7 @@ async def issue_invoice(session: AsyncSession, payment: Payment, paid_at: dateti
     )
     event = {**invoice.model_dump(mode="json"), **_for_the_mailer(payment, invoice.id)}
     kept = _kept_of_payment(payment)
-    if session.get_bind().dialect.name == "postgresql":
+    if queues_together(session):
         queue = batch_of(session)
         values = {
             "inv_id": invoice.id,

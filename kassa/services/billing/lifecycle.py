@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from kassa.db.base import utcnow
-from kassa.db.batch import add_new, queue_changes
 from kassa.db.models import (
     Payment,
     PromoCode,
@@ -34,6 +33,7 @@ from kassa.domain.billing import (
 )
 from kassa.domain.errors import InvalidState
 from kassa.domain.service_value import Stretch, convert, take_back
+from kassa.fast.batch import add_new, queue_changes
 from kassa.services.accounts.customers import owner_of
 from kassa.services.billing import clock
 from kassa.services.ops import outbox
@@ -289,7 +289,7 @@ async def on_tariff_paid(
     reschedule(sub, tariff, policy)
     payment.subscription_id = sub.id
     # the subscription's and the payment's changes and the period leave with the move's
-    # other writes (kassa.db.batch): nothing here reads them back
+    # other writes (kassa.fast.batch): nothing here reads them back
     queue_changes(session, sub)
     queue_changes(session, payment)
     add_new(

@@ -29,13 +29,13 @@ from kassa.core.context import Actor
 from kassa.core.logging import get_logger
 from kassa.core.observability import RENEWALS
 from kassa.db.base import new_row, utcnow
-from kassa.db.batch import add_new
 from kassa.db.models import Merchant, Payment, PaymentMethod, Subscription, Tariff, new_id
 from kassa.db.session_info import billing_policy
 from kassa.domain.billing import LIVE_STATUSES, BillingPolicy, SubscriptionStatus
 from kassa.domain.errors import KassaError
 from kassa.domain.fiscal import as_items, tariff_lines
 from kassa.domain.states import PaymentStatus
+from kassa.fast.batch import add_new
 from kassa.providers.base import ProviderFailure
 from kassa.providers.plugins import state_graph
 from kassa.runtime import Runtime

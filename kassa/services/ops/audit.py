@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.context import Actor, current_request_id
-from kassa.db.batch import batch_of
 from kassa.db.models import AuditRecord, Payment
 from kassa.db.pagination import paginate
 from kassa.domain.paging import PageParams
+from kassa.fast.batch import batch_of
 from kassa.runtime import Runtime
 
 OPERATIONS = ("create", "status", "sync", "webhook", "cancel", "refund", "config")
@@ -33,7 +33,7 @@ def record(
     organization_bin: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Queued with the transaction's other writes (`kassa.db.batch`): nothing reads the
+    """Queued with the transaction's other writes (`kassa.fast.batch`): nothing reads the
     log back inside the transaction that writes it."""
     assert operation in OPERATIONS, operation
     values = dict(

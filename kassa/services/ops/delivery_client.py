@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from kassa.core.admission import OutsideTransport
+from kassa.fast.admission import OutsideTransport
 from kassa.services.ops.destinations import DestinationRefused, Network, checked_addresses
 
 

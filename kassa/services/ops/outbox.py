@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kassa.db.batch import batch_of
 from kassa.db.models import OutboxEvent
+from kassa.fast.batch import batch_of
 
 EVENT_TYPES = frozenset(
     {
@@ -29,7 +29,7 @@ EVENT_TYPES = frozenset(
 
 
 def enqueue(session: AsyncSession, event_type: str, data: dict[str, Any]) -> None:
-    """Queued with the transaction's other writes (`kassa.db.batch`); the relay reads
+    """Queued with the transaction's other writes (`kassa.fast.batch`); the relay reads
     events only once they are committed."""
     assert event_type in EVENT_TYPES, event_type
     batch_of(session).insert(OutboxEvent.__table__, {"type": event_type, "data": data})  # type: ignore[arg-type]

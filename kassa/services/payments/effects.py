@@ -13,13 +13,13 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.db.base import utcnow
-from kassa.db.batch import batch_of
 from kassa.db.models import (
     Invoice,
     Payment,
     WalletEntry,
 )
 from kassa.domain.states import PaymentStatus
+from kassa.fast.batch import batch_of
 from kassa.providers.plugins import state_graph
 from kassa.services.accounts.customers import owner_of
 from kassa.services.billing import documents, promo_codes

@@ -80,7 +80,7 @@ async def _pushed(rt: Runtime, provider: str, signal: ProviderUpdate | Reread) -
     if isinstance(signal, ProviderUpdate):
         try:
             result = None
-            if not rt.db.is_sqlite:  # a compare-and-set first; under the lock when it cannot
+            if rt.db.compares_and_sets:  # a compare-and-set first; under the lock when it cannot
                 result = await apply_unlocked(rt.db, signal, actor=actor, operation="webhook")
             if result is None:
                 async with rt.db.transaction() as session:

@@ -14,7 +14,7 @@ kassa's id of the transaction) — so a refused call changes nothing.
 
 On PostgreSQL, opening, completing and cancelling are first tried without a transaction:
 the rows are read in one statement without a lock, the same code decides and queues the
-same writes, and they leave as one compare-and-set statement (`kassa.db.batch`) that writes
+same writes, and they leave as one compare-and-set statement (`kassa.fast.batch`) that writes
 only if the payment and the provider's transaction are still as read. A repeat, or a call
 refused, is answered from that one read; a move costs two round trips instead of four.
 Anything the attempt cannot do that way (a row changed meanwhile, an effect that reads,
@@ -33,10 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.context import Actor
-from kassa.db import driver
 from kassa.db.base import new_row
-from kassa.db.batch import assign, batch_of, expect_unchanged, send
-from kassa.db.driver import NeedsLock
 from kassa.db.models import Payment, ProviderTransaction
 from kassa.db.session import Database
 from kassa.domain.fiscal import lines_of
@@ -51,9 +48,12 @@ from kassa.domain.inverted import (
 )
 from kassa.domain.states import PAID_STATUSES, PaymentStatus
 from kassa.domain.updates import ProviderUpdate, SeenRefund
+from kassa.fast import driver
+from kassa.fast.batch import assign, batch_of, expect_unchanged, send
+from kassa.fast.compare_and_set import compare_and_set
+from kassa.fast.driver import NeedsLock
 from kassa.providers.plugins import state_graph
 from kassa.runtime import Runtime
-from kassa.services.payments.compare_and_set import compare_and_set
 from kassa.services.payments.updates import apply_update, lock_payment
 
 # Built once, with named parameters: building a statement per call costs more Python than
@@ -74,7 +74,7 @@ _LIVE_STATE = (  # of the order's transaction still open or completed (completed
     .where(
         _TXS.provider == bindparam("provider"),
         _TXS.payment_id == _PAYMENTS.id,
-        # the states as literals: no list to expand, so asyncpg can run it (kassa.db.driver)
+        # the states as literals: no list to expand, so asyncpg can run it (kassa.fast.driver)
         _TXS.state.in_([literal_column(str(state.value)) for state in LIVE_TX_STATES]),
     )
     .scalar_subquery()
@@ -171,7 +171,7 @@ async def execute(
             return await engine().check(rt.db)
         if call.kind in _ADVICE:  # reads only: no transaction, one round trip
             return await engine().advise(rt.db)
-        if call.kind in _UNLOCKED_FIRST and not rt.db.is_sqlite:
+        if call.kind in _UNLOCKED_FIRST and rt.db.compares_and_sets:
             done = await _unlocked(rt, engine(unlocked=True))
             if done is not None:
                 return done

@@ -32,14 +32,14 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kassa.core.context import Actor
-from kassa.db import driver
-from kassa.db.batch import adopt, assign, expect_unchanged
 from kassa.db.models import Payment, ProviderEvent, Subscription, Tariff
 from kassa.db.session import Database
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
+from kassa.fast import driver
+from kassa.fast.batch import adopt, assign, expect_unchanged
+from kassa.fast.compare_and_set import compare_and_set
 from kassa.services.billing import lifecycle as billing
-from kassa.services.payments.compare_and_set import compare_and_set
 from kassa.services.payments.updates import (
     PAYMENT_BY_ID,
     PAYMENT_BY_PROVIDER_ID,
@@ -130,7 +130,7 @@ async def apply_unlocked(
     update does not; `answered`: what the provider's answer to the payment's creation says
     of it (its id there, a checkout URL), written with the update and seen by its events;
     `as_written`: the rows as the caller wrote them, decided on without a read."""
-    assert not db.is_sqlite
+    assert db.compares_and_sets
     by_id, params = event_and_payment(update, payment_id)
     statement = _READ_BY_ID if by_id else _READ_BY_PROVIDER_ID
     async with db.reading() as session:

@@ -14,9 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kassa.core.context import Actor
 from kassa.core.logging import get_logger
 from kassa.core.security import Principal
-from kassa.db import driver
 from kassa.db.base import new_row, utcnow
-from kassa.db.batch import add_new, assign, batch_of
 from kassa.db.models import AuditRecord, IdempotencyRecord, Payment, Tariff, new_id
 from kassa.db.pagination import paginate
 from kassa.domain.errors import (
@@ -32,6 +30,8 @@ from kassa.domain.paging import PageParams
 from kassa.domain.phones import InvalidPhone, normalise_kz_mobile
 from kassa.domain.states import PaymentStatus
 from kassa.domain.updates import ProviderUpdate
+from kassa.fast import driver
+from kassa.fast.batch import add_new, assign, batch_of
 from kassa.providers.base import (
     AmountRules,
     CancelNotSupported,
@@ -349,7 +349,7 @@ async def submit(
         "checkout_url": created.checkout_url,
         "client_secret": created.client_secret,
     }
-    if created.initial is not None and not rt.db.is_sqlite:
+    if created.initial is not None and rt.db.compares_and_sets:
         # answered at once (a saved card): a compare-and-set first, as a webhook is
         done = await apply_unlocked(
             rt.db, created.initial, actor=actor, operation="create", payment_id=payment.id,

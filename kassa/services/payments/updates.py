@@ -19,16 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kassa.core.context import Actor
 from kassa.core.logging import get_logger
 from kassa.core.observability import PAYMENT_MOVES, PAYMENT_UPDATES, labelled
-from kassa.db import driver
 from kassa.db.after_commit import after_commit
 from kassa.db.base import utcnow
-from kassa.db.batch import assign, batch_of
 from kassa.db.models import Payment, ProviderEvent, Refund
 from kassa.db.sql import insert_ignore
 from kassa.domain.errors import NotFound
 from kassa.domain.refunds import RefundPlan, status_after_refunds
 from kassa.domain.states import PAID_STATUSES, REFUNDED_STATUSES, PaymentStatus, StateGraph
 from kassa.domain.updates import ProviderUpdate
+from kassa.fast import driver
+from kassa.fast.batch import assign, batch_of
 from kassa.providers.plugins import state_graph
 from kassa.services.accounts import payment_methods
 from kassa.services.billing import lifecycle as billing
@@ -452,7 +452,7 @@ async def _move(
         changes["failure_message"] = update.failure_message or payment.failure_message
     if target is PaymentStatus.SUCCEEDED:
         changes["paid_at"] = update.occurred_at or now
-    # written with the transaction's other writes, in one round trip (kassa.db.batch)
+    # written with the transaction's other writes, in one round trip (kassa.fast.batch)
     assign(session, payment, **changes)
 
     details: dict[str, object] = {"from": previous, "event_id": update.event_id,

@@ -1,4 +1,5 @@
-"""How many requests one API process works on at once, and who waits at its door.
+"""How many requests one API process works on at once, and who waits at its door (the
+`admission` piece of kassa.fast; without it, no door unless API_CONCURRENCY is set).
 
 Under more clients than a process can serve, requests used to be let in at once and queue
 for a database turn with their bodies parsed, their dependencies solved and their
@@ -15,6 +16,7 @@ place, a row lock or a database turn ever waits at the door, so no wait can clos
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +24,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kassa.core.observability import REQUESTS_WAITING
 
 
 class Door:
@@ -132,3 +137,40 @@ class OutsideTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+# Passed by without a place: probes must answer while the process is busy (an orchestrator
+# would restart it), and the sandboxes (development only) are the providers kassa's own
+# requests wait on outside, some of which call kassa back before they answer.
+PASS_BY = ("/health", "/ready", "/metrics", "/sandbox/")
+
+_DOORS: weakref.WeakSet[Door] = weakref.WeakSet()  # one a process served; tests make more
+REQUESTS_WAITING.set_function(lambda: sum(door.waiting for door in _DOORS))
+
+
+class Admission:
+    """A request waits for its whole body first (BodyLimit, outside, bounds it), so a slow
+    sender holds no place; then for a place, in arrival order."""
+
+    def __init__(self, app: ASGIApp, places: int) -> None:
+        self.app = app
+        self.door = Door(places)
+        _DOORS.add(self.door)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(PASS_BY):
+            await self.app(scope, receive, send)
+            return
+        arrived = [await receive()]
+        while arrived[-1]["type"] == "http.request" and arrived[-1].get("more_body", False):
+            arrived.append(await receive())
+        if arrived[-1]["type"] != "http.request":
+            return  # the client left, or its body was refused and answered (BodyLimit)
+        pending = iter(arrived)
+
+        async def replayed() -> Message:
+            message = next(pending, None)
+            return message if message is not None else await receive()
+
+        async with Admitted(self.door):
+            await self.app(scope, replayed, send)

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.core.observability import UNLOCKED_RETRIED
 from kassa.db.after_commit import committed, discarded
-from kassa.db.batch import orm_writes, send_if_unchanged
-from kassa.db.driver import NeedsLock
+from kassa.fast.batch import orm_writes, send_if_unchanged
+from kassa.fast.driver import NeedsLock
 
 T = TypeVar("T")
 

@@ -10,6 +10,9 @@ endpoint's arguments, as FastAPI would have solved them, or None; on None FastAP
 request as it always has. A reader says None to anything out of the ordinary (a body that
 does not validate, a caller not yet verified, another content type), so every refusal, its
 status and its wording still come from FastAPI and kassa's exception handlers alone.
+
+Without the `fast_path` piece of FAST_PATHS (the application's `state.fast_paths`), FastAPI
+solves every request: the reader is not asked.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+
+from kassa.fast import switch
 
 ArgumentReader = Callable[[Request], Awaitable[dict[str, Any] | None]]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
@@ -65,6 +70,9 @@ class FastPathRoute(APIRoute):
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
+            pieces = getattr(request.app.state, "fast_paths", switch.ALL)
+            if "fast_path" not in pieces:
+                return await solved_by_fastapi(request)
             arguments = await reader(request)
             if arguments is None:
                 return await solved_by_fastapi(request)

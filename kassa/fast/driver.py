@@ -13,9 +13,11 @@ columns by name; errors as SQLAlchemy raises them (an `IntegrityError` stays one
 connection that died is invalidated.
 
 Anything else takes the ordinary path: SQLite, an ORM write still to flush, writes still
-queued (`kassa.db.batch` sends them before a read), a statement with a list to expand, or
-a SQLAlchemy whose adapter lacks what this relies on. A shortcut for the same statement,
-never a second behaviour; both suites run every path on both databases.
+queued (`kassa.fast.batch` sends them before a read), a statement with a list to expand, a
+SQLAlchemy whose adapter lacks what this relies on, or FAST_PATHS without `driver` (then
+every statement is SQLAlchemy's; `Database` asks before its own calls of `alone`). A
+shortcut for the same statement, never a second behaviour; both suites run every path on
+both databases, with FAST_PATHS on and off.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.util import greenlet_spawn
 
-QUEUE_KEY = "kassa.batch"  # where kassa.db.batch queues writes (a read must not pass them)
-# set on a session whose reads are done: it only queues writes now (kassa.db.batch's
+from kassa.fast import switch
+
+QUEUE_KEY = "kassa.batch"  # where kassa.fast.batch queues writes (a read must not pass them)
+# set on a session whose reads are done: it only queues writes now (kassa.fast.batch's
 # compare-and-set), and a statement it tried to run would not be guarded by the check
 READS_DONE_KEY = "kassa.reads_done"
 # (the session's transaction, its connection), kept by `driver_of`: asking the session for
@@ -166,9 +170,12 @@ def _outputs(
 async def driver_of(session: AsyncSession) -> tuple[Connection, Any] | None:
     """The session's connection and SQLAlchemy's adapter of its asyncpg connection, with a
     transaction begun unless it is autocommit; None when statements must go through
-    SQLAlchemy (not PostgreSQL, or an adapter without what this relies on)."""
+    SQLAlchemy (not PostgreSQL, an adapter without what this relies on, or a process
+    without the `driver` piece of FAST_PATHS)."""
     bind = session.bind
     if bind is None or bind.dialect.name != "postgresql":
+        return None
+    if not switch.uses(session.info, "driver"):
         return None
     transaction = session.sync_session.get_transaction()
     held = session.info.get(HELD_KEY)

@@ -18,6 +18,13 @@ Statements are built once per shape (which tables, which columns, in which order
 named parameters and kept: building and compiling a statement per call cost more Python
 than the round trips saved.
 
+Without the `batch` piece of FAST_PATHS, PostgreSQL is served as SQLite is: each queued
+write is its own statement, in order, in the same transaction, sent before the session's
+next statement (not only one that touches the queued tables) and before COMMIT; and
+`queues_together` tells callers with a form of their own for the batch (the invoice's
+number) to use their ordinary one. A compare-and-set still queues: its guarded statement
+is its piece (`compare_and_set`), not this one.
+
 Compare-and-set (PostgreSQL): code that read its rows without a lock names them and the
 values it read (`expect_unchanged`), queues its writes, and sends them with
 `send_if_unchanged` as one statement that needs no transaction around it: its first CTE
@@ -60,7 +67,8 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.sql.util import find_tables
 
-from kassa.db.driver import (
+from kassa.fast import switch
+from kassa.fast.driver import (
     QUEUE_KEY,
     READS_DONE_KEY,
     NeedsLock,
@@ -270,6 +278,14 @@ class Batch:
         return bool(self.parts)
 
 
+def queues_together(session: AsyncSession) -> bool:
+    """Whether the session's queue leaves as one statement: on PostgreSQL with the `batch`
+    piece, and always in a compare-and-set (whose reads are done)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return switch.uses(session.info, "batch") or bool(session.info.get(READS_DONE_KEY))
+
+
 def batch_of(session: AsyncSession) -> Batch:
     """The session's queue, made on first use."""
     found = session.info.get(_KEY)
@@ -386,7 +402,11 @@ async def send_if_unchanged(session: AsyncSession) -> tuple[bool, Mapping[str, A
     statement, params = _one_statement("postgresql", batch)
     connection = session.bind
     assert isinstance(connection, AsyncConnection) and connection.sync_connection is not None
-    found = await alone(connection.sync_connection, statement, params)
+    found: Any = None
+    if not switch.uses(session.info, "driver"):  # the same statement, SQLAlchemy's to run
+        found = (await connection.execute(statement, params)).all()
+    else:
+        found = await alone(connection.sync_connection, statement, params)
     if found is None:
         raise NeedsLock("statements go through SQLAlchemy here")
     if not found or not found[0][0]:
@@ -400,25 +420,39 @@ async def send_if_unchanged(session: AsyncSession) -> tuple[bool, Mapping[str, A
 
 async def send(session: AsyncSession) -> Mapping[str, Any] | None:
     """Sends the queue now; the row returned by the part queued with `returning`. On
-    PostgreSQL the statement goes to asyncpg directly (`kassa.db.driver`) once SQLAlchemy
-    holds the connection in the right state and the ORM has nothing of its own to write."""
+    PostgreSQL the statement goes to asyncpg directly (`kassa.fast.driver`) once SQLAlchemy
+    holds the connection in the right state and the ORM has nothing of its own to write
+    (without the `batch` piece, each part its own statement)."""
     batch = session.info.get(_KEY)
     if not batch:
         return None
     if not (session.new or session.dirty or session.deleted):
         driver = await driver_of(session)
         if driver is not None:
-            del session.info[_KEY]
-            statement, params = _one_statement(driver[0].dialect.name, batch)
-            form = compiled(statement, driver[0].dialect)
-            if form is not None:
-                rows = await fetch(*driver, form, params)
-                if batch.returning is None:
-                    return None
-                return mapping(form, rows[0])
-            session.info[_KEY] = batch
+            dialect = driver[0].dialect
+            if switch.uses(session.info, "batch"):
+                statements = [_one_statement(dialect.name, batch)]
+                wanted = None if batch.returning is None else 0
+            else:
+                statements = [_part_statement(dialect.name, part) for part in batch.parts]
+                wanted = batch.returning
+            forms = [compiled(statement, dialect) for statement, _ in statements]
+            if all(form is not None for form in forms):
+                del session.info[_KEY]
+                returned = None
+                for index, (form, (_, params)) in enumerate(zip(forms, statements, strict=True)):
+                    assert form is not None
+                    rows = await fetch(*driver, form, params)
+                    if index == wanted:
+                        returned = mapping(form, rows[0])
+                return returned
     found = await session.run_sync(_send)
     return dict(found._mapping) if found is not None else None
+
+
+def _part_statement(dialect: str, part: _Part) -> tuple[Executable, dict[str, Any]]:
+    """One part as a statement of its own, and its parameters."""
+    return _statement(dialect, part.shape, lambda: part.build("b_")), part.params("b_")
 
 
 def take(session: AsyncSession, dialect: str) -> tuple[Executable, dict[str, Any]] | None:
@@ -444,11 +478,10 @@ def _send(session: Session) -> Row[Any] | None:
         session.flush()  # the ORM's own writes first, as at COMMIT
     dialect = session.get_bind().dialect.name
     parts = batch.parts
-    if dialect != "postgresql" or len(parts) == 1:
+    if dialect != "postgresql" or len(parts) == 1 or not switch.uses(session.info, "batch"):
         found = None
         for index, part in enumerate(parts):
-            statement = _statement(dialect, part.shape, lambda p=part: p.build("b_"))
-            result = session.execute(statement, part.params("b_"))
+            result = session.execute(*_part_statement(dialect, part))
             if index == batch.returning:
                 found = result.one()
         return found
@@ -464,8 +497,7 @@ def _one_statement(dialect: str, batch: Batch) -> tuple[Executable, dict[str, An
     if batch.expected:
         return _guarded_statement(dialect, batch)
     if len(parts) == 1:
-        part = parts[0]
-        return _statement(dialect, part.shape, lambda: part.build("b_")), part.params("b_")
+        return _part_statement(dialect, parts[0])
     params: dict[str, Any] = {}
     for index, part in enumerate(parts):
         params.update(part.params(f"b{index}_"))
@@ -538,11 +570,12 @@ def _before_orm_statement(state: ORMExecuteState) -> None:
     A read of tables the queue does not write cannot see its writes, and waits for them
     to leave with the rest (a succeeding renewal reads its tariff and its subscription).
     A session whose unlocked reads are done runs no statement: its writes would not be
-    guarded by them."""
-    if state.session.info.get(READS_DONE_KEY):
+    guarded by them. Without the `batch` piece every statement waits for the queue."""
+    info = state.session.info
+    if info.get(READS_DONE_KEY):
         raise NeedsLock("a statement after the unlocked reads")
-    batch = state.session.info.get(_KEY)
-    if batch and not _reads_around(state, batch):
+    batch = info.get(_KEY)
+    if batch and (not switch.uses(info, "batch") or not _reads_around(state, batch)):
         _send(state.session)
 
 
