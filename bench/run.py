@@ -488,7 +488,7 @@ def report(results: list[dict[str, Any]]) -> str:
             ratio = f"{r['units_per_s'] / p['units_per_s']:.2f}x the peer"
         integrity = f"{r['lost']} / {r['doubled']}" if "lost" in r else ""
         errors = f"{r['errors']} (+{r['starved']} idle)" if r.get("starved") else str(r["errors"])
-        shown = r["scenario"] + (f" [{r['variant']}]" if len(VARIANTS) > 1 else "")
+        shown = r["scenario"] + (f" [{r['variant']}]" if "variant" in r and len(VARIANTS) > 1 else "")
         name = {"kassa": shown, "floor": "floor (INSERT+COMMIT)",
                 "peer": "payme-pkg peer (Django)"}[r["target"]]
         lines.append((f"| {r['run']} " if several else "") +
