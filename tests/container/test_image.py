@@ -165,7 +165,8 @@ def test_the_image_serves_pays_and_delivers_as_a_user_without_privileges(
     port = free_port()
     key = secrets.token_hex(32)
     env = {"DATABASE_URL": database, "REDIS_URL": redis_url, "SECRET_KEY": key, "SANDBOX": "true",
-           "HOST": "127.0.0.1", "PORT": str(port), "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+           "HOST": "127.0.0.1", "PORT": str(port), "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
+           "FAST_PATHS": os.environ.get("FAST_PATHS", "on")}  # the image's kassa as the suite's
     flags = [arg for name, value in env.items() for arg in ("--env", f"{name}={value}")]
     # the host's network: PostgreSQL, Redis and the subscriber listen on its loopback
     api = f"kassa-api-{secrets.token_hex(3)}"
