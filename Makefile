@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml clients/python/pyproject.
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 # Each suite runs twice: with kassa's throughput machinery (FAST_PATHS=on, kassa/fast/), then
-# with its plain equivalents (FAST_PATHS=off: SQLAlchemy and FastAPI as documented, no door,
-# no frozen collector), which must pass the same assertions; kassa processes the tests start
+# with its plain equivalents (FAST_PATHS=off: SQLAlchemy and FastAPI as documented, no
+# frozen collector), which must pass the same assertions; kassa processes the tests start
 # inherit FAST_PATHS. To keep `make test` under half an hour on two cores the second pass
 # leaves out the two slowest tests, which exercise no piece beyond what the rest does: the
 # money-backs-time property test (`make property` runs it at length) and the admin's browser

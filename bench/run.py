@@ -14,7 +14,7 @@ over runs from one command); BENCH_OUTPUT names the Markdown file ("-" for none)
 
 BENCH_VARIANTS ("on") names FAST_PATHS values (kassa.fast.switch), separated by commas or
 spaces, a "/" inside one for FAST_PATHS's own comma: e.g.
-"on,-driver,-batch,-compare_and_set,-fast_path,-admission,-collector,off,off/driver". Each is
+"on,-driver,-batch,-compare_and_set,-fast_path,-collector,off,off/driver". Each is
 a kassa of its own (its own database, FAST_PATHS set), all serving at once; each kassa cell
 is taken once a variant, in turn, so a piece's cost is read between cells seconds apart.
 With several variants, a second table gives each variant's medians over BENCH_RUNS against

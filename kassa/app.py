@@ -30,7 +30,6 @@ from kassa.api import (
 from kassa.api.sandbox_controls import SandboxControls
 from kassa.core.logging import configure_logging, get_logger, logs_at
 from kassa.core.settings import Settings, load_settings
-from kassa.fast.admission import Admission
 from kassa.fast.collector import freeze_what_start_up_made
 from kassa.home import api_docs, start_page
 from kassa.http import errors
@@ -174,8 +173,6 @@ def create_app(
     app.add_middleware(RateLimit, settings=settings, limiter=rt.limiter, db=rt.db)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(InputGuard)
-    if settings.door_places:  # FAST_PATHS's `admission`, or API_CONCURRENCY set
-        app.add_middleware(Admission, places=settings.door_places)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, log_requests=logs_at(settings.log_level, "INFO"))
     return app

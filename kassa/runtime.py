@@ -13,7 +13,6 @@ from kassa.core.settings import Settings
 from kassa.db.session import Database
 from kassa.domain.billing import BillingPolicy
 from kassa.events.broker import EventSink, sink_for
-from kassa.fast.admission import OutsideTransport
 from kassa.providers.registry import ProviderRegistry, build_registry
 
 
@@ -36,11 +35,7 @@ class Runtime:
             # every connection it opens is kept (httpx keeps 20 by default): a burst of
             # callbacks or deliveries above 20 otherwise closes and reopens a TCP connection
             # per request, each a handshake of kernel time on both ends
-            transport=OutsideTransport(
-                httpx.AsyncHTTPTransport(
-                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
-                )
-            ),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
         )
         redis = None
         if settings.redis_url:

@@ -58,9 +58,6 @@ RECONCILER_RUNS = Counter(
     "Open payments checked with their provider",
     ["provider", "outcome"],
 )
-REQUESTS_WAITING = Gauge(
-    "kassa_requests_waiting", "Requests waiting at this process's door (API_CONCURRENCY)"
-)
 OUTBOX_BACKLOG = Gauge(
     "kassa_outbox_backlog", "Deliveries waiting to be made (at the relay's last run)"
 )

@@ -120,12 +120,6 @@ class Settings(BaseSettings):
     # PostgreSQL (bench: 10 → 5 on 2 API processes, Payme at 64 clients 115-149 → 151-164
     # payments/s, p99 340-372 → 210-220 ms; docs/scaling.md).
     database_pool_size: int = Field(default=5, ge=1, le=200)
-    # requests one API process works on at once; the rest wait at its door in arrival order
-    # (kassa.fast.admission); 0: no door. 32 is six requests for each of the pool's turns:
-    # the door shuts only under overload, and then what 256 clients hold stays what 64 do
-    # (2 processes after 256 clients: 117-119 MB each with the door, 120-122 MB without;
-    # docs/scaling.md). Raise it with the pool.
-    api_concurrency: int = Field(default=32, ge=0, le=10_000)
     # the throughput machinery (kassa.fast): "on", "off", or pieces off ("-driver,-batch")
     # or alone ("off,driver"); each piece's plain equivalent behaves the same
     fast_paths: str = "on"
@@ -144,13 +138,6 @@ class Settings(BaseSettings):
         from kassa.fast import switch
 
         return switch.parse(self.fast_paths)
-
-    @property
-    def door_places(self) -> int:
-        """Requests an API process works on at once (0: no door): API_CONCURRENCY, which
-        without the `admission` piece counts only when set explicitly."""
-        explicit = "api_concurrency" in self.model_fields_set
-        return self.api_concurrency if "admission" in self.fast or explicit else 0
 
     redis_url: str | None = None
     secret_key: SecretStr | None = None

@@ -13,8 +13,6 @@ off alone (BENCH_VARIANTS), so a piece that no longer earns its keep can be dele
   Off: the ordinary path, under the payment's row lock.
 - `fast_path`: an endpoint's arguments read without FastAPI's dependency solving. Off:
   FastAPI solves every request.
-- `admission`: the door of an API process (API_CONCURRENCY). Off: no door unless
-  API_CONCURRENCY is set.
 - `collector`: start-up's objects frozen for the garbage collector. Off: Python's defaults.
 
 This package imports nothing at import (kassa.core.settings reads its switch).

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-PIECES = ("driver", "batch", "compare_and_set", "fast_path", "admission", "collector")
+PIECES = ("driver", "batch", "compare_and_set", "fast_path", "collector")
 ALL = frozenset(PIECES)
 INFO_KEY = "kassa.fast_paths"  # where a database session finds its process's pieces
 

@@ -1,11 +1,11 @@
 """FAST_PATHS, the one switch of kassa's throughput machinery (kassa.fast): what each value
-turns on, what it refuses, and the door it leaves when `admission` is off."""
+turns on and what it refuses."""
 
 from __future__ import annotations
 
 import pytest
 
-from kassa.core.settings import ConfigurationError, Settings, load_settings
+from kassa.core.settings import ConfigurationError, load_settings
 from kassa.fast import switch
 
 
@@ -28,12 +28,8 @@ def test_a_word_that_is_no_piece_stops_kassa_naming_the_setting() -> None:
         load_settings(_env_file=None, fast_paths="-drive")
 
 
-def test_without_admission_the_door_stands_only_where_api_concurrency_is_set(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("API_CONCURRENCY", raising=False)
-    assert Settings(_env_file=None, fast_paths="on").door_places == 32
-    assert Settings(_env_file=None, fast_paths="-admission").door_places == 0
-    assert Settings(_env_file=None, fast_paths="off", api_concurrency=8).door_places == 8
-    assert Settings(_env_file=None, fast_paths="off").model_copy(update={"api_concurrency": 4}).door_places == 4
-    assert Settings(_env_file=None, fast_paths="on", api_concurrency=0).door_places == 0
+def test_a_refused_word_is_answered_with_the_pieces_there_are() -> None:
+    """`admission`, a piece no more, is refused like any word that is none."""
+    listed = "driver, batch, compare_and_set, fast_path, collector"
+    with pytest.raises(ConfigurationError, match=f"'-admission' is not on, off, nor a piece \\({listed}\\)"):
+        load_settings(_env_file=None, fast_paths="-admission")

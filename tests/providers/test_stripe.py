@@ -357,6 +357,32 @@ async def test_a_stripe_call_slower_than_the_provider_timeout_is_given_up(
     assert [i["status"] for i in items] == ["pending"]
 
 
+async def test_a_slow_stripe_holds_up_no_other_clients_payment_or_read(client: httpx.AsyncClient) -> None:
+    """While Stripe takes a second and a half to answer one client's payment, another
+    client's Payme payment and its read are answered: the wait holds no other request up."""
+    payme = {"provider": "payme", "amount": 150_000, "currency": "UZS"}
+    await client.put("/sandbox/stripe/_faults", json={"delay_ms": 1_500})
+    try:
+        slow = asyncio.create_task(client.post(
+            "/api/v1/payments", json={"provider": "stripe", "amount": 700, "currency": "USD"},
+            headers=bearer(unique("u"))))
+        try:
+            await asyncio.sleep(0.3)  # the Stripe call is under way
+            other = unique("u")
+            created = await asyncio.wait_for(
+                client.post("/api/v1/payments", json=payme, headers=bearer(other)), timeout=1)
+            assert created.status_code == 201, created.text
+            read = await asyncio.wait_for(
+                client.get(f"/api/v1/payments/{created.json()['id']}", headers=bearer(other)), timeout=1)
+            assert read.status_code == 200 and not slow.done()
+            stripe = await slow
+        finally:
+            slow.cancel()
+        assert stripe.status_code == 201, stripe.text
+    finally:
+        await client.put("/sandbox/stripe/_faults", json={})
+
+
 async def test_the_runtime_closes_the_stripe_sdks_connections(settings: Any, runtime: Runtime) -> None:
     """A stopping worker or API process leaves no open session behind (aiohttp reports one it
     finds unclosed as an error when the process exits)."""

@@ -9,7 +9,6 @@ import aiohttp
 import stripe
 
 from kassa.domain.updates import ProviderUpdate
-from kassa.fast.admission import waiting_outside
 from kassa.providers.base import (
     PaymentRequest,
     ProviderContext,
@@ -20,19 +19,6 @@ from kassa.providers.base import (
 )
 from kassa.providers.stripe.amounts import amount_problem
 from kassa.providers.stripe.mapping import intent_update, session_update
-
-
-class _OutsideAIOHTTPClient(stripe.AIOHTTPClient):
-    """The SDK's aiohttp client whose calls (with their retries and the pauses between)
-    are waits outside (kassa.fast.admission): a slow Stripe holds no request's place."""
-
-    async def request_with_retries_async(self, *args: Any, **kwargs: Any) -> Any:
-        async with waiting_outside():
-            return await super().request_with_retries_async(*args, **kwargs)
-
-    async def request_stream_with_retries_async(self, *args: Any, **kwargs: Any) -> Any:
-        async with waiting_outside():
-            return await super().request_stream_with_retries_async(*args, **kwargs)
 
 
 def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
@@ -46,7 +32,7 @@ def stripe_client(ctx: ProviderContext, key: str) -> stripe.StripeClient:
     timeout = ctx.settings.provider_timeout_seconds
 
     def make() -> tuple[stripe.StripeClient, stripe.AIOHTTPClient]:
-        http = _OutsideAIOHTTPClient(timeout=aiohttp.ClientTimeout(total=timeout))
+        http = stripe.AIOHTTPClient(timeout=aiohttp.ClientTimeout(total=timeout))
         client = stripe.StripeClient(
             key,
             base_addresses={"api": api_base} if api_base else None,

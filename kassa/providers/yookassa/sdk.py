@@ -21,7 +21,6 @@ import yookassa.refund
 from yookassa import Configuration
 from yookassa.client import ApiClient
 
-from kassa.fast.admission import waiting_outside
 from kassa.providers.base import ProviderFailure
 
 T = TypeVar("T")
@@ -84,8 +83,7 @@ async def call(access: ShopAccess, action: str, fn: Callable[[], T]) -> T:
         return fn()
 
     try:
-        async with waiting_outside():  # the request's place is another's meanwhile
-            return await asyncio.wait_for(asyncio.to_thread(run), timeout=access.timeout + 1)
+        return await asyncio.wait_for(asyncio.to_thread(run), timeout=access.timeout + 1)
     except TimeoutError as exc:
         raise ProviderFailure(f"YooKassa {action}: timed out") from exc
     except Exception as exc:

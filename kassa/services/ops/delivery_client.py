@@ -14,7 +14,6 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from kassa.fast.admission import OutsideTransport
 from kassa.services.ops.destinations import DestinationRefused, Network, checked_addresses
 
 
@@ -77,7 +76,7 @@ def delivery_client(allowed: list[Network], timeout: float) -> httpx.AsyncClient
     """A client for one batch of deliveries; redirects are not followed (a 3xx is a
     failed delivery, never a second destination)."""
     return httpx.AsyncClient(
-        transport=OutsideTransport(_CheckedTransport(allowed)),
+        transport=_CheckedTransport(allowed),
         timeout=timeout,
         follow_redirects=False,
     )
