@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from kassa.domain.paging import PageParams
 from kassa.runtime import Runtime
+from kassa.services.ops import webhook_endpoints
 from tests.admin.test_admin_ui import csrf_of, operator, sign_in
 from tests.conftest import unique
 
@@ -52,7 +54,11 @@ async def test_a_signing_secret_is_shown_only_to_the_operator_who_made_the_endpo
     planted = await client.get(f"/admin/webhooks?{urlencode({'new_secret': 'whsec_planted-by-a-link'})}")
     assert planted.status_code == 200
     assert "whsec_planted-by-a-link" not in planted.text and 'id="new-secret"' not in planted.text
-    made = await client.post("/admin/webhooks", data={"url": "https://example.com/hook", "events": "",
-                                                      "csrf": csrf_of(planted.text)})
+    url = f"https://example.com/{unique('hook')}"
+    made = await client.post("/admin/webhooks", data={"url": url, "events": "", "csrf": csrf_of(planted.text)})
     shown = re.search(r'id="new-secret">[^<]*<code>([^<]+)</code>', made.text)
     assert made.status_code == 200 and shown is not None and len(shown.group(1)) >= 32
+    # gone again, so no later test's events are sent to it
+    endpoints, _ = await webhook_endpoints.list_endpoints(runtime, PageParams(1, 100))
+    (made_here,) = [endpoint for endpoint in endpoints if endpoint.url == url]
+    await webhook_endpoints.delete_endpoint(runtime, made_here.id)
